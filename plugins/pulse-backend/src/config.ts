@@ -1,0 +1,60 @@
+import {
+  readSchedulerServiceTaskScheduleDefinitionFromConfig,
+  SchedulerServiceTaskScheduleDefinition,
+} from '@backstage/backend-plugin-api';
+import { Config } from '@backstage/config';
+import { InputError } from '@backstage/errors';
+
+/** The `pulse:` section of app-config, read once at start-up and validated. */
+export interface PulseConfig {
+  catalogRefreshSchedule: SchedulerServiceTaskScheduleDefinition;
+}
+
+const defaultCatalogRefreshSchedule: SchedulerServiceTaskScheduleDefinition = {
+  frequency: { minutes: 1 },
+  timeout: { minutes: 2 },
+  initialDelay: { seconds: 3 },
+  scope: 'global',
+};
+
+function readSchedule(
+  config: Config,
+  key: string,
+  fallback: SchedulerServiceTaskScheduleDefinition,
+): SchedulerServiceTaskScheduleDefinition {
+  if (!config.has(key)) {
+    return fallback;
+  }
+  try {
+    return {
+      ...readSchedulerServiceTaskScheduleDefinitionFromConfig(
+        config.getConfig(key),
+      ),
+      scope: 'global',
+    };
+  } catch (error) {
+    throw new InputError(
+      `Invalid Pulse configuration at 'pulse.${key}': ${
+        (error as Error).message
+      }`,
+    );
+  }
+}
+
+/**
+ * Reads and validates the `pulse:` section. A mistake fails start-up with a message that names
+ * the key.
+ */
+export function readPulseConfig(rootConfig: Config): PulseConfig {
+  const config = rootConfig.getOptionalConfig('pulse');
+  if (!config) {
+    return { catalogRefreshSchedule: defaultCatalogRefreshSchedule };
+  }
+  return {
+    catalogRefreshSchedule: readSchedule(
+      config,
+      'catalog.refresh',
+      defaultCatalogRefreshSchedule,
+    ),
+  };
+}

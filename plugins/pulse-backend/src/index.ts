@@ -1,0 +1,7 @@
+/**
+ * Pulse backend plugin: live pull requests, CI workflows, on-call and incidents for Backstage.
+ *
+ * @packageDocumentation
+ */
+
+export { pulsePlugin as default } from './plugin';

@@ -1,0 +1,9 @@
+/**
+ * Types, permissions and API contracts shared by the Pulse frontend and backend plugins.
+ *
+ * @packageDocumentation
+ */
+
+export * from './types';
+export * from './permissions';
+export * from './annotations';

@@ -1,0 +1,3 @@
+export { pulseApiRef } from './PulseApi';
+export type { PulseApi } from './PulseApi';
+export { PulseClient } from './PulseClient';

@@ -1,0 +1,1 @@
+export { EntityPulseStatusCard } from './EntityPulseStatusCard';
