@@ -1,5 +1,8 @@
-import { createBackendModule } from '@backstage/backend-plugin-api';
-import { BackstageIdentityResponse } from '@backstage/plugin-auth-node';
+import {
+  coreServices,
+  createBackendModule,
+  UserInfoService,
+} from '@backstage/backend-plugin-api';
 import {
   AuthorizeResult,
   isPermission,
@@ -8,6 +11,7 @@ import {
 import {
   PermissionPolicy,
   PolicyQuery,
+  PolicyQueryUser,
 } from '@backstage/plugin-permission-node';
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import {
@@ -26,18 +30,25 @@ const adminOnlyPermissions = [
 ];
 
 /**
- * The demo portal's policy: everyone signed in may read and use Pulse; changing the catalog's
- * structure is reserved to the platform group.
+ * The demo portal's policy: everyone signed in may read the catalog and use Pulse; changing the
+ * catalog's structure is reserved to members of the platform group.
  */
 export class PortalPermissionPolicy implements PermissionPolicy {
+  constructor(private readonly userInfo: UserInfoService) {}
+
   async handle(
     request: PolicyQuery,
-    user?: BackstageIdentityResponse,
+    user?: PolicyQueryUser,
   ): Promise<PolicyDecision> {
     if (adminOnlyPermissions.some(p => isPermission(request.permission, p))) {
-      const ownership = user?.identity.ownershipEntityRefs ?? [];
+      if (!user) {
+        return { result: AuthorizeResult.DENY };
+      }
+      const { ownershipEntityRefs } = await this.userInfo.getUserInfo(
+        user.credentials,
+      );
       return {
-        result: ownership.includes(PORTAL_ADMINS_GROUP)
+        result: ownershipEntityRefs.includes(PORTAL_ADMINS_GROUP)
           ? AuthorizeResult.ALLOW
           : AuthorizeResult.DENY,
       };
@@ -51,9 +62,9 @@ export default createBackendModule({
   moduleId: 'portal-policy',
   register(reg) {
     reg.registerInit({
-      deps: { policy: policyExtensionPoint },
-      async init({ policy }) {
-        policy.setPolicy(new PortalPermissionPolicy());
+      deps: { policy: policyExtensionPoint, userInfo: coreServices.userInfo },
+      async init({ policy, userInfo }) {
+        policy.setPolicy(new PortalPermissionPolicy(userInfo));
       },
     });
   },

@@ -1,0 +1,40 @@
+import { ConfigReader } from '@backstage/config';
+import { readPulseConfig } from './config';
+
+describe('readPulseConfig', () => {
+  it('defaults the catalog refresh to every minute on one replica', () => {
+    expect(readPulseConfig(new ConfigReader({}))).toEqual({
+      catalogRefreshSchedule: expect.objectContaining({
+        frequency: { minutes: 1 },
+        scope: 'global',
+      }),
+    });
+  });
+
+  it('reads a configured schedule', () => {
+    const config = readPulseConfig(
+      new ConfigReader({
+        pulse: {
+          catalog: {
+            refresh: { frequency: { seconds: 30 }, timeout: { minutes: 1 } },
+          },
+        },
+      }),
+    );
+    expect(config.catalogRefreshSchedule).toMatchObject({
+      frequency: { seconds: 30 },
+      timeout: { minutes: 1 },
+      scope: 'global',
+    });
+  });
+
+  it('names the key of a bad schedule', () => {
+    expect(() =>
+      readPulseConfig(
+        new ConfigReader({
+          pulse: { catalog: { refresh: { frequency: 'often' } } },
+        }),
+      ),
+    ).toThrow(/pulse\.catalog\.refresh/);
+  });
+});
