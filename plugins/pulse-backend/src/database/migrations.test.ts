@@ -1,4 +1,4 @@
-import { createTestDatabases } from '../testing/testDatabases';
+import { createTestDatabases } from '../__testUtils__/testDatabases';
 import { applyMigrations, migrationsDirectory } from './migrations';
 
 jest.setTimeout(60_000);

@@ -2,7 +2,7 @@ import { mockServices } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { applyMigrations } from '../database/migrations';
-import { createTestDatabases } from '../testing/testDatabases';
+import { createTestDatabases } from '../__testUtils__/testDatabases';
 import { GithubHosts } from './describeTracking';
 import { TrackedEntityRefresher } from './TrackedEntityRefresher';
 import { TrackedEntityStore } from './TrackedEntityStore';
