@@ -11,9 +11,11 @@ describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
 
     await applyMigrations(knex);
     expect(await knex.schema.hasTable('pulse_tracked_entities')).toBe(true);
+    expect(await knex.schema.hasTable('pulse_events')).toBe(true);
 
     await knex.migrate.rollback({ directory: migrationsDirectory }, true);
     expect(await knex.schema.hasTable('pulse_tracked_entities')).toBe(false);
+    expect(await knex.schema.hasTable('pulse_events')).toBe(false);
 
     await applyMigrations(knex);
     expect(await knex.schema.hasTable('pulse_tracked_entities')).toBe(true);

@@ -91,7 +91,9 @@ export function isValidDateTime(value: unknown): boolean {
 }
 
 export function addDays(date: LocalDate, days: number): LocalDate {
-  const shifted = new Date(Date.UTC(date.year, date.month - 1, date.day + days));
+  const shifted = new Date(
+    Date.UTC(date.year, date.month - 1, date.day + days),
+  );
   return {
     year: shifted.getUTCFullYear(),
     month: shifted.getUTCMonth() + 1,

@@ -70,7 +70,11 @@ function rotationClock(layer: ScheduleLayer, zone: IANAZone): RotationClock {
   return {
     layerStart,
     handoff: k =>
-      localTimeToEpochMs(zone, addDays(anchorDate, k * daysPerTurn), handoffTime),
+      localTimeToEpochMs(
+        zone,
+        addDays(anchorDate, k * daysPerTurn),
+        handoffTime,
+      ),
   };
 }
 
