@@ -17,5 +17,165 @@ export interface Config {
        */
       refresh?: SchedulerServiceTaskScheduleDefinitionConfig;
     };
+
+    /** Reading GitHub: the sync of pull requests, reviews, CI state, workflow runs and deployments. */
+    github?: {
+      /**
+       * How often every tracked repository is synced (webhooks apply changes in between).
+       * Runs on one replica at a time. Defaults to every 5 minutes with a 4 minute timeout.
+       */
+      schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
+      /** How many days of history the first sync of a repository backfills. Defaults to 90. */
+      lookbackDays?: number;
+      /** The most requests in flight at once against one GitHub host. Defaults to 4. */
+      maxConcurrentRequestsPerHost?: number;
+      /**
+       * Below this share of the rate limit remaining (0..1), a host is paused until its reset.
+       * Defaults to 0.1.
+       */
+      rateLimitReserve?: number;
+      /** The shortest time between two manual sync requests for one entity, in seconds. Defaults to 60. */
+      manualSyncCooldownSeconds?: number;
+    };
+
+    /** How long Pulse keeps data. */
+    retention?: {
+      /** Closed pull requests, completed runs and deployments older than this are deleted. Defaults to 180. */
+      days?: number;
+      /** Domain events (the live stream's log) older than this are deleted. Defaults to 7. */
+      eventLogDays?: number;
+      /** When the retention task runs. Defaults to daily. */
+      schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
+    };
+
+    /** On-call schedules, escalation policies, alert intake and incidents. */
+    oncall?: {
+      /** On-call schedules. */
+      schedules?: Array<{
+        /** Unique id, used by escalation policies and the API. */
+        id: string;
+        /** Display name. */
+        name: string;
+        /** IANA time zone in which handoffs and restrictions are expressed, e.g. `Europe/Berlin`. */
+        timeZone: string;
+        /** Layers, lowest first: a later layer covers earlier ones wherever it has someone on call. */
+        layers: Array<{
+          /** Unique within the schedule. Defaults to `layer-<n>`. */
+          id?: string;
+          /**
+           * Who rotates, in order: user entity refs (`user:default/jane`), or group entity refs
+           * (`group:default/payments`) whose members come from the catalog.
+           */
+          members: string[];
+          /** `daily`, `weekly`, or a number of hours. */
+          rotation: 'daily' | 'weekly' | { hours: number };
+          /** Local wall-clock time of the handoff, `HH:mm`. Defaults to `09:00`. */
+          handoffTime?: string;
+          /** When the rotation starts (ISO 8601 date or date-time, in the schedule's zone). */
+          start: string;
+          /** Only be on call within these windows; outside them earlier layers show through. */
+          restrictions?: Array<{
+            /** `daily`: every day between the two times; `weekly`: from a day and time to another. */
+            type: 'daily' | 'weekly';
+            /** ISO weekday 1 (Monday) to 7 (Sunday); weekly restrictions only. */
+            startDay?: number;
+            /** `HH:mm` */
+            startTime: string;
+            /** ISO weekday 1..7; weekly restrictions only. */
+            endDay?: number;
+            /** `HH:mm`; may be earlier than `startTime` to cross midnight. */
+            endTime: string;
+          }>;
+        }>;
+      }>;
+
+      /** Escalation policies: who is paged, in which order, after how long. */
+      escalationPolicies?: Array<{
+        /** Unique id, used by the `pulse.dev/escalation-policy` annotation. */
+        id: string;
+        /** Display name. */
+        name: string;
+        /** How many more times the whole policy is repeated when nobody acknowledges. 0..9, default 0. */
+        repeat?: number;
+        /** After an acknowledgement, return the incident to triggered if not resolved within this many minutes. */
+        ackTimeoutMinutes?: number;
+        /** Ordered steps; the first is paged at once. */
+        steps: Array<{
+          /** Minutes to wait after this step is paged before the next one. */
+          delayMinutes: number;
+          /** Who this step pages; at least one. */
+          targets: Array<{
+            /** A schedule id: whoever is on call on it. */
+            schedule?: string;
+            /** A user entity ref. */
+            user?: string;
+            /** A group entity ref: all its members. */
+            group?: string;
+            /** An outbound webhook (chat, SMS gateway), POSTed with a JSON body and retried with backoff. */
+            webhook?: {
+              /** Display name. */
+              name?: string;
+              /** @visibility secret */
+              url: string;
+              /** Extra headers, e.g. an authorization header. */
+              headers?: {
+                /** @visibility secret */
+                [name: string]: string;
+              };
+            };
+          }>;
+        }>;
+      }>;
+
+      /** The policy for entities with no annotation and no policy for their owning group. */
+      defaultEscalationPolicy?: string;
+
+      /** A default policy per owning group, e.g. `group:default/payments: payments-policy`. */
+      groupEscalationPolicies?: { [groupRef: string]: string };
+
+      /**
+       * PagerDuty Events API v2 routing keys and what they page: each key maps to a service
+       * (entity ref). A sender uses the key as `routing_key`.
+       */
+      routingKeys?: {
+        /** @visibility secret */
+        [routingKey: string]: string;
+      };
+
+      /** Heartbeat monitors: an incident opens when a ping is missed. */
+      heartbeats?: Array<{
+        /** Unique id; pings go to `POST /api/pulse/v1/alerts/heartbeat/{id}`. */
+        id: string;
+        /** The service (entity ref) the incident is about. */
+        entityRef: string;
+        /** Expected seconds between pings. */
+        intervalSeconds: number;
+        /** Incident title. Defaults to `Heartbeat <id> missed`. */
+        title?: string;
+        /** Incident severity. Defaults to `critical`. */
+        severity?: 'critical' | 'error' | 'warning' | 'info';
+      }>;
+
+      /** Alert intake. */
+      intake?: {
+        /** Bodies larger than this many bytes are refused with 413. Defaults to 524288 (512 KB). */
+        maxBodyBytes?: number;
+        /** One incident per Alertmanager alert `fingerprint` (default) or per `groupKey`. */
+        alertmanagerGrouping?: 'fingerprint' | 'groupKey';
+      };
+
+      /** The escalation engine. */
+      escalation?: {
+        /** How often due steps are looked for. Defaults to every 15 seconds. */
+        schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
+        /** How long a replica holds a claimed step before another may take it over. Defaults to 60. */
+        leaseSeconds?: number;
+        /** A step overdue by more than this many minutes is recovered by the watchdog and flagged. Defaults to 3. */
+        watchdogGraceMinutes?: number;
+      };
+
+      /** Where incident links in notifications point; defaults to `/pulse/incidents/{id}` in the app. */
+      incidentLinkPath?: string;
+    };
   };
 }

@@ -3,12 +3,17 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { eventsServiceRef } from '@backstage/plugin-events-node';
+import { notificationService } from '@backstage/plugin-notifications-node';
 import { pulsePermissions } from '@internal/plugin-pulse-common';
+import express from 'express';
 import { readPulseConfig } from './config';
 import { applyMigrations } from './database/migrations';
 import { createEntitiesRouter } from './entities/router';
 import { TrackedEntityRefresher } from './entities/TrackedEntityRefresher';
 import { TrackedEntityStore } from './entities/TrackedEntityStore';
+import { DomainEventPublisher } from './events/DomainEventPublisher';
+import { PulseContext } from './service/context';
 import { githubHostsFromConfig } from './service/githubHosts';
 import { createRouter } from './service/router';
 
@@ -28,25 +33,21 @@ export const pulsePlugin = createBackendPlugin({
         httpRouter: coreServices.httpRouter,
         httpAuth: coreServices.httpAuth,
         auth: coreServices.auth,
+        userInfo: coreServices.userInfo,
+        discovery: coreServices.discovery,
         scheduler: coreServices.scheduler,
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
+        auditor: coreServices.auditor,
+        lifecycle: coreServices.lifecycle,
         catalog: catalogServiceRef,
+        events: eventsServiceRef,
+        notifications: notificationService,
       },
-      async init({
-        logger,
-        config,
-        database,
-        httpRouter,
-        httpAuth,
-        auth,
-        scheduler,
-        permissions,
-        permissionsRegistry,
-        catalog,
-      }) {
+      async init({ database, permissionsRegistry, ...services }) {
+        const { config, logger, scheduler, httpRouter } = services;
         const pulseConfig = readPulseConfig(config);
-        const hosts = githubHostsFromConfig(config);
+        const githubHosts = githubHostsFromConfig(config);
 
         const knex = await database.getClient();
         if (!database.migrations?.skip) {
@@ -54,12 +55,24 @@ export const pulsePlugin = createBackendPlugin({
         }
         permissionsRegistry.addPermissions(pulsePermissions);
 
-        const trackedEntities = new TrackedEntityStore(knex, hosts.htmlBaseUrl);
+        const trackedEntities = new TrackedEntityStore(
+          knex,
+          githubHosts.htmlBaseUrl,
+        );
+        const context: PulseContext = {
+          ...services,
+          pulseConfig,
+          knex,
+          githubHosts,
+          trackedEntities,
+          publisher: new DomainEventPublisher(knex, logger),
+        };
+
         const refresher = new TrackedEntityRefresher({
-          catalog,
-          auth,
+          catalog: services.catalog,
+          auth: services.auth,
           store: trackedEntities,
-          hosts,
+          hosts: githubHosts,
           logger,
         });
         await scheduler.scheduleTask({
@@ -70,19 +83,20 @@ export const pulsePlugin = createBackendPlugin({
           },
         });
 
-        httpRouter.use(
-          createRouter({
-            v1Routers: [
-              createEntitiesRouter({
-                httpAuth,
-                permissions,
-                catalog,
-                store: trackedEntities,
-                hosts,
-              }),
-            ],
+        const v1Routers: express.Router[] = [
+          createEntitiesRouter({
+            httpAuth: services.httpAuth,
+            permissions: services.permissions,
+            catalog: services.catalog,
+            store: trackedEntities,
+            hosts: githubHosts,
           }),
-        );
+        ];
+        // Each domain adds its routes and scheduled work here, e.g.:
+        //   v1Routers.push(...(await setupGithubDomain(context)).routers);
+        void context;
+
+        httpRouter.use(createRouter({ v1Routers }));
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
       },
     });

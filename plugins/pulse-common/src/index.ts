@@ -8,3 +8,5 @@ export * from './types';
 export * from './permissions';
 export * from './annotations';
 export * from './events';
+export * from './github';
+export * from './oncall';

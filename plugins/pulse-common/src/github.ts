@@ -1,0 +1,112 @@
+/** When the data in a response was last brought up to date from GitHub. */
+export interface SyncFreshness {
+  /** ISO 8601 of the last completed sync of the repository, or null before the first. */
+  lastSyncedAt: string | null;
+}
+
+/** The review state of a pull request, as GitHub's review decision. */
+export type ReviewDecision = 'approved' | 'changes_requested' | 'review_required';
+
+/** The combined CI state of a commit: check runs and commit statuses together. */
+export type CiState = 'success' | 'failure' | 'pending' | 'none';
+
+/** A pull request as the portal stores it. */
+export interface PullRequest {
+  number: number;
+  title: string;
+  author: { login: string; avatarUrl: string | null };
+  draft: boolean;
+  state: 'open' | 'closed' | 'merged';
+  labels: string[];
+  additions: number;
+  deletions: number;
+  changedFiles: number;
+  createdAt: string;
+  updatedAt: string;
+  firstReviewAt: string | null;
+  mergedAt: string | null;
+  closedAt: string | null;
+  headSha: string;
+  headRef: string;
+  baseRef: string;
+  reviewDecision: ReviewDecision | null;
+  ciState: CiState;
+  htmlUrl: string;
+}
+
+/** `GET /entities/{kind}/{namespace}/{name}/pull-requests` */
+export interface PullRequestPage extends SyncFreshness {
+  items: PullRequest[];
+  /** Opaque; pass back as `cursor` for the next page. Null on the last page. */
+  nextCursor: string | null;
+}
+
+/** A GitHub Actions workflow run as the portal stores it. */
+export interface WorkflowRun {
+  id: number;
+  workflowId: number;
+  workflowName: string;
+  name: string;
+  branch: string;
+  event: string;
+  status: 'queued' | 'in_progress' | 'completed' | 'waiting' | 'requested' | 'pending';
+  conclusion:
+    | 'success'
+    | 'failure'
+    | 'cancelled'
+    | 'skipped'
+    | 'timed_out'
+    | 'action_required'
+    | 'neutral'
+    | 'stale'
+    | null;
+  runAttempt: number;
+  headSha: string;
+  startedAt: string | null;
+  completedAt: string | null;
+  /** Seconds from start to completion; null while running. */
+  durationSeconds: number | null;
+  htmlUrl: string;
+}
+
+/** `GET /entities/{kind}/{namespace}/{name}/workflow-runs` */
+export interface WorkflowRunPage extends SyncFreshness {
+  items: WorkflowRun[];
+  nextCursor: string | null;
+}
+
+/** One workflow's health on the default branch. */
+export interface WorkflowSummary {
+  workflowId: number;
+  workflowName: string;
+  /** The latest run on the default branch, if any. */
+  latestRun: WorkflowRun | null;
+  /** Share of the last 30 completed runs on the default branch that succeeded (0..1); null when none. */
+  successRate: number | null;
+  /** Median duration in seconds of those runs; null when none. */
+  medianDurationSeconds: number | null;
+  /** How many completed runs the two figures above are computed from (at most 30). */
+  sampleSize: number;
+}
+
+/** `GET /entities/{kind}/{namespace}/{name}/workflow-summary` */
+export interface WorkflowSummaryList extends SyncFreshness {
+  defaultBranch: string | null;
+  items: WorkflowSummary[];
+}
+
+/** `GET /entities/{kind}/{namespace}/{name}/sync` */
+export interface SyncStatus extends SyncFreshness {
+  repository: string;
+  host: string;
+  /** `backfilling` during the first sync of a repository, `idle` between cycles. */
+  state: 'pending' | 'backfilling' | 'syncing' | 'idle' | 'paused' | 'error';
+  /** Progress of the first backfill, 0..100; 100 once complete. */
+  progressPercent: number;
+  itemsSynced: number;
+  lastError: { message: string; at: string } | null;
+  /** When the host's rate limit pause ends, if it is paused. */
+  pausedUntil: string | null;
+  /** When a requested sync was queued and not yet run. */
+  requestedAt: string | null;
+}
