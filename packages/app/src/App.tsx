@@ -1,8 +1,10 @@
 import { createApp } from '@backstage/frontend-defaults';
 import catalogPlugin from '@backstage/plugin-catalog/alpha';
+import pulsePlugin from '@internal/plugin-pulse/alpha';
 import { navModule } from './modules/nav';
-import { homeModule } from './modules/home';
 
+// The other plugins in package.json are discovered through `app.packages: all`;
+// catalog and Pulse are listed so the entity page and its Pulse card exist even without discovery.
 export default createApp({
-  features: [catalogPlugin, navModule, homeModule],
+  features: [catalogPlugin, pulsePlugin, navModule],
 });

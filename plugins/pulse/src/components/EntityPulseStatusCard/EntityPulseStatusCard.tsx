@@ -24,8 +24,6 @@ import useAsync from 'react-use/esm/useAsync';
 import { pulseApiRef } from '../../api';
 import { formatRelativeTime } from './formatRelativeTime';
 
-const TITLE = 'Pulse';
-
 // Checked by name, not instanceof: the error may come from another copy of @backstage/errors.
 function isNotFound(error: Error): error is ResponseError {
   return (
@@ -113,7 +111,7 @@ export const EntityPulseStatusCard = () => {
   const { entity } = useEntity();
 
   return (
-    <InfoCard title={TITLE}>
+    <InfoCard title="Pulse">
       {isPulseAvailable(entity) ? (
         <TrackedEntityStatus entity={entity} />
       ) : (
