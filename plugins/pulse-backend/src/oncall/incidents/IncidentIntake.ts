@@ -1,0 +1,42 @@
+import { Incident, IncidentSeverity } from '@internal/plugin-pulse-common';
+
+/**
+ * One alert signal, normalised from whichever format it arrived in (Alertmanager, Grafana,
+ * PagerDuty Events API v2, plain JSON, heartbeat).
+ */
+export interface AlertSignal {
+  action: 'trigger' | 'acknowledge' | 'resolve';
+  /** Incidents are deduplicated on this key; at most one open incident per key. */
+  dedupKey: string;
+  /** The service (catalog entity ref) the alert is about. */
+  entityRef: string;
+  title: string;
+  severity: IncidentSeverity;
+  source: Incident['source'];
+  /** The integration it came through (e.g. a routing key's id); acknowledge/resolve from another integration is ignored. */
+  integrationKey: string;
+  rawPayload: unknown;
+  occurredAt?: Date;
+}
+
+/** What became of a signal. */
+export interface IntakeResult {
+  outcome:
+    | 'created'
+    | 'absorbed'
+    | 'acknowledged'
+    | 'resolved'
+    | 'ignored';
+  incidentId: string | null;
+  dedupKey: string;
+  /** Why a signal was ignored (unknown key, other integration, already resolved). */
+  reason?: string;
+}
+
+/**
+ * Applies alert signals to incidents. Implementations commit to the database before returning,
+ * so a 2xx sent after `receive` resolves means the signal is stored.
+ */
+export interface IncidentIntake {
+  receive(signal: AlertSignal, actor: string): Promise<IntakeResult>;
+}
