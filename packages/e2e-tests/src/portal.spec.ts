@@ -11,13 +11,12 @@ async function signInAsGuest(page: Page) {
   const enter = page.getByRole('button', { name: 'Enter' });
   await expect(enter).toBeVisible();
   await enter.click();
-  await expect(
-    page.getByRole('navigation', { name: 'sidebar nav' }),
-  ).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Acme Catalog' })).toBeVisible();
 }
 
 test('the demo portal lists the demo services in its catalog', async ({ page }) => {
   await signInAsGuest(page);
+  await page.getByText('All', { exact: true }).click();
   await expect(page.getByRole('link', { name: 'payments-api' })).toBeVisible();
   await expect(page.getByRole('link', { name: 'checkout-service' })).toBeVisible();
   await page.screenshot({ path: path.join(screenshots, 'catalog.png'), fullPage: true });

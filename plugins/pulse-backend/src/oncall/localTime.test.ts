@@ -51,13 +51,19 @@ describe('localTimeToEpochMs', () => {
     expect(instant(newYork, '2025-03-09', 1, 59)).toBe(
       '2025-03-09T06:59:00.000Z',
     );
-    expect(instant(newYork, '2025-03-09', 2, 0)).toBe('2025-03-09T07:00:00.000Z');
+    expect(instant(newYork, '2025-03-09', 2, 0)).toBe(
+      '2025-03-09T07:00:00.000Z',
+    );
     expect(instant(newYork, '2025-03-09', 2, 30)).toBe(
       '2025-03-09T07:00:00.000Z',
     );
-    expect(instant(newYork, '2025-03-09', 3, 0)).toBe('2025-03-09T07:00:00.000Z');
+    expect(instant(newYork, '2025-03-09', 3, 0)).toBe(
+      '2025-03-09T07:00:00.000Z',
+    );
     // Berlin, 2025-03-30: 02:00 CET jumps to 03:00 CEST at 01:00Z.
-    expect(instant(berlin, '2025-03-30', 2, 30)).toBe('2025-03-30T01:00:00.000Z');
+    expect(instant(berlin, '2025-03-30', 2, 30)).toBe(
+      '2025-03-30T01:00:00.000Z',
+    );
   });
 
   it('picks the first occurrence of a time repeated by fall-back', () => {
@@ -65,10 +71,16 @@ describe('localTimeToEpochMs', () => {
     expect(instant(newYork, '2025-11-02', 1, 30)).toBe(
       '2025-11-02T05:30:00.000Z',
     );
-    expect(instant(newYork, '2025-11-02', 2, 0)).toBe('2025-11-02T07:00:00.000Z');
+    expect(instant(newYork, '2025-11-02', 2, 0)).toBe(
+      '2025-11-02T07:00:00.000Z',
+    );
     // Berlin, 2025-10-26: 02:00–03:00 happens in CEST and again in CET.
-    expect(instant(berlin, '2025-10-26', 2, 30)).toBe('2025-10-26T00:30:00.000Z');
-    expect(instant(berlin, '2025-10-26', 3, 0)).toBe('2025-10-26T02:00:00.000Z');
+    expect(instant(berlin, '2025-10-26', 2, 30)).toBe(
+      '2025-10-26T00:30:00.000Z',
+    );
+    expect(instant(berlin, '2025-10-26', 3, 0)).toBe(
+      '2025-10-26T02:00:00.000Z',
+    );
   });
 
   it('handles a whole skipped day (Samoa, 2011-12-30)', () => {

@@ -106,11 +106,11 @@ describe('computeFinalShifts: DST with wall-clock handoffs', () => {
       weeklyStart: '2025-03-03',
       spring: {
         week: ['2025-03-03T14:00:00Z', '2025-03-10T13:00:00Z'],
-        day: ['2025-03-08T13:00:00Z', '2025-03-09T12:00:00Z'],
+        day: ['2025-03-08T14:00:00Z', '2025-03-09T13:00:00Z'],
       },
       fall: {
         week: ['2025-10-27T13:00:00Z', '2025-11-03T14:00:00Z'],
-        day: ['2025-11-01T12:00:00Z', '2025-11-02T13:00:00Z'],
+        day: ['2025-11-01T13:00:00Z', '2025-11-02T14:00:00Z'],
       },
     },
     {
@@ -164,9 +164,15 @@ describe('computeFinalShifts: DST with wall-clock handoffs', () => {
         spring.week[0],
         fall.week[1],
       );
-      expect(shifts).toHaveLength(35);
+      const weeks = Math.round(
+        (Date.parse(fall.week[1]) - Date.parse(spring.week[0])) /
+          (168 * HOUR_MS),
+      );
       expect(shifts.map(s => s.userRef)).toEqual(
-        Array.from({ length: 35 }, (_, week) => [ALICE, BOB, CAROL][week % 3]),
+        Array.from(
+          { length: weeks },
+          (_, week) => [ALICE, BOB, CAROL][week % 3],
+        ),
       );
       expect(shifts.filter(s => hours(s) !== 168).map(hours)).toEqual([
         167, 169,
@@ -443,6 +449,10 @@ describe('computeFinalShifts: overrides', () => {
       expect(
         timeline(computeFinalShifts(twoLayers, [carol()], ...window)),
       ).toEqual([`2025-01-07T08:00Z → 2025-01-07T18:00Z ${CAROL}`]);
+      const storedUnscoped: Override = { ...carol(), layerId: null };
+      expect(
+        timeline(computeFinalShifts(twoLayers, [storedUnscoped], ...window)),
+      ).toEqual([`2025-01-07T08:00Z → 2025-01-07T18:00Z ${CAROL}`]);
     });
 
     it('ignores an override scoped to an unknown layer', () => {
@@ -500,12 +510,27 @@ describe('computeFinalShifts: overrides', () => {
   it('ignores empty and inverted overrides', () => {
     const base = schedule('UTC', [layer({ members: [ALICE] })]);
     const overrides: Override[] = [
-      { id: 'empty', userRef: BOB, start: '2025-01-07T10:00:00Z', end: '2025-01-07T10:00:00Z' },
-      { id: 'inverted', userRef: BOB, start: '2025-01-07T11:00:00Z', end: '2025-01-07T10:00:00Z' },
+      {
+        id: 'empty',
+        userRef: BOB,
+        start: '2025-01-07T10:00:00Z',
+        end: '2025-01-07T10:00:00Z',
+      },
+      {
+        id: 'inverted',
+        userRef: BOB,
+        start: '2025-01-07T11:00:00Z',
+        end: '2025-01-07T10:00:00Z',
+      },
     ];
     expect(
       timeline(
-        computeFinalShifts(base, overrides, '2025-01-07T09:00:00Z', '2025-01-07T12:00:00Z'),
+        computeFinalShifts(
+          base,
+          overrides,
+          '2025-01-07T09:00:00Z',
+          '2025-01-07T12:00:00Z',
+        ),
       ),
     ).toEqual([`2025-01-07T09:00Z → 2025-01-07T12:00Z ${ALICE}`]);
   });
@@ -703,16 +728,30 @@ describe('computeFinalShifts: layers and restrictions', () => {
     ]);
   });
 
-  it('treats equal restriction start and end as the whole day', () => {
+  it('treats equal restriction start and end as the whole day or week', () => {
+    const window = ['2025-01-07T00:00:00Z', '2025-01-31T00:00:00Z'] as const;
     const allDay = schedule('UTC', [
       layer({
         members: [BOB],
         restrictions: [{ kind: 'daily', startTime: '06:00', endTime: '06:00' }],
       }),
     ]);
-    expect(
-      findGaps(allDay, [], '2025-01-07T00:00:00Z', '2025-01-10T00:00:00Z'),
-    ).toEqual([]);
+    const allWeek = schedule('UTC', [
+      layer({
+        members: [BOB],
+        restrictions: [
+          {
+            kind: 'weekly',
+            startDay: 3,
+            startTime: '06:00',
+            endDay: 3,
+            endTime: '06:00',
+          },
+        ],
+      }),
+    ]);
+    expect(findGaps(allDay, [], ...window)).toEqual([]);
+    expect(findGaps(allWeek, [], ...window)).toEqual([]);
   });
 });
 
@@ -879,10 +918,20 @@ describe('computeFinalShifts: rotation start, gaps and edges', () => {
   it('returns nothing for an empty or inverted window', () => {
     const weekly = schedule('UTC', [layer()]);
     expect(
-      computeFinalShifts(weekly, [], '2025-01-08T00:00:00Z', '2025-01-08T00:00:00Z'),
+      computeFinalShifts(
+        weekly,
+        [],
+        '2025-01-08T00:00:00Z',
+        '2025-01-08T00:00:00Z',
+      ),
     ).toEqual([]);
     expect(
-      computeFinalShifts(weekly, [], '2025-01-09T00:00:00Z', '2025-01-08T00:00:00Z'),
+      computeFinalShifts(
+        weekly,
+        [],
+        '2025-01-09T00:00:00Z',
+        '2025-01-08T00:00:00Z',
+      ),
     ).toEqual([]);
   });
 
@@ -891,7 +940,12 @@ describe('computeFinalShifts: rotation start, gaps and edges', () => {
       layer({ members: [ALICE], rotation: { unit: 'daily' } }),
     ]);
     expect(
-      computeFinalShifts(solo, [], '2025-01-06T00:00:00Z', '2025-01-20T00:00:00Z'),
+      computeFinalShifts(
+        solo,
+        [],
+        '2025-01-06T00:00:00Z',
+        '2025-01-20T00:00:00Z',
+      ),
     ).toHaveLength(2);
   });
 
@@ -974,8 +1028,19 @@ describe('computeFinalShifts: rotation start, gaps and edges', () => {
       }),
     ]);
     const overrides: Override[] = [
-      { id: 'o1', userRef: DAVE, start: '2025-03-29T20:00:00Z', end: '2025-03-31T01:00:00Z' },
-      { id: 'o2', userRef: ALICE, start: '2025-03-30T00:00:00Z', end: '2025-03-30T03:00:00Z', layerId: 'b' },
+      {
+        id: 'o1',
+        userRef: DAVE,
+        start: '2025-03-29T20:00:00Z',
+        end: '2025-03-31T01:00:00Z',
+      },
+      {
+        id: 'o2',
+        userRef: ALICE,
+        start: '2025-03-30T00:00:00Z',
+        end: '2025-03-30T03:00:00Z',
+        layerId: 'b',
+      },
     ];
     const from = '2025-03-01T00:00:00Z';
     const to = '2025-05-01T00:00:00Z';
@@ -995,19 +1060,19 @@ describe('computeFinalShifts: rotation start, gaps and edges', () => {
 describe('whoIsOnCall', () => {
   it('reports a gap as nobody, with the shift and who comes next', () => {
     const withHole = schedule('UTC', [
-      layer({ members: [null, ALICE], rotation: { unit: 'daily' } }),
+      layer({ members: [ALICE, null], rotation: { unit: 'daily' } }),
     ]);
-    expect(whoIsOnCall(withHole, [], new Date('2025-01-06T12:00:00Z'))).toEqual(
+    expect(whoIsOnCall(withHole, [], new Date('2025-01-07T12:00:00Z'))).toEqual(
       {
         userRef: null,
         shift: {
-          start: '2025-01-06T09:00:00.000Z',
-          end: '2025-01-07T09:00:00.000Z',
+          start: '2025-01-07T09:00:00.000Z',
+          end: '2025-01-08T09:00:00.000Z',
           userRef: null,
         },
         nextShift: {
-          start: '2025-01-07T09:00:00.000Z',
-          end: '2025-01-08T09:00:00.000Z',
+          start: '2025-01-08T09:00:00.000Z',
+          end: '2025-01-09T09:00:00.000Z',
           userRef: ALICE,
           layerId: 'primary',
         },
@@ -1034,6 +1099,24 @@ describe('whoIsOnCall', () => {
       whoIsOnCall(schedule('UTC', [layer()]), [], '2024-12-01T00:00:00Z')
         .userRef,
     ).toBeNull();
+  });
+
+  it('rejects a non-positive horizon', () => {
+    expect(() =>
+      whoIsOnCall(schedule('UTC', [layer()]), [], new Date(), {
+        horizonDays: 0,
+      }),
+    ).toThrow(RangeError);
+  });
+
+  it.each([
+    ['handoff time', layer({ handoffTime: '9am' })],
+    ['rotation length', layer({ rotation: { unit: 'hours', hours: 0 } })],
+    ['start', layer({ start: 'soon' })],
+  ])('throws a RangeError on an invalid %s', (_what, invalidLayer) => {
+    expect(() =>
+      whoIsOnCall(schedule('UTC', [invalidLayer]), [], new Date()),
+    ).toThrow(RangeError);
   });
 
   it('throws a RangeError on an invalid zone', () => {
@@ -1112,7 +1195,10 @@ describe('validateSchedule', () => {
         path: 'layers[1].members',
         message: 'must list at least one member (use null for an empty slot)',
       },
-      { path: 'layers[1].rotation.hours', message: 'must be a positive number' },
+      {
+        path: 'layers[1].rotation.hours',
+        message: 'must be a positive number',
+      },
       { path: 'layers[1].handoffTime', message: 'must be HH:mm' },
       { path: 'layers[1].start', message: 'must be an ISO date or date-time' },
       { path: 'layers[1].restrictions[0].startTime', message: 'must be HH:mm' },
@@ -1133,7 +1219,10 @@ describe('validateSchedule', () => {
         path: 'layers[2].rotation.unit',
         message: 'must be "daily", "weekly" or "hours"',
       },
-      { path: 'layers[3].rotation.hours', message: 'must be a positive number' },
+      {
+        path: 'layers[3].rotation.hours',
+        message: 'must be a positive number',
+      },
     ]);
   });
 

@@ -16,6 +16,7 @@
  * day) happens at the first valid local time, i.e. at the change instant
  * (03:00); an ambiguous local time (fall-back) means its first occurrence.
  */
+import { OnCallShift } from '@internal/plugin-pulse-common';
 import { IANAZone } from 'luxon';
 import {
   DAY_MS,
@@ -86,20 +87,16 @@ export interface Override {
   userRef: string;
   start: Date | string;
   end: Date | string;
-  /** Scoped to one layer; otherwise covers the whole schedule. */
-  layerId?: string;
+  /** Scoped to one layer; absent or null covers the whole schedule. */
+  layerId?: string | null;
 }
 
-export interface Shift {
-  /** ISO UTC. */
-  start: string;
-  /** ISO UTC, exclusive. */
-  end: string;
-  /** `null` is a gap: nobody is on call. */
-  userRef: string | null;
-  layerId?: string;
-  overrideId?: string;
-}
+/**
+ * A shift of the final timeline: ISO UTC `start` (inclusive) and `end`
+ * (exclusive); `userRef: null` is a gap with nobody on call. The API's
+ * `OnCallShift`.
+ */
+export type Shift = OnCallShift;
 
 export interface ComputeOptions {
   /** Deactivated users: their slots become gaps; their overrides are ignored. */
@@ -166,7 +163,11 @@ export function whoIsOnCall(
 ): OnCallNow {
   const zone = ianaZone(schedule.timeZone);
   const atMs = toEpochMs(at, zone);
-  const horizonMs = (options.horizonDays ?? DEFAULT_HORIZON_DAYS) * DAY_MS;
+  const horizonDays = options.horizonDays ?? DEFAULT_HORIZON_DAYS;
+  if (!(horizonDays > 0)) {
+    throw new RangeError(`horizonDays must be positive, got ${horizonDays}`);
+  }
+  const horizonMs = horizonDays * DAY_MS;
   const segments = finalSegments(
     schedule,
     overrides,
@@ -249,8 +250,14 @@ function overrideSegment(override: Override, zone: IANAZone): Segment {
     end: toEpochMs(override.end, zone),
     userRef: override.userRef,
     overrideId: override.id,
-    ...(override.layerId !== undefined && { layerId: override.layerId }),
+    ...(isLayerScoped(override) && { layerId: override.layerId }),
   };
+}
+
+function isLayerScoped(
+  override: Override,
+): override is Override & { layerId: string } {
+  return override.layerId !== undefined && override.layerId !== null;
 }
 
 /**
@@ -497,7 +504,7 @@ export function validateOverride(
     }
   }
   if (
-    override.layerId !== undefined &&
+    isLayerScoped(override) &&
     !schedule.layers.some(layer => layer.id === override.layerId)
   ) {
     problems.push({
