@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Command 1: the demo portal. Installs what is missing (Node 22, dependencies), then starts the
-# GitHub simulator in activity mode, the Backstage backend (SQLite under .data/) and the frontend.
+# GitHub simulator in activity mode, the Backstage backend (SQLite under .data/), the frontend, and a
+# small alert generator that pages the demo services now and then.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$REPO_ROOT"
@@ -37,6 +38,8 @@ BROWSER=none yarn start &
 pids+=($!)
 
 if node scripts/wait-for.js 600 http://localhost:7007/api/pulse/health http://localhost:3000; then
+  node scripts/demo-alerts.js &
+  pids+=($!)
   say "the Pulse demo portal is ready: http://localhost:3000 (sign in as guest; Ctrl-C stops everything)"
 else
   die "the portal did not come up within 10 minutes; see the output above"

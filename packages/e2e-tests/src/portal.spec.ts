@@ -1,25 +1,12 @@
-import { expect, Page, test } from '@playwright/test';
-import path from 'node:path';
-
-const screenshots = path.join(
-  process.env.PULSE_RESULTS_DIR ?? path.resolve(__dirname, '../../../test-results'),
-  'screenshots',
-);
-
-async function signInAsGuest(page: Page) {
-  await page.goto('/');
-  const enter = page.getByRole('button', { name: 'Enter' });
-  await expect(enter).toBeVisible();
-  await enter.click();
-  await expect(page.getByRole('heading', { name: 'Acme Catalog' })).toBeVisible();
-}
+import { expect, test } from '@playwright/test';
+import { screenshotPath, signInAsGuest } from './helpers';
 
 test('the demo portal lists the demo services in its catalog', async ({ page }) => {
   await signInAsGuest(page);
   await page.getByText('All', { exact: true }).click();
   await expect(page.getByRole('link', { name: 'payments-api' })).toBeVisible();
   await expect(page.getByRole('link', { name: 'checkout-service' })).toBeVisible();
-  await page.screenshot({ path: path.join(screenshots, 'catalog.png'), fullPage: true });
+  await page.screenshot({ path: screenshotPath('catalog'), fullPage: true });
 });
 
 test('a component page shows the Pulse card with its linked repository', async ({ page }) => {
@@ -35,7 +22,7 @@ test('a component page shows the Pulse card with its linked repository', async (
   );
   await expect(card).toContainText('github.com');
   await page.screenshot({
-    path: path.join(screenshots, 'payments-api.png'),
+    path: screenshotPath('payments-api'),
     fullPage: true,
   });
 });
