@@ -15,31 +15,34 @@ ensure_dependencies
 require_free_ports 3000 7007 "$SIMULATOR_PORT"
 mkdir -p "$DATA_DIR/sqlite"
 
+# Each child runs in its own process group so that stopping the demo stops everything it spawned.
 pids=()
+start_in_background() {
+  setsid "$@" &
+  pids+=($!)
+}
 stop_all() {
   trap - EXIT INT TERM
-  [ ${#pids[@]} -gt 0 ] && kill "${pids[@]}" 2>/dev/null
+  local pid
+  for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null; done
   wait 2>/dev/null
 }
 trap stop_all EXIT
 trap 'exit 130' INT TERM
 
 say "starting the GitHub simulator on http://localhost:$SIMULATOR_PORT"
-yarn workspace @internal/github-simulator start \
+start_in_background node "$YARN_RELEASE" workspace @internal/github-simulator start \
   --port "$SIMULATOR_PORT" --host 127.0.0.1 --seed 7 \
   --repositories "$DEMO_REPOSITORIES" --pulls 60 --runs 200 \
   --activity-interval-ms "${PULSE_DEMO_ACTIVITY_MS:-20000}" \
   --webhook-url http://localhost:7007/api/events/http/github \
-  --webhook-secret "$WEBHOOK_SECRET" &
-pids+=($!)
+  --webhook-secret "$WEBHOOK_SECRET"
 
 say "starting the backend (http://localhost:7007) and the frontend (http://localhost:3000)"
-BROWSER=none yarn start &
-pids+=($!)
+BROWSER=none start_in_background node "$YARN_RELEASE" start
 
 if node scripts/wait-for.js 600 http://localhost:7007/api/pulse/health http://localhost:3000; then
-  node scripts/demo-alerts.js &
-  pids+=($!)
+  start_in_background node scripts/demo-alerts.js
   say "the Pulse demo portal is ready: http://localhost:3000 (sign in as guest; Ctrl-C stops everything)"
 else
   die "the portal did not come up within 10 minutes; see the output above"
