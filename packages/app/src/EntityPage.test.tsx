@@ -4,12 +4,19 @@ import { catalogApiRef } from '@backstage/plugin-catalog-react';
 import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
 import {
   GITHUB_PROJECT_SLUG_ANNOTATION,
+  PullRequest,
   PulseApi,
   pulseApiRef,
+  SyncStatus,
   TrackedEntity,
+  WorkflowRun,
 } from '@internal/plugin-pulse';
 import pulsePlugin from '@internal/plugin-pulse/alpha';
 import { screen } from '@testing-library/react';
+
+// The first render compiles the catalog plugin's and Pulse's lazily loaded pages and cards, which
+// takes longer than Jest's default 5 s on a busy machine.
+jest.setTimeout(30_000);
 
 function component(name: string, annotations: Record<string, string>) {
   return {
@@ -66,7 +73,7 @@ describe('entity page', () => {
       await screen.findByRole(
         'link',
         { name: /^acme\/payments-api/ },
-        { timeout: 10_000 },
+        { timeout: 20_000 },
       ),
     ).toBeInTheDocument();
     expect(screen.getByText('Pulse')).toBeInTheDocument();
@@ -80,9 +87,138 @@ describe('entity page', () => {
     });
 
     expect(
-      await screen.findByText('About', undefined, { timeout: 10_000 }),
+      await screen.findByText('About', undefined, { timeout: 20_000 }),
     ).toBeInTheDocument();
     expect(screen.queryByText('Pulse')).not.toBeInTheDocument();
     expect(getTrackedEntity).not.toHaveBeenCalled();
+  });
+});
+
+describe('entity page GitHub cards', () => {
+  const lastSyncedAt = new Date(Date.now() - 2 * 60 * 1000).toISOString();
+
+  const pullRequest: PullRequest = {
+    number: 128,
+    title: 'Reconcile settlements nightly',
+    author: { login: 'amelia-chen', avatarUrl: null },
+    draft: false,
+    state: 'open',
+    labels: [],
+    additions: 80,
+    deletions: 12,
+    changedFiles: 4,
+    createdAt: lastSyncedAt,
+    updatedAt: lastSyncedAt,
+    firstReviewAt: null,
+    mergedAt: null,
+    closedAt: null,
+    headSha: 'f00d',
+    headRef: 'settlements',
+    baseRef: 'main',
+    reviewDecision: 'approved',
+    ciState: 'success',
+    htmlUrl: 'https://github.com/acme/payments-api/pull/128',
+  };
+
+  const workflowRun: WorkflowRun = {
+    id: 5150,
+    workflowId: 3,
+    workflowName: 'Release',
+    name: 'Release',
+    branch: 'main',
+    event: 'push',
+    status: 'completed',
+    conclusion: 'success',
+    runAttempt: 1,
+    headSha: 'f00d',
+    startedAt: lastSyncedAt,
+    completedAt: lastSyncedAt,
+    durationSeconds: 95,
+    htmlUrl: 'https://github.com/acme/payments-api/actions/runs/5150',
+  };
+
+  const syncStatus: SyncStatus = {
+    repository: 'acme/payments-api',
+    host: 'github.com',
+    state: 'idle',
+    progressPercent: 100,
+    itemsSynced: 2,
+    lastError: null,
+    pausedUntil: null,
+    requestedAt: null,
+    lastSyncedAt,
+  };
+
+  const pulseApi: Partial<PulseApi> = {
+    getTrackedEntity: async () => trackedEntity,
+    getPullRequests: async () => ({
+      items: [pullRequest],
+      nextCursor: null,
+      lastSyncedAt,
+    }),
+    getWorkflowSummary: async () => ({
+      defaultBranch: 'main',
+      items: [
+        {
+          workflowId: 3,
+          workflowName: 'Release',
+          latestRun: workflowRun,
+          successRate: 1,
+          medianDurationSeconds: 95,
+          sampleSize: 1,
+        },
+      ],
+      lastSyncedAt,
+    }),
+    getWorkflowRuns: async () => ({
+      items: [workflowRun],
+      nextCursor: null,
+      lastSyncedAt,
+    }),
+    getSyncStatus: async () => syncStatus,
+    requestSync: async () => syncStatus,
+  };
+
+  it('shows the pull requests and workflow runs of a tracked component', async () => {
+    renderEntityPage('/catalog/default/component/payments-api', pulseApi);
+
+    expect(
+      await screen.findByRole(
+        'link',
+        { name: /^#128 Reconcile settlements nightly/ },
+        { timeout: 20_000 },
+      ),
+    ).toHaveAttribute('href', 'https://github.com/acme/payments-api/pull/128');
+    const runLinks = await screen.findAllByRole(
+      'link',
+      { name: /^Release/ },
+      { timeout: 20_000 },
+    );
+    expect(runLinks[0]).toHaveAttribute(
+      'href',
+      'https://github.com/acme/payments-api/actions/runs/5150',
+    );
+    expect(screen.getByText('Pull requests')).toBeInTheDocument();
+    expect(screen.getByText('Workflow runs')).toBeInTheDocument();
+    expect(screen.getAllByText(/^synced/).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('has no GitHub cards on a component without the annotation', async () => {
+    const getPullRequests = jest.fn(pulseApi.getPullRequests);
+    const getWorkflowRuns = jest.fn(pulseApi.getWorkflowRuns);
+
+    renderEntityPage('/catalog/default/component/legacy-batch', {
+      ...pulseApi,
+      getPullRequests,
+      getWorkflowRuns,
+    });
+
+    expect(
+      await screen.findByText('About', undefined, { timeout: 20_000 }),
+    ).toBeInTheDocument();
+    expect(screen.queryByText('Pull requests')).not.toBeInTheDocument();
+    expect(screen.queryByText('Workflow runs')).not.toBeInTheDocument();
+    expect(getPullRequests).not.toHaveBeenCalled();
+    expect(getWorkflowRuns).not.toHaveBeenCalled();
   });
 });

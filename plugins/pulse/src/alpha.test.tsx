@@ -9,13 +9,17 @@ import {
   renderTestApp,
 } from '@backstage/frontend-test-utils';
 import { createTestEntityPage } from '@backstage/plugin-catalog-react/testUtils';
+import { EntityCardBlueprint } from '@backstage/plugin-catalog-react/alpha';
 import {
   GITHUB_PROJECT_SLUG_ANNOTATION,
+  PullRequest,
+  SyncStatus,
   TrackedEntity,
+  WorkflowRun,
 } from '@internal/plugin-pulse-common';
 import { screen } from '@testing-library/react';
 import pulsePlugin from './alpha';
-import { pulseApiRef } from './api';
+import { PulseApi, pulseApiRef } from './api';
 
 const entity: Entity = {
   apiVersion: 'backstage.io/v1alpha1',
@@ -54,8 +58,13 @@ describe('pulse plugin (new frontend system)', () => {
       apis: [[pulseApiRef, { getTrackedEntity }]],
     });
 
+    // The first render compiles the lazily loaded entity page and card.
     expect(
-      await screen.findByRole('link', { name: /^acme\/payments-api/ }),
+      await screen.findByRole(
+        'link',
+        { name: /^acme\/payments-api/ },
+        { timeout: 10_000 },
+      ),
     ).toBeInTheDocument();
   });
 
@@ -69,6 +78,10 @@ describe('pulse plugin (new frontend system)', () => {
           entity: { ...entity, metadata: { name: 'untracked' } },
         }),
       ],
+      // The on-call card shows on every component; this test is about the GitHub cards.
+      config: {
+        app: { extensions: [{ 'entity-card:pulse/oncall': false }] },
+      },
       apis: [[pulseApiRef, { getTrackedEntity }]],
     });
 
@@ -86,5 +99,187 @@ describe('pulse plugin (new frontend system)', () => {
       discoveryApi: discoveryApiRef,
       fetchApi: fetchApiRef,
     });
+  });
+});
+
+describe('pulse plugin GitHub cards (new frontend system)', () => {
+  // The first render of an app compiles its lazily loaded pages and cards.
+  jest.setTimeout(30_000);
+
+  const ago = (days: number) =>
+    new Date(Date.now() - days * 24 * 60 * 60 * 1000).toISOString();
+
+  const pullRequest: PullRequest = {
+    number: 7,
+    title: 'Tidy up the refund flow',
+    author: { login: 'amelia', avatarUrl: null },
+    draft: false,
+    state: 'open',
+    labels: [],
+    additions: 20,
+    deletions: 4,
+    changedFiles: 3,
+    createdAt: ago(4),
+    updatedAt: ago(3),
+    firstReviewAt: null,
+    mergedAt: null,
+    closedAt: null,
+    headSha: 'abc',
+    headRef: 'tidy',
+    baseRef: 'main',
+    reviewDecision: 'review_required',
+    ciState: 'success',
+    htmlUrl: 'https://github.com/acme/payments-api/pull/7',
+  };
+
+  const workflowRun: WorkflowRun = {
+    id: 99,
+    workflowId: 1,
+    workflowName: 'Build and test',
+    name: 'Build and test',
+    branch: 'main',
+    event: 'push',
+    status: 'completed',
+    conclusion: 'success',
+    runAttempt: 1,
+    headSha: 'abc',
+    startedAt: ago(0.1),
+    completedAt: ago(0.09),
+    durationSeconds: 300,
+    htmlUrl: 'https://github.com/acme/payments-api/actions/runs/99',
+  };
+
+  const syncStatus: SyncStatus = {
+    repository: 'acme/payments-api',
+    host: 'github.com',
+    state: 'idle',
+    progressPercent: 100,
+    itemsSynced: 2,
+    lastError: null,
+    pausedUntil: null,
+    requestedAt: null,
+    lastSyncedAt: new Date().toISOString(),
+  };
+
+  const pulseApi: Partial<PulseApi> = {
+    getTrackedEntity: async () => trackedEntity,
+    getPullRequests: async () => ({
+      items: [pullRequest],
+      nextCursor: null,
+      lastSyncedAt: syncStatus.lastSyncedAt,
+    }),
+    getWorkflowSummary: async () => ({
+      defaultBranch: 'main',
+      items: [
+        {
+          workflowId: 1,
+          workflowName: 'Build and test',
+          latestRun: workflowRun,
+          successRate: 1,
+          medianDurationSeconds: 300,
+          sampleSize: 1,
+        },
+      ],
+      lastSyncedAt: syncStatus.lastSyncedAt,
+    }),
+    getWorkflowRuns: async () => ({
+      items: [workflowRun],
+      nextCursor: null,
+      lastSyncedAt: syncStatus.lastSyncedAt,
+    }),
+    getSyncStatus: async () => syncStatus,
+    requestSync: async () => syncStatus,
+  };
+
+  it('adds the pull request and workflow run cards to annotated entities', async () => {
+    renderTestApp({
+      features: [pulsePlugin],
+      extensions: [createTestEntityPage({ entity })],
+      apis: [[pulseApiRef, pulseApi]],
+    });
+
+    expect(
+      await screen.findByRole(
+        'link',
+        { name: /^#7 Tidy up the refund flow/ },
+        { timeout: 10_000 },
+      ),
+    ).toBeInTheDocument();
+    expect(
+      (
+        await screen.findAllByRole(
+          'link',
+          { name: /^Build and test/ },
+          { timeout: 10_000 },
+        )
+      ).length,
+    ).toBeGreaterThan(0);
+    expect(screen.getByText('Pull requests')).toBeInTheDocument();
+    expect(screen.getByText('Workflow runs')).toBeInTheDocument();
+  });
+
+  it.each([
+    'entity-card:pulse/pull-requests' as const,
+    'entity-card:pulse/workflow-runs' as const,
+  ])('%s is only for entities with the project slug annotation', id => {
+    const filter = createExtensionTester(pulsePlugin.getExtension(id)).get(
+      EntityCardBlueprint.dataRefs.filterFunction,
+    );
+
+    expect(filter?.(entity)).toBe(true);
+    expect(filter?.({ ...entity, metadata: { name: 'untracked' } })).toBe(
+      false,
+    );
+  });
+
+  it('takes the stale threshold of the pull request card from app config', async () => {
+    renderTestApp({
+      features: [pulsePlugin],
+      extensions: [createTestEntityPage({ entity })],
+      apis: [[pulseApiRef, pulseApi]],
+      config: {
+        app: {
+          extensions: [
+            {
+              'entity-card:pulse/pull-requests': {
+                config: { staleAfterDays: 2 },
+              },
+            },
+          ],
+        },
+      },
+    });
+
+    expect(
+      await screen.findByText('Stale', undefined, { timeout: 10_000 }),
+    ).toBeInTheDocument();
+  });
+
+  it('does not mark the same pull request stale with the default threshold', async () => {
+    renderTestApp({
+      features: [pulsePlugin],
+      extensions: [createTestEntityPage({ entity })],
+      apis: [[pulseApiRef, pulseApi]],
+    });
+
+    expect(
+      await screen.findByRole(
+        'link',
+        { name: /^#7 Tidy up the refund flow/ },
+        { timeout: 10_000 },
+      ),
+    ).toBeInTheDocument();
+    expect(screen.queryByText('Stale')).not.toBeInTheDocument();
+  });
+
+  it('rejects a stale threshold that is not a positive number', () => {
+    const tester = createExtensionTester(
+      pulsePlugin.getExtension('entity-card:pulse/pull-requests'),
+      { config: { staleAfterDays: 0 } },
+    );
+
+    expect(() =>
+      tester.get(EntityCardBlueprint.dataRefs.filterFunction),
+    ).toThrow(/positive number of days/);
   });
 });

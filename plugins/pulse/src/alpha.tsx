@@ -3,10 +3,15 @@ import {
   createFrontendPlugin,
   discoveryApiRef,
   fetchApiRef,
+  PageBlueprint,
 } from '@backstage/frontend-plugin-api';
 import { EntityCardBlueprint } from '@backstage/plugin-catalog-react/alpha';
+import PhoneInTalkIcon from '@material-ui/icons/PhoneInTalk';
+import ReportProblemIcon from '@material-ui/icons/ReportProblem';
 import { isPulseAvailable } from '@internal/plugin-pulse-common';
 import { PulseClient, pulseApiRef } from './api';
+import { incidentsRouteRef, onCallRouteRef } from './routes';
+import { staleAfterDaysConfigSchema } from './components/EntityPullRequestsCard/config';
 
 const pulseApi = ApiBlueprint.make({
   params: defineParams =>
@@ -30,10 +35,84 @@ const pulseEntityStatusCard = EntityCardBlueprint.make({
   },
 });
 
+const pulsePullRequestsCard = EntityCardBlueprint.makeWithOverrides({
+  name: 'pull-requests',
+  configSchema: { staleAfterDays: staleAfterDaysConfigSchema },
+  factory(originalFactory, { config }) {
+    return originalFactory({
+      filter: isPulseAvailable,
+      loader: () =>
+        import('./components/EntityPullRequestsCard').then(m => (
+          <m.EntityPullRequestsCard staleAfterDays={config.staleAfterDays} />
+        )),
+    });
+  },
+});
+
+const pulseWorkflowRunsCard = EntityCardBlueprint.make({
+  name: 'workflow-runs',
+  params: {
+    filter: isPulseAvailable,
+    loader: () =>
+      import('./components/EntityWorkflowRunsCard').then(m => (
+        <m.EntityWorkflowRunsCard />
+      )),
+  },
+});
+
+// Every component: an entity without an escalation policy gets a card that says so.
+const pulseOnCallCard = EntityCardBlueprint.make({
+  name: 'oncall',
+  params: {
+    filter: { kind: 'component' },
+    loader: () =>
+      import('./components/EntityOnCallCard').then(m => <m.EntityOnCallCard />),
+  },
+});
+
+// A page with a title and an icon is also the sidebar's nav item.
+const pulseIncidentsPage = PageBlueprint.make({
+  name: 'incidents',
+  params: {
+    path: '/pulse/incidents',
+    title: 'Incidents',
+    icon: <ReportProblemIcon fontSize="inherit" />,
+    routeRef: incidentsRouteRef,
+    loader: () =>
+      import('./components/IncidentsPage').then(m => (
+        <m.IncidentsPageContent />
+      )),
+  },
+});
+
+const pulseOnCallPage = PageBlueprint.make({
+  name: 'oncall',
+  params: {
+    path: '/pulse/oncall',
+    title: 'On-call',
+    icon: <PhoneInTalkIcon fontSize="inherit" />,
+    routeRef: onCallRouteRef,
+    loader: () =>
+      import('./components/OnCallPage').then(m => <m.OnCallPageContent />),
+  },
+});
+
 /** The Pulse plugin for apps on the new frontend system. */
 export default createFrontendPlugin({
   pluginId: 'pulse',
   title: 'Pulse',
   info: { packageJson: () => import('../package.json') },
-  extensions: [pulseApi, pulseEntityStatusCard],
+  routes: {
+    incidents: incidentsRouteRef,
+    onCall: onCallRouteRef,
+  },
+  extensions: [
+    pulseApi,
+    pulseEntityStatusCard,
+    pulsePullRequestsCard,
+    pulseWorkflowRunsCard,
+    pulseOnCallCard,
+    pulseIncidentsPage,
+    pulseOnCallPage,
+  ],
 });

@@ -16,3 +16,46 @@ export type {
   TrackedEntityList,
   LinkedRepository,
 } from '@internal/plugin-pulse-common';
+
+export { EntityPullRequestsCard, EntityWorkflowRunsCard } from './plugin';
+export type { EntityPullRequestsCardProps } from './components/EntityPullRequestsCard';
+export type { PullRequestQuery, WorkflowRunQuery } from './api';
+export type {
+  PullRequest,
+  PullRequestPage,
+  ReviewDecision,
+  CiState,
+  WorkflowRun,
+  WorkflowRunPage,
+  WorkflowSummary,
+  WorkflowSummaryList,
+  SyncStatus,
+  SyncFreshness,
+} from '@internal/plugin-pulse-common';
+
+export {
+  EntityOnCallCard,
+  PulseIncidentsPage,
+  PulseOnCallPage,
+} from './plugin';
+export { incidentsRouteRef, incidentRouteRef, onCallRouteRef } from './routes';
+export type {
+  IncidentQuery,
+  CreateIncidentRequest,
+  CreateScheduleOverrideRequest,
+} from './api';
+export { ESCALATION_POLICY_ANNOTATION } from '@internal/plugin-pulse-common';
+export type {
+  EntityOnCall,
+  EscalationStepView,
+  Incident,
+  IncidentDetail,
+  IncidentList,
+  IncidentSeverity,
+  IncidentStatus,
+  IncidentTimelineEntry,
+  OnCallShift,
+  ScheduleOverride,
+  ScheduleShifts,
+  ScheduleSummary,
+} from '@internal/plugin-pulse-common';

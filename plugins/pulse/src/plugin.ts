@@ -2,14 +2,20 @@ import {
   createApiFactory,
   createComponentExtension,
   createPlugin,
+  createRoutableExtension,
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/core-plugin-api';
 import { PulseClient, pulseApiRef } from './api';
+import { incidentsRouteRef, onCallRouteRef } from './routes';
 
 /** The Pulse plugin for apps on the legacy frontend system. */
 export const pulsePlugin = createPlugin({
   id: 'pulse',
+  routes: {
+    incidents: incidentsRouteRef,
+    onCall: onCallRouteRef,
+  },
   apis: [
     createApiFactory({
       api: pulseApiRef,
@@ -30,5 +36,61 @@ export const EntityPulseStatusCard = pulsePlugin.provide(
           m => m.EntityPulseStatusCard,
         ),
     },
+  }),
+);
+
+/** Entity card with the open and recently merged pull requests of the entity's GitHub repository. */
+export const EntityPullRequestsCard = pulsePlugin.provide(
+  createComponentExtension({
+    name: 'EntityPullRequestsCard',
+    component: {
+      lazy: () =>
+        import('./components/EntityPullRequestsCard').then(
+          m => m.EntityPullRequestsCard,
+        ),
+    },
+  }),
+);
+
+/** Entity card with the GitHub Actions workflow runs of the entity's repository. */
+export const EntityWorkflowRunsCard = pulsePlugin.provide(
+  createComponentExtension({
+    name: 'EntityWorkflowRunsCard',
+    component: {
+      lazy: () =>
+        import('./components/EntityWorkflowRunsCard').then(
+          m => m.EntityWorkflowRunsCard,
+        ),
+    },
+  }),
+);
+
+/** Entity card with who is on call for the entity now and next, its escalation policy and its open incidents. */
+export const EntityOnCallCard = pulsePlugin.provide(
+  createComponentExtension({
+    name: 'EntityOnCallCard',
+    component: {
+      lazy: () =>
+        import('./components/EntityOnCallCard').then(m => m.EntityOnCallCard),
+    },
+  }),
+);
+
+/** Page listing the incidents of the signed-in user, their teams and everyone, with each incident's detail below it. */
+export const PulseIncidentsPage = pulsePlugin.provide(
+  createRoutableExtension({
+    name: 'PulseIncidentsPage',
+    component: () =>
+      import('./components/IncidentsPage').then(m => m.IncidentsPage),
+    mountPoint: incidentsRouteRef,
+  }),
+);
+
+/** Page with every on-call schedule, who is on call, its next two weeks and its overrides. */
+export const PulseOnCallPage = pulsePlugin.provide(
+  createRoutableExtension({
+    name: 'PulseOnCallPage',
+    component: () => import('./components/OnCallPage').then(m => m.OnCallPage),
+    mountPoint: onCallRouteRef,
   }),
 );

@@ -1,9 +1,79 @@
 import { CompoundEntityRef } from '@backstage/catalog-model';
 import { createApiRef } from '@backstage/core-plugin-api';
 import {
+  EntityOnCall,
+  Incident,
+  IncidentDetail,
+  IncidentList,
+  IncidentSeverity,
+  IncidentStatus,
+  IncidentTimelineEntry,
+  PullRequestPage,
+  ScheduleOverride,
+  ScheduleShifts,
+  ScheduleSummary,
+  SyncStatus,
   TrackedEntity,
   TrackedEntityList,
+  WorkflowRun,
+  WorkflowRunPage,
+  WorkflowSummaryList,
 } from '@internal/plugin-pulse-common';
+
+/** Which pull requests {@link PulseApi.getPullRequests} returns, and how many. */
+export interface PullRequestQuery {
+  /** Defaults to `open` on the backend. */
+  state?: 'open' | 'merged' | 'closed' | 'all';
+  limit?: number;
+  /** The `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+/** Which workflow runs {@link PulseApi.getWorkflowRuns} returns, and how many. */
+export interface WorkflowRunQuery {
+  branch?: string;
+  /** The workflow, as `WorkflowRun.workflowId`. */
+  workflow?: number | string;
+  status?: WorkflowRun['status'];
+  limit?: number;
+  /** The `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+/** Which incidents {@link PulseApi.listIncidents} returns. */
+export interface IncidentQuery {
+  /** Any of these statuses; the backend's default is every status. */
+  status?: IncidentStatus[];
+  /** Any of these severities; every severity when empty. */
+  severity?: IncidentSeverity[];
+  /** Only incidents about this service (a catalog entity ref). */
+  entityRef?: string;
+  /** Only incidents assigned to the signed-in user. */
+  mine?: boolean;
+  /** Only incidents assigned to the signed-in user's teams. */
+  team?: boolean;
+  limit?: number;
+  /** The `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+/** What {@link PulseApi.createIncident} needs to page the on-call of a service by hand. */
+export interface CreateIncidentRequest {
+  /** The service (catalog entity ref) the incident is about. */
+  entityRef: string;
+  title: string;
+  severity: IncidentSeverity;
+  details?: string;
+}
+
+/** What {@link PulseApi.createScheduleOverride} needs: who covers which time range. */
+export interface CreateScheduleOverrideRequest {
+  userRef: string;
+  /** ISO 8601 instants. */
+  start: string;
+  end: string;
+  layerId?: string;
+}
 
 /** Reads what the Pulse backend knows about catalog entities. */
 export interface PulseApi {
@@ -11,6 +81,62 @@ export interface PulseApi {
   getTrackedEntity(ref: CompoundEntityRef): Promise<TrackedEntity>;
   /** Every entity Pulse tracks. */
   listTrackedEntities(): Promise<TrackedEntityList>;
+  /** A page of the pull requests of the entity's repository, newest first. */
+  getPullRequests(
+    ref: CompoundEntityRef,
+    query?: PullRequestQuery,
+  ): Promise<PullRequestPage>;
+  /** A page of the workflow runs of the entity's repository, newest first. */
+  getWorkflowRuns(
+    ref: CompoundEntityRef,
+    query?: WorkflowRunQuery,
+  ): Promise<WorkflowRunPage>;
+  /** Each workflow's latest run, success rate and median duration on the default branch. */
+  getWorkflowSummary(ref: CompoundEntityRef): Promise<WorkflowSummaryList>;
+  /** How fresh Pulse's copy of the entity's repository is, and how far its first sync has got. */
+  getSyncStatus(ref: CompoundEntityRef): Promise<SyncStatus>;
+  /**
+   * Asks for an immediate sync of the entity's repository; resolves once it is queued.
+   * Rejects with a `ResponseError`: 403 when not permitted, 429 (with `retry-after`) when asked too often.
+   */
+  requestSync(ref: CompoundEntityRef): Promise<SyncStatus>;
+
+  /** Who is on call for the entity now and next, under which escalation policy, and its open incidents. */
+  getEntityOnCall(ref: CompoundEntityRef): Promise<EntityOnCall>;
+  /** A page of incidents, newest first. */
+  listIncidents(query?: IncidentQuery): Promise<IncidentList>;
+  /** One incident with its timeline; rejects with a 404 `ResponseError` for an unknown id. */
+  getIncident(id: string): Promise<IncidentDetail>;
+  /** Opens an incident by hand, which pages the service's on-call. */
+  createIncident(request: CreateIncidentRequest): Promise<Incident>;
+  /** Rejects with a 409 `ResponseError` when the incident is not triggered. */
+  acknowledgeIncident(id: string): Promise<Incident>;
+  /** Rejects with a 409 `ResponseError` when the incident is already resolved. */
+  resolveIncident(id: string): Promise<Incident>;
+  /** Pages the next step of the incident's escalation policy now. */
+  escalateIncident(id: string): Promise<Incident>;
+  /** Assigns the incident to another user (an entity ref) and pages them. */
+  reassignIncident(id: string, userRef: string): Promise<Incident>;
+  /** Adds a note to the incident's timeline. */
+  addIncidentNote(id: string, text: string): Promise<IncidentTimelineEntry>;
+  /** Every configured schedule, with who is on call now and next. */
+  listSchedules(): Promise<{ items: ScheduleSummary[] }>;
+  /** The schedule's final shifts between two instants, with its gaps listed explicitly. */
+  getScheduleShifts(
+    scheduleId: string,
+    range: { from: string; to: string },
+  ): Promise<ScheduleShifts>;
+  /** The schedule's overrides. */
+  listScheduleOverrides(
+    scheduleId: string,
+  ): Promise<{ items: ScheduleOverride[] }>;
+  /** Has someone cover a time range of the schedule. */
+  createScheduleOverride(
+    scheduleId: string,
+    request: CreateScheduleOverrideRequest,
+  ): Promise<ScheduleOverride>;
+  /** Removes an override. */
+  deleteScheduleOverride(scheduleId: string, overrideId: string): Promise<void>;
 }
 
 /** Reference to the {@link PulseApi}. */

@@ -121,3 +121,107 @@ describe('PulseClient', () => {
     expect(error.cause.message).toContain('upstream unavailable');
   });
 });
+
+describe('PulseClient GitHub data', () => {
+  const ref = { kind: 'component', namespace: 'default', name: 'payments-api' };
+  const entityUrl = `${baseUrl}/v1/entities/component/default/payments-api`;
+  const page = { items: [], nextCursor: null, lastSyncedAt: null };
+  const syncStatus = {
+    repository: 'acme/payments-api',
+    host: 'github.com',
+    state: 'idle',
+    progressPercent: 100,
+    itemsSynced: 42,
+    lastError: null,
+    pausedUntil: null,
+    requestedAt: null,
+    lastSyncedAt: '2025-01-01T12:00:00.000Z',
+  };
+
+  it('fetches pull requests without a query string when no filter is given', async () => {
+    const { client, fetch } = createClient(jsonResponse(200, page));
+
+    await expect(client.getPullRequests(ref)).resolves.toEqual(page);
+    expect(fetch).toHaveBeenCalledWith(`${entityUrl}/pull-requests`);
+  });
+
+  it('encodes the pull request query', async () => {
+    const { client, fetch } = createClient(jsonResponse(200, page));
+
+    await client.getPullRequests(ref, {
+      state: 'merged',
+      limit: 20,
+      cursor: 'abc/+=&x',
+    });
+
+    expect(fetch).toHaveBeenCalledWith(
+      `${entityUrl}/pull-requests?state=merged&limit=20&cursor=abc%2F%2B%3D%26x`,
+    );
+  });
+
+  it('encodes the workflow run query and leaves out empty filters', async () => {
+    const { client, fetch } = createClient(jsonResponse(200, page));
+    fetch.mockImplementation(async () => jsonResponse(200, page));
+
+    await client.getWorkflowRuns(ref, {
+      branch: 'feature/a b&c',
+      workflow: 7,
+      status: 'completed',
+      limit: 10,
+      cursor: undefined,
+    });
+    await client.getWorkflowRuns(ref, { branch: '' });
+
+    expect(fetch).toHaveBeenNthCalledWith(
+      1,
+      `${entityUrl}/workflow-runs?branch=feature%2Fa+b%26c&workflow=7&status=completed&limit=10`,
+    );
+    expect(fetch).toHaveBeenNthCalledWith(2, `${entityUrl}/workflow-runs`);
+  });
+
+  it('fetches the workflow summary', async () => {
+    const summary = { defaultBranch: 'main', items: [], lastSyncedAt: null };
+    const { client, fetch } = createClient(jsonResponse(200, summary));
+
+    await expect(client.getWorkflowSummary(ref)).resolves.toEqual(summary);
+    expect(fetch).toHaveBeenCalledWith(`${entityUrl}/workflow-summary`);
+  });
+
+  it('fetches the sync status', async () => {
+    const { client, fetch } = createClient(jsonResponse(200, syncStatus));
+
+    await expect(client.getSyncStatus(ref)).resolves.toEqual(syncStatus);
+    expect(fetch).toHaveBeenCalledWith(`${entityUrl}/sync`);
+  });
+
+  it('requests a sync with a POST and returns the queued status', async () => {
+    const queued = { ...syncStatus, requestedAt: '2025-01-01T12:05:00.000Z' };
+    const { client, fetch } = createClient(jsonResponse(202, queued));
+
+    await expect(client.requestSync(ref)).resolves.toEqual(queued);
+    expect(fetch).toHaveBeenCalledWith(`${entityUrl}/sync`, {
+      method: 'POST',
+    });
+  });
+
+  it('keeps the retry-after header of a rate-limited sync request', async () => {
+    const { client } = createClient(
+      new Response(
+        JSON.stringify({
+          error: { name: 'Error', message: 'Too many sync requests' },
+          response: { statusCode: 429 },
+        }),
+        {
+          status: 429,
+          headers: { 'Content-Type': 'application/json', 'Retry-After': '42' },
+        },
+      ),
+    );
+
+    const error = await client.requestSync(ref).catch(e => e);
+
+    expect(error).toBeInstanceOf(ResponseError);
+    expect(error.statusCode).toBe(429);
+    expect(error.response.headers.get('retry-after')).toBe('42');
+  });
+});

@@ -2,10 +2,58 @@ import { CompoundEntityRef } from '@backstage/catalog-model';
 import { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import {
+  EntityOnCall,
+  Incident,
+  IncidentDetail,
+  IncidentList,
+  IncidentTimelineEntry,
+  PullRequestPage,
+  ScheduleOverride,
+  ScheduleShifts,
+  ScheduleSummary,
+  SyncStatus,
   TrackedEntity,
   TrackedEntityList,
+  WorkflowRunPage,
+  WorkflowSummaryList,
 } from '@internal/plugin-pulse-common';
-import { PulseApi } from './PulseApi';
+import {
+  CreateIncidentRequest,
+  CreateScheduleOverrideRequest,
+  IncidentQuery,
+  PullRequestQuery,
+  PulseApi,
+  WorkflowRunQuery,
+} from './PulseApi';
+
+function entityPath(ref: CompoundEntityRef): string {
+  const path = [ref.kind, ref.namespace, ref.name]
+    .map(segment => encodeURIComponent(segment))
+    .join('/');
+  return `/v1/entities/${path}`;
+}
+
+function withQuery(
+  path: string,
+  query: Record<string, string | number | undefined>,
+): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== '') {
+      params.set(key, String(value));
+    }
+  }
+  const search = params.toString();
+  return search ? `${path}?${search}` : path;
+}
+
+function incidentPath(id: string): string {
+  return `/v1/incidents/${encodeURIComponent(id)}`;
+}
+
+function schedulePath(id: string): string {
+  return `/v1/schedules/${encodeURIComponent(id)}`;
+}
 
 /** The {@link PulseApi} over the Pulse backend's REST API. */
 export class PulseClient implements PulseApi {
@@ -28,11 +76,188 @@ export class PulseClient implements PulseApi {
     return this.get<TrackedEntityList>('/v1/entities');
   }
 
+  async getPullRequests(
+    ref: CompoundEntityRef,
+    query: PullRequestQuery = {},
+  ): Promise<PullRequestPage> {
+    return this.get<PullRequestPage>(
+      withQuery(`${entityPath(ref)}/pull-requests`, {
+        state: query.state,
+        limit: query.limit,
+        cursor: query.cursor,
+      }),
+    );
+  }
+
+  async getWorkflowRuns(
+    ref: CompoundEntityRef,
+    query: WorkflowRunQuery = {},
+  ): Promise<WorkflowRunPage> {
+    return this.get<WorkflowRunPage>(
+      withQuery(`${entityPath(ref)}/workflow-runs`, {
+        branch: query.branch,
+        workflow: query.workflow,
+        status: query.status,
+        limit: query.limit,
+        cursor: query.cursor,
+      }),
+    );
+  }
+
+  async getWorkflowSummary(
+    ref: CompoundEntityRef,
+  ): Promise<WorkflowSummaryList> {
+    return this.get<WorkflowSummaryList>(`${entityPath(ref)}/workflow-summary`);
+  }
+
+  async getSyncStatus(ref: CompoundEntityRef): Promise<SyncStatus> {
+    return this.get<SyncStatus>(`${entityPath(ref)}/sync`);
+  }
+
+  async requestSync(ref: CompoundEntityRef): Promise<SyncStatus> {
+    return this.post<SyncStatus>(`${entityPath(ref)}/sync`);
+  }
+
+  async getEntityOnCall(ref: CompoundEntityRef): Promise<EntityOnCall> {
+    return this.get<EntityOnCall>(`${entityPath(ref)}/oncall`);
+  }
+
+  async listIncidents(query: IncidentQuery = {}): Promise<IncidentList> {
+    return this.get<IncidentList>(
+      withQuery('/v1/incidents', {
+        status: query.status?.join(','),
+        severity: query.severity?.join(','),
+        entityRef: query.entityRef,
+        mine: query.mine ? 'true' : undefined,
+        team: query.team ? 'true' : undefined,
+        limit: query.limit,
+        cursor: query.cursor,
+      }),
+    );
+  }
+
+  async getIncident(id: string): Promise<IncidentDetail> {
+    return this.get<IncidentDetail>(incidentPath(id));
+  }
+
+  async createIncident(request: CreateIncidentRequest): Promise<Incident> {
+    return this.send<Incident>('POST', '/v1/incidents', request);
+  }
+
+  async acknowledgeIncident(id: string): Promise<Incident> {
+    return this.send<Incident>('POST', `${incidentPath(id)}/acknowledge`);
+  }
+
+  async resolveIncident(id: string): Promise<Incident> {
+    return this.send<Incident>('POST', `${incidentPath(id)}/resolve`);
+  }
+
+  async escalateIncident(id: string): Promise<Incident> {
+    return this.send<Incident>('POST', `${incidentPath(id)}/escalate`);
+  }
+
+  async reassignIncident(id: string, userRef: string): Promise<Incident> {
+    return this.send<Incident>('POST', `${incidentPath(id)}/reassign`, {
+      userRef,
+    });
+  }
+
+  async addIncidentNote(
+    id: string,
+    text: string,
+  ): Promise<IncidentTimelineEntry> {
+    return this.send<IncidentTimelineEntry>(
+      'POST',
+      `${incidentPath(id)}/notes`,
+      { text },
+    );
+  }
+
+  async listSchedules(): Promise<{ items: ScheduleSummary[] }> {
+    return this.get<{ items: ScheduleSummary[] }>('/v1/schedules');
+  }
+
+  async getScheduleShifts(
+    scheduleId: string,
+    range: { from: string; to: string },
+  ): Promise<ScheduleShifts> {
+    return this.get<ScheduleShifts>(
+      withQuery(`${schedulePath(scheduleId)}/shifts`, {
+        from: range.from,
+        to: range.to,
+      }),
+    );
+  }
+
+  async listScheduleOverrides(
+    scheduleId: string,
+  ): Promise<{ items: ScheduleOverride[] }> {
+    return this.get<{ items: ScheduleOverride[] }>(
+      `${schedulePath(scheduleId)}/overrides`,
+    );
+  }
+
+  async createScheduleOverride(
+    scheduleId: string,
+    request: CreateScheduleOverrideRequest,
+  ): Promise<ScheduleOverride> {
+    return this.send<ScheduleOverride>(
+      'POST',
+      `${schedulePath(scheduleId)}/overrides`,
+      request,
+    );
+  }
+
+  async deleteScheduleOverride(
+    scheduleId: string,
+    overrideId: string,
+  ): Promise<void> {
+    await this.send<void>(
+      'DELETE',
+      `${schedulePath(scheduleId)}/overrides/${encodeURIComponent(overrideId)}`,
+    );
+  }
+
   private async get<T>(path: string): Promise<T> {
     const baseUrl = await this.discoveryApi.getBaseUrl('pulse');
     const response = await this.fetchApi.fetch(`${baseUrl}${path}`);
     if (!response.ok) {
       throw await ResponseError.fromResponse(response);
+    }
+    return (await response.json()) as T;
+  }
+
+  private async post<T>(path: string): Promise<T> {
+    const baseUrl = await this.discoveryApi.getBaseUrl('pulse');
+    const response = await this.fetchApi.fetch(`${baseUrl}${path}`, {
+      method: 'POST',
+    });
+    if (!response.ok) {
+      throw await ResponseError.fromResponse(response);
+    }
+    return (await response.json()) as T;
+  }
+
+  private async send<T>(
+    method: 'POST' | 'DELETE',
+    path: string,
+    body?: unknown,
+  ): Promise<T> {
+    const baseUrl = await this.discoveryApi.getBaseUrl('pulse');
+    const response = await this.fetchApi.fetch(`${baseUrl}${path}`, {
+      method,
+      ...(body === undefined
+        ? {}
+        : {
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify(body),
+          }),
+    });
+    if (!response.ok) {
+      throw await ResponseError.fromResponse(response);
+    }
+    if (response.status === 204) {
+      return undefined as T;
     }
     return (await response.json()) as T;
   }

@@ -1,3 +1,8 @@
 export { pulseApiRef } from './PulseApi';
-export type { PulseApi } from './PulseApi';
+export type { PulseApi, PullRequestQuery, WorkflowRunQuery } from './PulseApi';
 export { PulseClient } from './PulseClient';
+export type {
+  CreateIncidentRequest,
+  CreateScheduleOverrideRequest,
+  IncidentQuery,
+} from './PulseApi';

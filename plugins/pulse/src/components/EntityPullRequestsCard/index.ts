@@ -1,0 +1,2 @@
+export { EntityPullRequestsCard } from './EntityPullRequestsCard';
+export type { EntityPullRequestsCardProps } from './EntityPullRequestsCard';

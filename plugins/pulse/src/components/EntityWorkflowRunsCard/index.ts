@@ -1,0 +1,1 @@
+export { EntityWorkflowRunsCard } from './EntityWorkflowRunsCard';

@@ -1,0 +1,1 @@
+export { OnCallPage, OnCallPageContent } from './OnCallPage';
