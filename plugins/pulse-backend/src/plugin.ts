@@ -12,6 +12,7 @@ import { applyMigrations } from './database/migrations';
 import { createEntitiesRouter } from './entities/router';
 import { TrackedEntityRefresher } from './entities/TrackedEntityRefresher';
 import { TrackedEntityStore } from './entities/TrackedEntityStore';
+import { setupOncallDomain } from './oncall';
 import { DomainEventPublisher } from './events/DomainEventPublisher';
 import { PulseContext } from './service/context';
 import { githubHostsFromConfig } from './service/githubHosts';
@@ -94,7 +95,7 @@ export const pulsePlugin = createBackendPlugin({
         ];
         // Each domain adds its routes and scheduled work here, e.g.:
         //   v1Routers.push(...(await setupGithubDomain(context)).routers);
-        void context;
+        v1Routers.push(...(await setupOncallDomain(context)).routers);
 
         httpRouter.use(createRouter({ v1Routers }));
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });

@@ -1,0 +1,189 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import { Entity } from '@backstage/catalog-model';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { createTestDatabases } from '../__testUtils__/testDatabases';
+import {
+  DirectoryRefresher,
+  DirectoryStore,
+  referencedRefs,
+} from './directory';
+import { CatalogPolicySource, choosePolicy } from './policies';
+import {
+  migratedDatabase,
+  oncallConfigData,
+  testOncallConfig,
+} from './__testUtils__/fixtures';
+
+jest.setTimeout(60_000);
+
+const databases = createTestDatabases();
+
+const config = testOncallConfig({
+  schedules: [
+    {
+      ...oncallConfigData.schedules[0],
+      layers: [
+        {
+          ...oncallConfigData.schedules[0].layers[0],
+          members: ['group:default/payments', 'user:default/zoe'],
+        },
+      ],
+    },
+  ],
+  escalationPolicies: [
+    {
+      id: 'payments',
+      name: 'Payments',
+      steps: [
+        { delayMinutes: 5, targets: [{ schedule: 'primary' }] },
+        {
+          delayMinutes: 5,
+          targets: [
+            { group: 'group:default/gone' },
+            { user: 'user:default/carol' },
+          ],
+        },
+      ],
+    },
+    {
+      id: 'web',
+      name: 'Web',
+      steps: [{ delayMinutes: 5, targets: [{ user: 'user:default/carol' }] }],
+    },
+  ],
+  defaultEscalationPolicy: 'payments',
+  groupEscalationPolicies: { 'group:default/web': 'web' },
+});
+
+const entities: Entity[] = [
+  {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Group',
+    metadata: { name: 'payments', namespace: 'default' },
+    spec: { type: 'team', children: [] },
+    relations: [
+      { type: 'hasMember', targetRef: 'user:default/bob' },
+      { type: 'hasMember', targetRef: 'user:default/alice' },
+    ],
+  },
+  ...['alice', 'bob', 'carol'].map(name => ({
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'User',
+    metadata: { name, namespace: 'default' },
+    spec: {},
+  })),
+  {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: {
+      name: 'checkout',
+      namespace: 'default',
+      annotations: { 'pulse.dev/escalation-policy': 'retired-policy' },
+    },
+    spec: { owner: 'web' },
+  },
+];
+
+describe.each(databases.eachSupportedId())(
+  'on-call directory on %s',
+  databaseId => {
+    it('reads group members and missing users from the catalog into the database', async () => {
+      const knex = await databases.init(databaseId);
+      await migratedDatabase(knex);
+      const store = new DirectoryStore(knex);
+      const logger = mockServices.logger.mock();
+      const refresher = new DirectoryRefresher({
+        config,
+        catalog: catalogServiceMock({ entities }),
+        auth: mockServices.auth(),
+        store,
+        logger,
+      });
+      expect(referencedRefs(config)).toEqual({
+        users: ['user:default/carol', 'user:default/zoe'],
+        groups: ['group:default/gone', 'group:default/payments'],
+      });
+      expect(await refresher.refresh()).toEqual({
+        groups: 2,
+        users: 2,
+        missing: ['group:default/gone', 'user:default/zoe'],
+      });
+      const snapshot = await store.load();
+      expect(snapshot.groupMembers('group:default/payments')).toEqual([
+        'user:default/alice',
+        'user:default/bob',
+      ]);
+      expect(snapshot.groupMembers('group:default/gone')).toEqual([]);
+      expect(snapshot.isMissing('user:default/zoe')).toBe(true);
+      expect(snapshot.isMissing('user:default/carol')).toBe(false);
+      expect(logger.warn).toHaveBeenCalledWith(
+        expect.stringContaining(
+          'user:default/zoe, which is not in the catalog',
+        ),
+      );
+    });
+  },
+);
+
+describe('escalation policy choice', () => {
+  it('follows annotation, then owner group, then default, and reports an unknown annotation', async () => {
+    const [, , , , checkout] = entities;
+    expect(
+      choosePolicy(config, 'component:default/checkout', checkout),
+    ).toEqual({
+      policy: expect.objectContaining({ id: 'web' }),
+      chosenBy: 'owner-group',
+      problem:
+        'The pulse.dev/escalation-policy annotation of component:default/checkout names an unknown escalation policy "retired-policy"',
+    });
+    expect(
+      choosePolicy(config, 'component:default/x', {
+        ...checkout,
+        metadata: {
+          name: 'x',
+          annotations: { 'pulse.dev/escalation-policy': 'web' },
+        },
+        spec: { owner: 'group:default/payments' },
+      }),
+    ).toMatchObject({
+      policy: { id: 'web' },
+      chosenBy: 'annotation',
+      problem: null,
+    });
+    expect(
+      choosePolicy(config, 'component:default/unknown', undefined),
+    ).toMatchObject({
+      policy: { id: 'payments' },
+      chosenBy: 'default',
+      problem: null,
+    });
+    expect(
+      choosePolicy(
+        { ...config, defaultPolicyId: null },
+        'component:default/unknown',
+        undefined,
+      ),
+    ).toMatchObject({
+      policy: null,
+      chosenBy: null,
+      problem: expect.stringContaining('No escalation policy applies'),
+    });
+
+    const logger = mockServices.logger.mock();
+    const source = new CatalogPolicySource({
+      config,
+      catalog: catalogServiceMock({ entities }),
+      auth: mockServices.auth(),
+      logger,
+    });
+    expect(await source.reportUnknownPolicies()).toEqual([
+      'component:default/checkout',
+    ]);
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.stringContaining('"retired-policy"'),
+    );
+    expect(await source.policyFor('component:default/checkout')).toMatchObject({
+      chosenBy: 'owner-group',
+    });
+  });
+});

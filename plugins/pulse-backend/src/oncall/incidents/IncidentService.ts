@@ -1,0 +1,1082 @@
+import { AuditorService, LoggerService } from '@backstage/backend-plugin-api';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import {
+  Incident,
+  IncidentDetail,
+  IncidentList,
+  IncidentSeverity,
+  IncidentStatus,
+  IncidentTimelineEntry,
+  NewPulseDomainEvent,
+} from '@internal/plugin-pulse-common';
+import { JsonObject } from '@backstage/types';
+import { createHash, randomUUID } from 'node:crypto';
+import type { Request } from 'express';
+import { Knex } from 'knex';
+import { DomainEventPublisher } from '../../events/DomainEventPublisher';
+import {
+  acknowledge,
+  ackTimedOut,
+  afterPaged,
+  Assignee,
+  dueAction,
+  escalateNow,
+  EscalationPolicy,
+  EscalationResult,
+  EscalationState,
+  reassign,
+  resolve,
+  startEscalation,
+} from '../escalation';
+import { normalizeEntityRef } from '../config';
+import { IncidentEventPayload, OncallEventType } from '../events';
+import {
+  EscalationPolicySource,
+  noEscalationPolicies,
+  PolicyChoice,
+} from '../policies';
+import { AlertSignal, IncidentIntake, IntakeResult } from './IncidentIntake';
+import {
+  IncidentPatch,
+  IncidentStore,
+  NewTimelineEntry,
+  StoredIncident,
+  toDate,
+} from './IncidentStore';
+
+/** Who does something, and the HTTP request it came with (for the audit log). */
+export interface ActionContext {
+  /** A user or service entity ref, or a service subject. */
+  actor: string;
+  request?: Request;
+}
+
+export interface IncidentServiceOptions {
+  knex: Knex;
+  publisher: DomainEventPublisher;
+  /** Which policy a new incident follows; defaults to none (incidents open, nobody is paged). */
+  policies?: EscalationPolicySource;
+  auditor?: AuditorService;
+  logger?: LoggerService;
+  now?: () => Date;
+  /** Absolute or app-relative link to an incident; `htmlUrl` in the API and notifications. */
+  incidentLink?: (incidentId: string) => string;
+  /** Called after a change leaves escalation work due now, to run the engine early. */
+  onEscalationDue?: () => void;
+}
+
+export interface ListIncidentsQuery {
+  statuses?: IncidentStatus[];
+  severities?: IncidentSeverity[];
+  entityRefs?: string[];
+  assignee?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface NewIncident {
+  entityRef: string;
+  title: string;
+  severity: IncidentSeverity;
+  details?: string;
+}
+
+/** What the escalation engine reports after sending a page. */
+export interface SentPage {
+  idempotencyKey: string;
+  stepIndex: number;
+  round: number;
+  sentAt: Date;
+  recipients: string[];
+  webhooks: Array<{ name: string; ok: boolean; error?: string }>;
+  /** Targets that resolved to nobody, as timeline messages. */
+  nobody: string[];
+}
+
+const MAX_DEDUP_KEY_LENGTH = 255;
+const ENGINE_ACTOR = null;
+/** A policy with no steps: the escalation is finished at once. */
+const NO_POLICY: EscalationPolicy = {
+  id: 'none',
+  name: 'No escalation policy',
+  steps: [],
+  repeat: 0,
+};
+
+/** Keys longer than the column are hashed to a fixed length (PagerDuty allows 255). */
+export function normalizeDedupKey(key: string): string {
+  if (key.length <= MAX_DEDUP_KEY_LENGTH) {
+    return key;
+  }
+  return `sha256:${createHash('sha256').update(key).digest('hex')}`;
+}
+
+/** The idempotency key of the page the escalation waits to send, whenever it is due. */
+function pendingPageKey(state: EscalationState): string | undefined {
+  const farFuture = new Date(8.64e15);
+  const pending = dueAction(state, farFuture);
+  return pending?.kind === 'page' ? pending.idempotencyKey : undefined;
+}
+
+function secondsBetween(from: Date, to: Date): number {
+  return Math.max(0, Math.round((to.getTime() - from.getTime()) / 1000));
+}
+
+function encodeCursor(incident: StoredIncident): string {
+  return Buffer.from(
+    JSON.stringify([incident.createdAt.getTime(), incident.id]),
+  ).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  try {
+    const [ms, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString());
+    if (typeof ms === 'number' && typeof id === 'string') {
+      return { createdAt: new Date(ms), id };
+    }
+  } catch {
+    // reported below
+  }
+  throw new InputError(`Invalid cursor '${cursor}'`);
+}
+
+class RetryableConflict extends Error {}
+
+interface Mutation {
+  patch: IncidentPatch;
+  timeline: NewTimelineEntry[];
+  event?: { type: OncallEventType; details?: Record<string, unknown> };
+  /** Replaces the assignees. */
+  assignees?: string[];
+}
+
+function unwrap(result: EscalationResult): EscalationState {
+  if (!result.ok) {
+    throw new ConflictError(result.error.message);
+  }
+  return result.state;
+}
+
+/**
+ * Incidents: alert intake (deduplicated by the database), the actions people take, and the state
+ * changes the escalation engine records. Every change commits with its timeline entries and its
+ * domain event in one transaction, and is written to the audit log with its actor.
+ */
+export class IncidentService implements IncidentIntake {
+  readonly store: IncidentStore;
+  private readonly policies: EscalationPolicySource;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: IncidentServiceOptions) {
+    this.store = new IncidentStore(options.knex);
+    this.policies = options.policies ?? noEscalationPolicies;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  // ------------------------------------------------------------------ reading
+
+  async get(id: string): Promise<IncidentDetail> {
+    const incident = await this.store.get(id);
+    if (!incident) {
+      throw new NotFoundError(`No incident with id '${id}'`);
+    }
+    const [api] = await this.toApi([incident]);
+    return {
+      ...api,
+      timeline: await this.store.timeline(id),
+      rawPayload: incident.rawPayload,
+    };
+  }
+
+  async list(query: ListIncidentsQuery): Promise<IncidentList> {
+    const limit = query.limit ?? 50;
+    const rows = await this.store.list({
+      statuses: query.statuses,
+      severities: query.severities,
+      entityRefs: query.entityRefs,
+      assignee: query.assignee,
+      limit: limit + 1,
+      before: query.cursor ? decodeCursor(query.cursor) : undefined,
+    });
+    const page = rows.slice(0, limit);
+    return {
+      items: await this.toApi(page),
+      nextCursor:
+        rows.length > limit ? encodeCursor(page[page.length - 1]) : null,
+    };
+  }
+
+  async openForEntity(entityRef: string): Promise<Incident[]> {
+    return this.toApi(await this.store.openForEntity(entityRef));
+  }
+
+  /** The API shape of stored incidents. */
+  async toApi(
+    incidents: StoredIncident[],
+    tx?: Knex.Transaction,
+  ): Promise<Incident[]> {
+    const assignees = await this.store.assignees(
+      incidents.map(i => i.id),
+      tx,
+    );
+    return incidents.map(incident => {
+      const state = incident.escalation;
+      const level = state.lastPaged ?? { stepIndex: 0, round: 0 };
+      const link = this.options.incidentLink?.(incident.id);
+      return {
+        id: incident.id,
+        title: incident.title,
+        entityRef: incident.entityRef,
+        severity: incident.severity,
+        status: incident.status,
+        dedupKey: incident.dedupKey,
+        alertCount: incident.alertCount,
+        source: incident.source as Incident['source'],
+        createdAt: incident.createdAt.toISOString(),
+        acknowledgedAt: incident.acknowledgedAt?.toISOString() ?? null,
+        resolvedAt: incident.resolvedAt?.toISOString() ?? null,
+        timeToAcknowledgeSeconds: incident.timeToAcknowledgeSeconds,
+        timeToResolveSeconds: incident.timeToResolveSeconds,
+        assignees: assignees.get(incident.id) ?? [],
+        escalationPolicyId: incident.escalationPolicyId,
+        escalationStep: level.stepIndex,
+        escalationRound: level.round,
+        nextEscalationAt:
+          state.status === 'triggered' && !state.finished
+            ? state.nextStepAt
+            : null,
+        flagged: incident.flagged,
+        ...(link && { htmlUrl: link }),
+      };
+    });
+  }
+
+  // ------------------------------------------------------------------- intake
+
+  async receive(signal: AlertSignal, actor: string): Promise<IntakeResult> {
+    const dedupKey = normalizeDedupKey(signal.dedupKey);
+    const entityRef = normalizeEntityRef(signal.entityRef) ?? signal.entityRef;
+    const audit = await this.options.auditor?.createEvent({
+      eventId: 'incident-alert',
+      severityLevel: signal.action === 'trigger' ? 'medium' : 'low',
+      meta: {
+        action: signal.action,
+        dedupKey,
+        entityRef: signal.entityRef,
+        source: signal.source,
+        integrationKey: signal.integrationKey,
+        actor,
+      },
+    });
+    try {
+      const result =
+        signal.action === 'trigger'
+          ? await this.trigger({ ...signal, dedupKey, entityRef }, actor)
+          : await this.transitionByKey(
+              { ...signal, dedupKey, entityRef },
+              actor,
+            );
+      await audit?.success({
+        meta: {
+          outcome: result.outcome,
+          incidentId: result.incidentId,
+          ...(result.reason && { reason: result.reason }),
+        },
+      });
+      if (result.outcome === 'ignored') {
+        this.options.logger?.info(
+          `Ignored ${signal.action} for dedup key '${dedupKey}' from ${actor}: ${result.reason}`,
+        );
+      }
+      return result;
+    } catch (error) {
+      await audit?.fail({ error: error as Error });
+      throw error;
+    }
+  }
+
+  /** Opens an incident by hand ("page the on-call"); always a new incident. */
+  async create(input: NewIncident, ctx: ActionContext): Promise<Incident> {
+    const audit = await this.options.auditor?.createEvent({
+      eventId: 'incident-create',
+      severityLevel: 'medium',
+      request: ctx.request,
+      meta: { entityRef: input.entityRef, actor: ctx.actor },
+    });
+    try {
+      const result = await this.trigger(
+        {
+          action: 'trigger',
+          dedupKey: `manual:${randomUUID()}`,
+          entityRef: normalizeEntityRef(input.entityRef) ?? input.entityRef,
+          title: input.title,
+          severity: input.severity,
+          source: 'manual',
+          integrationKey: '',
+          rawPayload:
+            input.details === undefined ? null : { details: input.details },
+        },
+        ctx.actor,
+      );
+      const [incident] = await this.toApi([
+        (await this.store.get(result.incidentId!))!,
+      ]);
+      await audit?.success({ meta: { incidentId: incident.id } });
+      return incident;
+    } catch (error) {
+      await audit?.fail({ error: error as Error });
+      throw error;
+    }
+  }
+
+  private async choosePolicy(entityRef: string): Promise<PolicyChoice> {
+    try {
+      return await this.policies.policyFor(entityRef);
+    } catch (error) {
+      this.options.logger?.error(
+        `Could not choose an escalation policy for ${entityRef}: ${error}`,
+      );
+      return {
+        policy: null,
+        chosenBy: null,
+        problem: `Could not choose an escalation policy: ${error}`,
+      };
+    }
+  }
+
+  private async trigger(
+    signal: AlertSignal,
+    actor: string,
+  ): Promise<IntakeResult> {
+    const choice = await this.choosePolicy(signal.entityRef);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const result = await this.store.transaction(async tx => {
+        const now = this.now();
+        const id = randomUUID();
+        const policy = choice.policy ?? NO_POLICY;
+        const escalation = startEscalation(id, policy, now);
+        const inserted = await this.store.insertIfNoneOpen(tx, {
+          id,
+          title: signal.title,
+          entityRef: signal.entityRef,
+          severity: signal.severity,
+          status: 'triggered',
+          dedupKey: signal.dedupKey,
+          integrationKey: signal.integrationKey || null,
+          source: signal.source,
+          rawPayload: signal.rawPayload ?? null,
+          alertCount: 1,
+          createdAt: now,
+          acknowledgedAt: null,
+          resolvedAt: null,
+          timeToAcknowledgeSeconds: null,
+          timeToResolveSeconds: null,
+          escalationPolicyId: policy.id,
+          escalation,
+          flagged: false,
+        });
+        if (inserted) {
+          const timeline: NewTimelineEntry[] = [
+            {
+              at: now,
+              type: 'created',
+              actor,
+              message: `Opened by ${
+                signal.source === 'manual' ? actor : `a ${signal.source} alert`
+              }; escalation policy "${policy.name}"${
+                choice.chosenBy ? ` (chosen by ${choice.chosenBy})` : ''
+              }`,
+              details: {
+                source: signal.source,
+                policyId: policy.id,
+                ...(signal.occurredAt && {
+                  occurredAt: signal.occurredAt.toISOString(),
+                }),
+              },
+            },
+          ];
+          if (choice.problem) {
+            timeline.push({
+              at: now,
+              type: choice.policy ? 'note' : 'escalation_finished',
+              actor: ENGINE_ACTOR,
+              message: choice.policy
+                ? choice.problem
+                : `Nobody will be paged. ${choice.problem}`,
+            });
+          }
+          await this.store.appendTimeline(tx, id, timeline);
+          const incident = (await this.store.get(id, { tx }))!;
+          await this.publish(tx, incident, 'incident.created', actor);
+          return {
+            outcome: 'created' as const,
+            incidentId: id,
+            dedupKey: signal.dedupKey,
+          };
+        }
+
+        const open = await this.store.getOpenByDedupKey(tx, signal.dedupKey, {
+          forUpdate: true,
+        });
+        if (!open) {
+          // Resolved between our insert and this read: try again, which opens a new incident.
+          return undefined;
+        }
+        const changed = await this.store.update(
+          tx,
+          open,
+          { alertCount: open.alertCount + 1 },
+          now,
+        );
+        if (!changed) {
+          return undefined;
+        }
+        await this.store.appendTimeline(tx, open.id, [
+          {
+            at: now,
+            type: 'alert_absorbed',
+            actor,
+            message: `Another ${
+              signal.source
+            } alert with the same key was absorbed (${
+              open.alertCount + 1
+            } in all)`,
+            details: {
+              source: signal.source,
+              title: signal.title,
+              severity: signal.severity,
+              ...(signal.occurredAt && {
+                occurredAt: signal.occurredAt.toISOString(),
+              }),
+            },
+          },
+        ]);
+        const updated = (await this.store.get(open.id, { tx }))!;
+        await this.publish(tx, updated, 'incident.alert_absorbed', actor);
+        return {
+          outcome: 'absorbed' as const,
+          incidentId: open.id,
+          dedupKey: signal.dedupKey,
+        };
+      });
+      if (result) {
+        if (result.outcome === 'created') {
+          this.options.onEscalationDue?.();
+        }
+        return result;
+      }
+    }
+    throw new ConflictError(
+      `Could not apply the alert for dedup key '${signal.dedupKey}': it kept changing`,
+    );
+  }
+
+  private async transitionByKey(
+    signal: AlertSignal,
+    actor: string,
+  ): Promise<IntakeResult> {
+    const { dedupKey } = signal;
+    return this.store.transaction(async tx => {
+      const now = this.now();
+      const open = await this.store.getOpenByDedupKey(tx, dedupKey, {
+        forUpdate: true,
+      });
+      const ignore = async (
+        reason: string,
+        incident: StoredIncident | undefined,
+      ): Promise<IntakeResult> => {
+        if (incident) {
+          await this.store.appendTimeline(tx, incident.id, [
+            {
+              at: now,
+              type: 'ignored_signal',
+              actor,
+              message: `Ignored a ${signal.action} from ${signal.source}: ${reason}`,
+              details: { action: signal.action, source: signal.source },
+            },
+          ]);
+        }
+        return {
+          outcome: 'ignored',
+          incidentId: incident?.id ?? null,
+          dedupKey,
+          reason,
+        };
+      };
+
+      if (!open) {
+        const latest = await this.store.getLatestByDedupKey(tx, dedupKey);
+        return ignore(
+          latest
+            ? 'the incident with this key is already resolved'
+            : 'no incident has this key',
+          latest,
+        );
+      }
+      if (
+        open.integrationKey &&
+        signal.integrationKey !== open.integrationKey
+      ) {
+        return ignore(
+          'it came through another integration than the alert that opened the incident',
+          open,
+        );
+      }
+      if (signal.action === 'acknowledge' && open.status === 'acknowledged') {
+        // A repeated delivery changes nothing.
+        return {
+          outcome: 'ignored',
+          incidentId: open.id,
+          dedupKey,
+          reason: 'the incident is already acknowledged',
+        };
+      }
+      const mutation =
+        signal.action === 'acknowledge'
+          ? this.acknowledgeMutation(open, now, actor)
+          : this.resolveMutation(
+              open,
+              now,
+              actor,
+              `Resolved by a ${signal.source} alert`,
+            );
+      if (!(await this.applyMutation(tx, open, mutation, now, actor))) {
+        throw new ConflictError(
+          `Incident ${open.id} changed while applying the ${signal.action}`,
+        );
+      }
+      return {
+        outcome: signal.action === 'acknowledge' ? 'acknowledged' : 'resolved',
+        incidentId: open.id,
+        dedupKey,
+      };
+    });
+  }
+
+  // ------------------------------------------------------------ user actions
+
+  async acknowledge(id: string, ctx: ActionContext): Promise<Incident> {
+    return this.act(id, ctx, 'incident-acknowledge', (incident, now) =>
+      this.acknowledgeMutation(incident, now, ctx.actor),
+    );
+  }
+
+  async resolve(
+    id: string,
+    ctx: ActionContext,
+    note?: string,
+  ): Promise<Incident> {
+    return this.act(id, ctx, 'incident-resolve', (incident, now) =>
+      this.resolveMutation(
+        incident,
+        now,
+        ctx.actor,
+        note ? `Resolved by ${ctx.actor}: ${note}` : `Resolved by ${ctx.actor}`,
+      ),
+    );
+  }
+
+  async reassign(
+    id: string,
+    to: { userRef: string } | { policyId: string },
+    ctx: ActionContext,
+  ): Promise<Incident> {
+    let assignee: Assignee;
+    if ('policyId' in to) {
+      const policy = this.policies.policy(to.policyId);
+      if (!policy) {
+        throw new InputError(
+          `policyId: unknown escalation policy '${to.policyId}'`,
+        );
+      }
+      assignee = { policy };
+    } else {
+      assignee = { userRef: to.userRef };
+    }
+    const incident = await this.act(
+      id,
+      ctx,
+      'incident-reassign',
+      (current, now) => {
+        const escalation = unwrap(reassign(current.escalation, now, assignee));
+        const target =
+          'policy' in assignee
+            ? `escalation policy "${assignee.policy.name}"`
+            : assignee.userRef;
+        return {
+          patch: { escalation, escalationPolicyId: escalation.policy.id },
+          assignees: 'userRef' in assignee ? [assignee.userRef] : [],
+          timeline: [
+            {
+              at: now,
+              type: 'reassigned',
+              actor: ctx.actor,
+              message: `Reassigned to ${target} by ${ctx.actor}`,
+              details: { ...to },
+            },
+          ],
+          event: { type: 'incident.reassigned', details: { ...to } },
+        };
+      },
+    );
+    this.options.onEscalationDue?.();
+    return incident;
+  }
+
+  async escalate(id: string, ctx: ActionContext): Promise<Incident> {
+    const incident = await this.act(
+      id,
+      ctx,
+      'incident-escalate',
+      (current, now) => {
+        const escalation = unwrap(escalateNow(current.escalation, now));
+        return {
+          patch: { escalation },
+          timeline: [
+            {
+              at: now,
+              type: 'escalated',
+              actor: ctx.actor,
+              message: `Escalated by ${ctx.actor}: step ${
+                escalation.stepIndex + 1
+              } is paged now`,
+              details: {
+                stepIndex: escalation.stepIndex,
+                round: escalation.round,
+              },
+            },
+          ],
+          event: { type: 'incident.escalated' },
+        };
+      },
+    );
+    this.options.onEscalationDue?.();
+    return incident;
+  }
+
+  /** Adds a note to the timeline; returns the new entry. */
+  async addNote(
+    id: string,
+    text: string,
+    ctx: ActionContext,
+  ): Promise<IncidentTimelineEntry> {
+    await this.act(id, ctx, 'incident-note', (_incident, now) => ({
+      patch: {},
+      timeline: [{ at: now, type: 'note', actor: ctx.actor, message: text }],
+      event: { type: 'incident.note_added', details: { text } },
+    }));
+    const timeline = await this.store.timeline(id);
+    return timeline
+      .filter(entry => entry.type === 'note' && entry.actor === ctx.actor)
+      .pop()!;
+  }
+
+  private acknowledgeMutation(
+    incident: StoredIncident,
+    now: Date,
+    actor: string,
+  ): Mutation {
+    const escalation = unwrap(acknowledge(incident.escalation, now));
+    const first = incident.acknowledgedAt === null;
+    return {
+      patch: {
+        escalation,
+        ...(first && {
+          acknowledgedAt: now,
+          timeToAcknowledgeSeconds: secondsBetween(incident.createdAt, now),
+        }),
+      },
+      timeline: [
+        {
+          at: now,
+          type: 'acknowledged',
+          actor,
+          message: `Acknowledged by ${actor}${
+            escalation.ackTimeoutAt
+              ? `; escalation resumes at ${escalation.ackTimeoutAt} unless resolved`
+              : ''
+          }`,
+        },
+      ],
+      event: { type: 'incident.acknowledged' },
+    };
+  }
+
+  private resolveMutation(
+    incident: StoredIncident,
+    now: Date,
+    actor: string,
+    message: string,
+  ): Mutation {
+    const escalation = unwrap(resolve(incident.escalation));
+    return {
+      patch: {
+        escalation,
+        resolvedAt: now,
+        timeToResolveSeconds: secondsBetween(incident.createdAt, now),
+      },
+      timeline: [{ at: now, type: 'resolved', actor, message }],
+      event: { type: 'incident.resolved' },
+    };
+  }
+
+  /** Runs a user action in a transaction with an audit record; retries on a concurrent change. */
+  private async act(
+    id: string,
+    ctx: ActionContext,
+    eventId: string,
+    mutate: (incident: StoredIncident, now: Date) => Mutation,
+  ): Promise<Incident> {
+    const audit = await this.options.auditor?.createEvent({
+      eventId,
+      severityLevel: 'medium',
+      request: ctx.request,
+      meta: { incidentId: id, actor: ctx.actor },
+    });
+    try {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        try {
+          const incident = await this.store.transaction(async tx => {
+            const now = this.now();
+            const current = await this.store.get(id, { tx, forUpdate: true });
+            if (!current) {
+              throw new NotFoundError(`No incident with id '${id}'`);
+            }
+            const mutation = mutate(current, now);
+            if (
+              !(await this.applyMutation(tx, current, mutation, now, ctx.actor))
+            ) {
+              throw new RetryableConflict();
+            }
+            return (await this.store.get(id, { tx }))!;
+          });
+          const [api] = await this.toApi([incident]);
+          await audit?.success({ meta: { status: api.status } });
+          return api;
+        } catch (error) {
+          if (!(error instanceof RetryableConflict)) {
+            throw error;
+          }
+        }
+      }
+      throw new ConflictError(`Incident ${id} kept changing; try again`);
+    } catch (error) {
+      await audit?.fail({ error: error as Error });
+      throw error;
+    }
+  }
+
+  private async applyMutation(
+    tx: Knex.Transaction,
+    incident: StoredIncident,
+    mutation: Mutation,
+    now: Date,
+    actor: string | null,
+  ): Promise<boolean> {
+    if (!(await this.store.update(tx, incident, mutation.patch, now))) {
+      return false;
+    }
+    if (mutation.assignees) {
+      await this.store.setAssignees(tx, incident.id, mutation.assignees);
+    }
+    await this.store.appendTimeline(tx, incident.id, mutation.timeline);
+    if (mutation.event) {
+      const updated = (await this.store.get(incident.id, { tx }))!;
+      await this.publish(
+        tx,
+        updated,
+        mutation.event.type,
+        actor,
+        mutation.event.details,
+      );
+    }
+    return true;
+  }
+
+  private async publish(
+    tx: Knex.Transaction,
+    incident: StoredIncident,
+    type: OncallEventType,
+    actor: string | null,
+    details?: Record<string, unknown>,
+  ) {
+    const [api] = await this.toApi([incident], tx);
+    const event: NewPulseDomainEvent<OncallEventType, IncidentEventPayload> = {
+      entityRef: incident.entityRef,
+      type,
+      payload: { incident: api, actor, ...(details && { details }) },
+      occurredAt: this.now(),
+    };
+    await this.options.publisher.publish(event, tx);
+  }
+
+  // ------------------------------------------------------- escalation engine
+
+  /**
+   * Records a page the engine sent: marks it sent, advances the escalation if it still waits for
+   * this page, and writes the timeline and event. Returns false when the page was already
+   * recorded (another holder of a lapsed lease sent it too; the idempotency key made that
+   * harmless).
+   */
+  async recordPage(incidentId: string, page: SentPage): Promise<boolean> {
+    const done = await this.store.transaction(async tx => {
+      const marked = await this.store.markPageSent(
+        tx,
+        page.idempotencyKey,
+        page.sentAt,
+        { users: page.recipients, webhooks: page.webhooks },
+      );
+      if (!marked) {
+        return false;
+      }
+      const incident = (await this.store.get(incidentId, {
+        tx,
+        forUpdate: true,
+      }))!;
+      const step = `step ${page.stepIndex + 1}${
+        page.round > 0 ? ` (round ${page.round + 1})` : ''
+      }`;
+      const timeline: NewTimelineEntry[] = [];
+      for (const nobody of page.nobody) {
+        timeline.push({
+          at: page.sentAt,
+          type: 'nobody_on_call',
+          actor: ENGINE_ACTOR,
+          message: `${step}: ${nobody}`,
+          details: { stepIndex: page.stepIndex, round: page.round },
+        });
+      }
+      const webhookNames = page.webhooks.map(
+        w => `${w.name}${w.ok ? '' : ` (failed: ${w.error})`}`,
+      );
+      if (page.recipients.length > 0 || page.webhooks.length > 0) {
+        timeline.push({
+          at: page.sentAt,
+          type: 'notified',
+          actor: ENGINE_ACTOR,
+          message: `${step}: paged ${[...page.recipients, ...webhookNames].join(
+            ', ',
+          )}`,
+          details: {
+            stepIndex: page.stepIndex,
+            round: page.round,
+            recipients: page.recipients,
+            webhooks: page.webhooks,
+            idempotencyKey: page.idempotencyKey,
+          },
+        });
+      }
+      const patch: IncidentPatch = {};
+      if (pendingPageKey(incident.escalation) === page.idempotencyKey) {
+        const result = afterPaged(incident.escalation, page.sentAt, page);
+        if (result.ok) {
+          patch.escalation = result.state;
+          if (result.state.finished) {
+            timeline.push({
+              at: page.sentAt,
+              type: 'escalation_finished',
+              actor: ENGINE_ACTOR,
+              message:
+                'Escalation finished: every step was paged and nobody acknowledged',
+            });
+          }
+        }
+      }
+      const mutation: Mutation = {
+        patch,
+        timeline,
+        event: {
+          type: 'incident.notified',
+          details: {
+            stepIndex: page.stepIndex,
+            round: page.round,
+            recipients: page.recipients,
+            webhooks: page.webhooks.map(w => w.name),
+          },
+        },
+        ...(page.recipients.length > 0 && { assignees: page.recipients }),
+      };
+      if (
+        !(await this.applyMutation(
+          tx,
+          incident,
+          mutation,
+          page.sentAt,
+          ENGINE_ACTOR,
+        ))
+      ) {
+        throw new ConflictError(
+          `Incident ${incidentId} changed while recording a page`,
+        );
+      }
+      return true;
+    });
+    if (done) {
+      await this.auditEngine('incident-page', {
+        incidentId,
+        idempotencyKey: page.idempotencyKey,
+        recipients: page.recipients,
+        webhooks: page.webhooks.map(w => w.name),
+      });
+    }
+    return done;
+  }
+
+  /**
+   * The pending page was already sent (e.g. an acknowledgement raced the engine and a later
+   * "escalate now" brought the same step back): advance past it instead of paging again.
+   */
+  async advancePastSentPage(
+    incidentId: string,
+    idempotencyKey: string,
+  ): Promise<boolean> {
+    return this.store.transaction(async tx => {
+      const incident = await this.store.get(incidentId, {
+        tx,
+        forUpdate: true,
+      });
+      const page = await this.store.page(idempotencyKey, tx);
+      if (!incident || !page?.sent_at) {
+        return false;
+      }
+      const now = this.now();
+      const pending = dueAction(incident.escalation, now);
+      if (
+        pending?.kind !== 'page' ||
+        pending.idempotencyKey !== idempotencyKey
+      ) {
+        return false;
+      }
+      const result = afterPaged(incident.escalation, now, pending);
+      if (!result.ok) {
+        return false;
+      }
+      return this.applyMutation(
+        tx,
+        incident,
+        {
+          patch: { escalation: result.state },
+          timeline: [
+            {
+              at: now,
+              type: 'note',
+              actor: ENGINE_ACTOR,
+              message: `Step ${
+                pending.stepIndex + 1
+              } was already paged at ${toDate(
+                page.sent_at,
+              ).toISOString()}; not paging it again`,
+            },
+          ],
+        },
+        now,
+        ENGINE_ACTOR,
+      );
+    });
+  }
+
+  /** The acknowledgement lapsed: back to triggered, and the current level is paged again. */
+  async ackTimeout(incidentId: string): Promise<boolean> {
+    const done = await this.store.transaction(async tx => {
+      const incident = await this.store.get(incidentId, {
+        tx,
+        forUpdate: true,
+      });
+      const now = this.now();
+      if (!incident) {
+        return false;
+      }
+      const pending = dueAction(incident.escalation, now);
+      if (pending?.kind !== 'ack-timeout') {
+        return false;
+      }
+      const result = ackTimedOut(incident.escalation, now);
+      if (!result.ok) {
+        return false;
+      }
+      return this.applyMutation(
+        tx,
+        incident,
+        {
+          patch: { escalation: result.state },
+          timeline: [
+            {
+              at: now,
+              type: 'ack_timeout',
+              actor: ENGINE_ACTOR,
+              message: `Not resolved within ${incident.escalation.policy.ackTimeoutMinutes} minutes of the acknowledgement: back to triggered, escalation resumes`,
+            },
+          ],
+          event: { type: 'incident.unacknowledged' },
+        },
+        now,
+        ENGINE_ACTOR,
+      );
+    });
+    if (done) {
+      await this.auditEngine('incident-ack-timeout', { incidentId });
+    }
+    return done;
+  }
+
+  /** The watchdog found the incident's escalation overdue: flag it and say so on the timeline. */
+  async flagOverdue(
+    incidentId: string,
+    dueAt: Date,
+    overdueMs: number,
+  ): Promise<void> {
+    await this.store.transaction(async tx => {
+      const incident = await this.store.get(incidentId, {
+        tx,
+        forUpdate: true,
+      });
+      if (!incident) {
+        return;
+      }
+      const now = this.now();
+      await this.applyMutation(
+        tx,
+        incident,
+        {
+          patch: { flagged: true },
+          timeline: [
+            {
+              at: now,
+              type: 'watchdog_recovered',
+              actor: ENGINE_ACTOR,
+              message: `The escalation step due at ${dueAt.toISOString()} was ${Math.round(
+                overdueMs / 1000,
+              )} s overdue; the watchdog is running it now`,
+              details: { dueAt: dueAt.toISOString(), overdueMs },
+            },
+          ],
+          event: { type: 'incident.flagged', details: { overdueMs } },
+        },
+        now,
+        ENGINE_ACTOR,
+      );
+    });
+    await this.auditEngine('incident-watchdog-recovery', {
+      incidentId,
+      dueAt: dueAt.toISOString(),
+      overdueMs,
+    });
+  }
+
+  /** The engine's own state changes go to the audit log too, with the engine as the actor. */
+  private async auditEngine(eventId: string, meta: JsonObject) {
+    const audit = await this.options.auditor?.createEvent({
+      eventId,
+      severityLevel: 'low',
+      meta: { ...meta, actor: 'pulse-escalation-engine' },
+    });
+    await audit?.success();
+  }
+}
+
+/** The incident service, which also implements the alert intake contract. */
+export function createIncidentService(
+  options: IncidentServiceOptions,
+): IncidentService {
+  return new IncidentService(options);
+}

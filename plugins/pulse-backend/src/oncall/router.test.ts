@@ -1,0 +1,715 @@
+import { createServiceFactory } from '@backstage/backend-plugin-api';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { Entity } from '@backstage/catalog-model';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import request from 'supertest';
+import { pulsePlugin } from '../plugin';
+import { createTestDatabases } from '../__testUtils__/testDatabases';
+import { RecordingNotifications } from './__testUtils__/engine';
+import { oncallConfigData } from './__testUtils__/fixtures';
+
+jest.setTimeout(60_000);
+
+const databases = createTestDatabases();
+
+const CALLER = 'user:default/mock';
+
+function component(
+  name: string,
+  options: { annotation?: string; owner: string },
+): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: {
+      name,
+      namespace: 'default',
+      annotations: options.annotation
+        ? { 'pulse.dev/escalation-policy': options.annotation }
+        : {},
+    },
+    spec: { owner: options.owner, type: 'service', lifecycle: 'production' },
+    relations: [{ type: 'ownedBy', targetRef: options.owner }],
+  };
+}
+
+const entities: Entity[] = [
+  component('payments-api', {
+    annotation: 'with-ack-timeout',
+    owner: 'group:default/payments',
+  }),
+  component('ledger', {
+    annotation: 'no-such-policy',
+    owner: 'group:default/payments',
+  }),
+  component('storefront', { owner: 'group:default/web' }),
+];
+
+const appConfig = {
+  app: { baseUrl: 'http://localhost:3000' },
+  pulse: {
+    oncall: {
+      ...oncallConfigData,
+      groupEscalationPolicies: { 'group:default/payments': 'payments' },
+      escalation: {
+        schedule: { frequency: { minutes: 30 }, timeout: { minutes: 1 } },
+      },
+    },
+  },
+};
+
+type Decide = (
+  permission: string,
+) => AuthorizeResult.ALLOW | AuthorizeResult.DENY;
+
+describe.each(databases.eachSupportedId())(
+  'on-call REST API on %s',
+  databaseId => {
+    async function start(
+      options: { decide?: Decide; anonymous?: boolean } = {},
+    ) {
+      const knex = await databases.init(databaseId);
+      const notifications = new RecordingNotifications();
+      const decide = options.decide ?? (() => AuthorizeResult.ALLOW);
+      const backend = await startTestBackend({
+        features: [
+          pulsePlugin,
+          mockServices.database.factory({ knex }),
+          mockServices.rootConfig.factory({ data: appConfig }),
+          catalogServiceMock.factory({ entities }),
+          createServiceFactory({
+            service: notificationService,
+            deps: {},
+            factory: () => notifications,
+          }),
+          mockServices.permissions.mock({
+            authorize: async requests =>
+              requests.map(r => ({
+                result: decide((r as any).permission.name),
+              })),
+          }).factory,
+          mockServices.userInfo.mock({
+            getUserInfo: async () => ({
+              userEntityRef: CALLER,
+              ownershipEntityRefs: [CALLER, 'group:default/payments'],
+            }),
+          }).factory,
+          ...(options.anonymous
+            ? [
+                mockServices.httpAuth.factory({
+                  defaultCredentials: mockCredentials.none(),
+                }),
+              ]
+            : []),
+        ],
+      });
+      const server = backend.server;
+      const auth = mockCredentials.user.header(CALLER);
+      const api = {
+        get: (path: string) =>
+          request(server)
+            .get(`/api/pulse/v1${path}`)
+            .set('Authorization', auth),
+        post: (path: string, body?: object) =>
+          request(server)
+            .post(`/api/pulse/v1${path}`)
+            .set('Authorization', auth)
+            .send(body ?? {}),
+        delete: (path: string) =>
+          request(server)
+            .delete(`/api/pulse/v1${path}`)
+            .set('Authorization', auth),
+      };
+      return { server, backend, knex, api, notifications };
+    }
+
+    it('pages the on-call by hand and works the incident through its life', async () => {
+      const { api, backend, notifications, knex } = await start();
+      const created = await api.post('/incidents', {
+        entityRef: 'component:default/payments-api',
+        title: 'Refunds failing',
+        severity: 'error',
+        details: 'Customers report failed refunds',
+      });
+      expect(created.status).toBe(201);
+      const id = created.body.id;
+      expect(created.body).toMatchObject({
+        status: 'triggered',
+        source: 'manual',
+        entityRef: 'component:default/payments-api',
+        escalationPolicyId: 'with-ack-timeout',
+        htmlUrl: `http://localhost:3000/pulse/incidents/${id}`,
+      });
+
+      // Creating it runs the escalation at once: alice, the policy's first step, is paged.
+      await waitFor(async () => {
+        const { body } = await api.get(`/incidents/${id}`);
+        return body.timeline.some((e: any) => e.type === 'notified');
+      });
+      expect(notifications.sent).toHaveLength(1);
+      expect(notifications.sent[0]).toMatchObject({
+        recipients: ['user:default/alice'],
+        scope: `${id}:0:0`,
+        link: `/pulse/incidents/${id}`,
+      });
+
+      const detail = await api.get(`/incidents/${id}`);
+      expect(detail.status).toBe(200);
+      expect(detail.body.rawPayload).toEqual({
+        details: 'Customers report failed refunds',
+      });
+      expect(detail.body.timeline.map((e: any) => e.type)).toEqual([
+        'created',
+        'notified',
+      ]);
+
+      const acked = await api.post(`/incidents/${id}/acknowledge`);
+      expect(acked.status).toBe(200);
+      expect(acked.body).toMatchObject({ status: 'acknowledged' });
+      expect(acked.body.timeToAcknowledgeSeconds).toEqual(expect.any(Number));
+
+      const note = await api.post(`/incidents/${id}/notes`, {
+        text: 'Rolling back 1.4.2',
+      });
+      expect(note.status).toBe(201);
+      expect(note.body).toMatchObject({
+        type: 'note',
+        actor: CALLER,
+        message: 'Rolling back 1.4.2',
+      });
+
+      const escalated = await api.post(`/incidents/${id}/escalate`);
+      expect(escalated.body).toMatchObject({ status: 'triggered' });
+
+      const reassigned = await api.post(`/incidents/${id}/reassign`, {
+        userRef: CALLER,
+      });
+      expect(reassigned.body).toMatchObject({ assignees: [CALLER] });
+      const mine = await api.get('/incidents?mine=true');
+      expect(mine.body.items.map((i: any) => i.id)).toEqual([id]);
+      const team = await api.get(
+        '/incidents?team=true&status=triggered,acknowledged',
+      );
+      expect(team.body.items.map((i: any) => i.id)).toEqual([id]);
+
+      const toPolicy = await api.post(`/incidents/${id}/reassign`, {
+        policyId: 'payments',
+      });
+      expect(toPolicy.body).toMatchObject({
+        escalationPolicyId: 'payments',
+        assignees: [],
+      });
+
+      const resolved = await api.post(`/incidents/${id}/resolve`, {
+        note: 'Rolled back',
+      });
+      expect(resolved.body).toMatchObject({
+        status: 'resolved',
+        nextEscalationAt: null,
+      });
+
+      for (const action of ['acknowledge', 'resolve', 'escalate']) {
+        const conflict = await api.post(`/incidents/${id}/${action}`);
+        expect(conflict.status).toBe(409);
+        expect(conflict.body.error.name).toBe('ConflictError');
+      }
+      const reassignResolved = await api.post(`/incidents/${id}/reassign`, {
+        userRef: CALLER,
+      });
+      expect(reassignResolved.status).toBe(409);
+
+      const list = await api.get(
+        '/incidents?status=resolved&severity=error&entityRef=component:default/payments-api',
+      );
+      expect(list.body).toEqual({
+        items: [expect.objectContaining({ id })],
+        nextCursor: null,
+      });
+      expect((await api.get('/incidents?status=triggered')).body.items).toEqual(
+        [],
+      );
+      expect(
+        (
+          await api.get(
+            '/incidents?team=true&entityRef=component:default/storefront',
+          )
+        ).body.items,
+      ).toEqual([]);
+
+      const audited = (await knex('pulse_events').select('type')).map(
+        e => e.type,
+      );
+      expect(audited).toEqual(
+        expect.arrayContaining([
+          'incident.created',
+          'incident.notified',
+          'incident.acknowledged',
+          'incident.note_added',
+          'incident.escalated',
+          'incident.reassigned',
+          'incident.resolved',
+        ]),
+      );
+      await backend.stop();
+    });
+
+    it('answers 400 naming the field for bad input', async () => {
+      const { api, backend } = await start();
+      const { body: incident } = await api.post('/incidents', {
+        entityRef: 'component:default/storefront',
+        title: 'Slow pages',
+        severity: 'warning',
+      });
+      const cases: Array<[Promise<request.Response>, RegExp]> = [
+        [
+          api.post('/incidents', {
+            entityRef: 'component:default/storefront',
+            severity: 'error',
+          }),
+          /^title: /,
+        ],
+        [
+          api.post('/incidents', {
+            entityRef: 'component:default/storefront',
+            title: 'x',
+            severity: 'bad',
+          }),
+          /^severity: /,
+        ],
+        [
+          api.post('/incidents', {
+            entityRef: 'storefront!',
+            title: 'x',
+            severity: 'info',
+          }),
+          /^entityRef: /,
+        ],
+        [
+          api.post('/incidents', {
+            entityRef: 'component:default/nope',
+            title: 'x',
+            severity: 'info',
+          }),
+          /^entityRef: .* is not in the catalog/,
+        ],
+        [api.get('/incidents?status=bogus'), /^status\.0: /],
+        [api.get('/incidents?limit=0'), /^limit: /],
+        [api.get('/incidents?cursor=garbage'), /Invalid cursor/],
+        [api.get('/incidents?mine=maybe'), /^mine: /],
+        [api.get('/incidents?assignee=alice'), /^assignee: /],
+        [
+          api.post(`/incidents/${incident.id}/reassign`, {}),
+          /give exactly one of userRef or policyId/,
+        ],
+        [
+          api.post(`/incidents/${incident.id}/reassign`, {
+            userRef: 'user:default/a',
+            policyId: 'payments',
+          }),
+          /give exactly one/,
+        ],
+        [
+          api.post(`/incidents/${incident.id}/reassign`, {
+            userRef: 'group:default/payments',
+          }),
+          /^userRef: /,
+        ],
+        [
+          api.post(`/incidents/${incident.id}/reassign`, { policyId: 'nope' }),
+          /^policyId: unknown escalation policy/,
+        ],
+        [
+          api.post(`/incidents/${incident.id}/notes`, { text: '  ' }),
+          /^text: /,
+        ],
+        [api.post(`/incidents/${incident.id}/resolve`, { note: 5 }), /^note: /],
+        [
+          api.get(
+            '/schedules/primary/shifts?from=2025-05-05T00:00:00Z&to=2025-05-01T00:00:00Z',
+          ),
+          /^to: must be after from/,
+        ],
+        [
+          api.get(
+            '/schedules/primary/shifts?from=2025-05-01T00:00:00Z&to=2025-06-15T00:00:00Z',
+          ),
+          /^to: the range may span at most 31 days/,
+        ],
+        [
+          api.get('/schedules/primary/shifts?from=yesterday'),
+          /^from: must be an ISO 8601 date-time/,
+        ],
+        [
+          api.post('/schedules/primary/overrides', {
+            userRef: 'bob',
+            start: '2025-05-05T10:00:00Z',
+            end: '2025-05-05T12:00:00Z',
+          }),
+          /^userRef: /,
+        ],
+        [
+          api.post('/schedules/primary/overrides', {
+            userRef: 'user:default/bob',
+            start: '2025-05-05T10:00:00Z',
+            end: '2025-05-05T09:00:00Z',
+          }),
+          /^end: must be after start/,
+        ],
+        [
+          api.post('/schedules/primary/overrides', {
+            userRef: 'user:default/bob',
+            start: 'soon',
+            end: '2025-05-05T09:00:00Z',
+          }),
+          /^start: must be an ISO date-time/,
+        ],
+        [
+          api.post('/schedules/primary/overrides', {
+            userRef: 'user:default/bob',
+            start: '2025-05-05T10:00:00Z',
+            end: '2025-05-05T12:00:00Z',
+            layerId: 'nope',
+          }),
+          /^layerId: no layer "nope"/,
+        ],
+        [
+          api.post('/schedules/primary/overrides', {
+            start: '2025-05-05T10:00:00Z',
+          }),
+          /^userRef: Required/,
+        ],
+        [api.get('/entities/component/default/bad%20name/oncall'), /^name: /],
+      ];
+      for (const [response, message] of cases) {
+        const res = await response;
+        expect({
+          status: res.status,
+          message: res.body.error?.message,
+        }).toEqual({
+          status: 400,
+          message: expect.stringMatching(message),
+        });
+        expect(res.body.error.name).toBe('InputError');
+      }
+      await backend.stop();
+    });
+
+    it('answers 404 for unknown incidents, schedules, overrides and entities', async () => {
+      const { api, backend } = await start();
+      const responses = await Promise.all([
+        api.get('/incidents/no-such-incident'),
+        api.post('/incidents/no-such-incident/acknowledge'),
+        api.post('/incidents/no-such-incident/resolve'),
+        api.post('/incidents/no-such-incident/escalate'),
+        api.post('/incidents/no-such-incident/reassign', { userRef: CALLER }),
+        api.post('/incidents/no-such-incident/notes', { text: 'hello' }),
+        api.get('/schedules/nope'),
+        api.get('/schedules/nope/shifts'),
+        api.get('/schedules/nope/overrides'),
+        api.post('/schedules/nope/overrides', {
+          userRef: CALLER,
+          start: '2025-05-05T10:00:00Z',
+          end: '2025-05-05T12:00:00Z',
+        }),
+        api.delete('/schedules/primary/overrides/no-such-override'),
+        api.get('/entities/component/default/unknown/oncall'),
+      ]);
+      for (const res of responses) {
+        expect({ status: res.status, name: res.body.error?.name }).toEqual({
+          status: 404,
+          name: 'NotFoundError',
+        });
+      }
+      await backend.stop();
+    });
+
+    it('answers 403 when a permission is denied and 401 without credentials', async () => {
+      const denied = await start({ decide: () => AuthorizeResult.DENY });
+      const { api } = denied;
+      const responses = await Promise.all([
+        api.get('/incidents'),
+        api.get('/incidents/any'),
+        api.post('/incidents', {
+          entityRef: 'component:default/storefront',
+          title: 'x',
+          severity: 'info',
+        }),
+        api.post('/incidents/any/acknowledge'),
+        api.post('/incidents/any/resolve'),
+        api.post('/incidents/any/reassign', { userRef: CALLER }),
+        api.post('/incidents/any/escalate'),
+        api.post('/incidents/any/notes', { text: 'x' }),
+        api.get('/entities/component/default/payments-api/oncall'),
+        api.get('/schedules'),
+        api.get('/schedules/primary'),
+        api.get('/schedules/primary/shifts'),
+        api.get('/schedules/primary/overrides'),
+        api.post('/schedules/primary/overrides', {}),
+        api.delete('/schedules/primary/overrides/any'),
+      ]);
+      for (const res of responses) {
+        expect({ status: res.status, name: res.body.error?.name }).toEqual({
+          status: 403,
+          name: 'NotAllowedError',
+        });
+      }
+      const stored = await denied
+        .knex('pulse_incidents')
+        .count({ n: '*' })
+        .first();
+      expect(Number(stored!.n)).toBe(0);
+      await denied.backend.stop();
+
+      // Reading is allowed, changing is not: a reader cannot act on an incident or an override.
+      const reader = await start({
+        decide: name =>
+          name.endsWith('.read') ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
+      });
+      expect((await reader.api.get('/schedules')).status).toBe(200);
+      expect(
+        (await reader.api.post('/schedules/primary/overrides', {})).status,
+      ).toBe(403);
+      expect((await reader.api.post('/incidents/any/acknowledge')).status).toBe(
+        403,
+      );
+      await reader.backend.stop();
+
+      const anonymous = await start({ anonymous: true });
+      const res = await request(anonymous.server).get(
+        '/api/pulse/v1/incidents',
+      );
+      expect(res.status).toBe(401);
+      await anonymous.backend.stop();
+    });
+
+    it('serves schedules with their gaps, and overrides that change who is on call', async () => {
+      const { api, backend, knex } = await start();
+      const list = await api.get('/schedules');
+      expect(
+        list.body.items.map((s: any) => [s.id, s.name, s.timeZone]),
+      ).toEqual([
+        ['primary', 'Primary', 'Europe/Berlin'],
+        ['daytime', 'Daytime', 'Europe/Berlin'],
+      ]);
+      expect(list.body.items[0].current).toMatchObject({
+        userRef: expect.stringMatching(/^user:default\/(alice|bob)$/),
+      });
+
+      const day = await api.get(
+        '/schedules/daytime/shifts?from=2025-05-05T00:00:00Z&to=2025-05-06T00:00:00Z',
+      );
+      expect(day.status).toBe(200);
+      expect(day.body).toEqual({
+        scheduleId: 'daytime',
+        timeZone: 'Europe/Berlin',
+        from: '2025-05-05T00:00:00.000Z',
+        to: '2025-05-06T00:00:00.000Z',
+        shifts: [
+          {
+            start: '2025-05-05T00:00:00.000Z',
+            end: '2025-05-05T07:00:00.000Z',
+            userRef: null,
+          },
+          {
+            start: '2025-05-05T07:00:00.000Z',
+            end: '2025-05-05T15:00:00.000Z',
+            userRef: 'user:default/dave',
+            layerId: 'layer-1',
+          },
+          {
+            start: '2025-05-05T15:00:00.000Z',
+            end: '2025-05-06T00:00:00.000Z',
+            userRef: null,
+          },
+        ],
+        gaps: [
+          {
+            start: '2025-05-05T00:00:00.000Z',
+            end: '2025-05-05T07:00:00.000Z',
+          },
+          {
+            start: '2025-05-05T15:00:00.000Z',
+            end: '2025-05-06T00:00:00.000Z',
+          },
+        ],
+      });
+
+      const created = await api.post('/schedules/daytime/overrides', {
+        userRef: 'user:default/carol',
+        start: '2025-05-05T18:00', // Berlin wall-clock time
+        end: '2025-05-05T22:00:00Z',
+      });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({
+        scheduleId: 'daytime',
+        userRef: 'user:default/carol',
+        start: '2025-05-05T16:00:00.000Z',
+        end: '2025-05-05T22:00:00.000Z',
+        layerId: null,
+        createdBy: CALLER,
+      });
+      const overrides = await api.get('/schedules/daytime/overrides');
+      expect(overrides.body.items).toEqual([created.body]);
+      const withOverride = await api.get(
+        '/schedules/daytime/shifts?from=2025-05-05T15:00:00Z&to=2025-05-06T00:00:00Z',
+      );
+      expect(withOverride.body.shifts).toEqual([
+        {
+          start: '2025-05-05T15:00:00.000Z',
+          end: '2025-05-05T16:00:00.000Z',
+          userRef: null,
+        },
+        {
+          start: '2025-05-05T16:00:00.000Z',
+          end: '2025-05-05T22:00:00.000Z',
+          userRef: 'user:default/carol',
+          overrideId: created.body.id,
+        },
+        {
+          start: '2025-05-05T22:00:00.000Z',
+          end: '2025-05-06T00:00:00.000Z',
+          userRef: null,
+        },
+      ]);
+
+      const deleted = await api.delete(
+        `/schedules/daytime/overrides/${created.body.id}`,
+      );
+      expect(deleted.status).toBe(204);
+      expect(
+        (await api.get('/schedules/daytime/overrides')).body.items,
+      ).toEqual([]);
+      expect(
+        (await api.delete(`/schedules/daytime/overrides/${created.body.id}`))
+          .status,
+      ).toBe(404);
+      const events = await knex('pulse_events')
+        .whereLike('type', 'oncall.override%')
+        .orderBy('sequence');
+      expect(events.map(e => e.type)).toEqual([
+        'oncall.override_created',
+        'oncall.override_deleted',
+      ]);
+      await backend.stop();
+    });
+
+    it('tells who is on call for an entity, which policy applies and why', async () => {
+      const { api, backend } = await start();
+      await api.post('/incidents', {
+        entityRef: 'component:default/payments-api',
+        title: 'Refunds failing',
+        severity: 'critical',
+      });
+
+      const payments = await api.get(
+        '/entities/component/default/payments-api/oncall',
+      );
+      expect(payments.status).toBe(200);
+      expect(payments.body).toMatchObject({
+        entityRef: 'component:default/payments-api',
+        problem: null,
+        policy: {
+          id: 'with-ack-timeout',
+          chosenBy: 'annotation',
+          repeat: 0,
+          steps: [
+            {
+              delayMinutes: 5,
+              targets: [{ type: 'user', userRef: 'user:default/alice' }],
+            },
+            {
+              delayMinutes: 5,
+              targets: [{ type: 'user', userRef: 'user:default/bob' }],
+            },
+          ],
+        },
+        now: { userRef: 'user:default/alice', until: null, scheduleId: null },
+        next: null,
+        openIncidents: [expect.objectContaining({ title: 'Refunds failing' })],
+      });
+
+      const ledger = await api.get('/entities/component/default/ledger/oncall');
+      expect(ledger.body).toMatchObject({
+        problem: expect.stringContaining(
+          'unknown escalation policy "no-such-policy"',
+        ),
+        policy: { id: 'payments', chosenBy: 'owner-group' },
+        now: {
+          scheduleId: 'primary',
+          userRef: expect.stringMatching(/^user:default\//),
+        },
+        next: { from: expect.any(String) },
+        openIncidents: [],
+      });
+      expect(ledger.body.policy.steps[0].targets[0]).toEqual({
+        type: 'schedule',
+        scheduleId: 'primary',
+        name: 'Primary',
+        currentUserRef: ledger.body.now.userRef,
+      });
+
+      const storefront = await api.get(
+        '/entities/component/default/storefront/oncall',
+      );
+      expect(storefront.body).toMatchObject({
+        problem: null,
+        policy: { id: 'payments', chosenBy: 'default' },
+      });
+      await backend.stop();
+    });
+
+    it('reports escalation health without credentials, and 503 when steps are overdue', async () => {
+      const { server, backend, knex, api } = await start({ anonymous: true });
+      const healthy = await request(server).get(
+        '/api/pulse/v1/health/escalation',
+      );
+      expect(healthy.status).toBe(200);
+      expect(healthy.body).toMatchObject({
+        status: expect.stringMatching(/^(ok|starting)$/),
+        overdueSteps: 0,
+        oldestOverdueDueAt: null,
+        graceMinutes: 3,
+      });
+
+      const created = await api.post('/incidents', {
+        entityRef: 'component:default/storefront',
+        title: 'Slow pages',
+        severity: 'warning',
+      });
+      expect(created.status).toBe(201);
+      // As if the scheduler had stalled ten minutes ago with this incident's next step due.
+      const dueAt = new Date(Date.now() - 10 * 60_000);
+      await knex('pulse_incidents')
+        .where({ id: created.body.id })
+        .update({ next_due_at: dueAt });
+      const lagging = await request(server).get(
+        '/api/pulse/v1/health/escalation',
+      );
+      expect(lagging.status).toBe(503);
+      expect(lagging.body).toMatchObject({
+        status: 'lagging',
+        overdueSteps: 1,
+        oldestOverdueDueAt: dueAt.toISOString(),
+        dueSteps: 1,
+      });
+      expect(lagging.body.lagSeconds).toBeGreaterThanOrEqual(600);
+      await backend.stop();
+    });
+  },
+);
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) {
+      throw new Error('Timed out waiting for the condition');
+    }
+    await new Promise(r => setTimeout(r, 20));
+  }
+}
