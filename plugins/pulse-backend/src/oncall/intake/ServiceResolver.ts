@@ -1,0 +1,77 @@
+import { AuthService } from '@backstage/backend-plugin-api';
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import { InputError } from '@backstage/errors';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import { EntityHint, normalizeEntityRef } from './formats/common';
+
+/** How long a service found in the catalog is remembered. Unknown services are never cached. */
+export const SERVICE_CACHE_MS = 60_000;
+
+/**
+ * Checks that the services alerts name exist in the catalog, reading it with the plugin's own
+ * service credentials (senders are external tools, not catalog users). Known services are cached
+ * for a minute so an alert storm does not become a catalog storm; an unknown service is asked
+ * again every time, so a newly registered one is accepted at once.
+ */
+export class ServiceResolver {
+  private readonly cache = new Map<
+    string,
+    { ref: string; expiresAt: number }
+  >();
+
+  constructor(
+    private readonly options: {
+      catalog: CatalogService;
+      auth: AuthService;
+      now?: () => number;
+    },
+  ) {}
+
+  private now(): number {
+    return this.options.now?.() ?? Date.now();
+  }
+
+  /**
+   * The catalog's own ref of the entity a hint names, or an `InputError` saying which service
+   * is unknown and where the alert named it.
+   */
+  async resolve(hint: EntityHint): Promise<string> {
+    const ref = normalizeEntityRef(hint);
+    const key = ref.toLocaleLowerCase('en-US');
+    const cached = this.cache.get(key);
+    if (cached && cached.expiresAt > this.now()) {
+      return cached.ref;
+    }
+    const entity = await this.options.catalog.getEntityByRef(ref, {
+      credentials: await this.options.auth.getOwnServiceCredentials(),
+    });
+    if (!entity) {
+      this.cache.delete(key);
+      throw new InputError(
+        `Unknown service '${ref}' (from ${hint.from}): there is no such entity in the catalog`,
+      );
+    }
+    const canonical = stringifyEntityRef(entity);
+    this.cache.set(key, {
+      ref: canonical,
+      expiresAt: this.now() + SERVICE_CACHE_MS,
+    });
+    return canonical;
+  }
+
+  /** Resolves many hints, each distinct service once; fails on the first unknown one. */
+  async resolveAll(hints: EntityHint[]): Promise<string[]> {
+    const byRef = new Map<string, Promise<string>>();
+    return Promise.all(
+      hints.map(hint => {
+        const ref = normalizeEntityRef(hint).toLocaleLowerCase('en-US');
+        let pending = byRef.get(ref);
+        if (!pending) {
+          pending = this.resolve(hint);
+          byRef.set(ref, pending);
+        }
+        return pending;
+      }),
+    );
+  }
+}
