@@ -162,6 +162,13 @@ export interface Config {
         maxBodyBytes?: number;
         /** One incident per Alertmanager alert `fingerprint` (default) or per `groupKey`. */
         alertmanagerGrouping?: 'fingerprint' | 'groupKey';
+        /** Per-token request limit of the alert endpoints, per replica; over it senders get 429 with `retry-after`. */
+        rateLimit?: {
+          /** Sustained requests per second. Defaults to 50. */
+          requestsPerSecond?: number;
+          /** Requests allowed in a burst above the sustained rate. Defaults to 200. */
+          burst?: number;
+        };
       };
 
       /** The escalation engine. */
