@@ -17,8 +17,12 @@ function countJest(report) {
 }
 
 function countPlaywright(report) {
-  const { expected = 0, unexpected = 0, flaky = 0, skipped = 0 } =
-    report.stats ?? {};
+  const {
+    expected = 0,
+    unexpected = 0,
+    flaky = 0,
+    skipped = 0,
+  } = report.stats ?? {};
   return [expected + flaky, unexpected + (report.errors?.length ?? 0), skipped];
 }
 
@@ -27,6 +31,8 @@ try {
   const counts = kind === 'jest' ? countJest(report) : countPlaywright(report);
   process.stdout.write(`${counts.join(' ')}\n`);
 } catch (error) {
-  process.stderr.write(`cannot read ${kind} results from ${file}: ${error.message}\n`);
+  process.stderr.write(
+    `cannot read ${kind} results from ${file}: ${error.message}\n`,
+  );
   process.stdout.write('0 1 0\n');
 }

@@ -18,10 +18,26 @@ const services = [
   'checkout-service',
 ];
 const alertKinds = [
-  { alertname: 'HighRequestLatency', severity: 'page', summary: 'p99 latency above 500 ms' },
-  { alertname: 'ErrorRateHigh', severity: 'critical', summary: '5xx rate above 2%' },
-  { alertname: 'PodCrashLooping', severity: 'warning', summary: 'a pod restarted 5 times in 10 minutes' },
-  { alertname: 'QueueBacklogGrowing', severity: 'warning', summary: 'consumer lag above 10k messages' },
+  {
+    alertname: 'HighRequestLatency',
+    severity: 'page',
+    summary: 'p99 latency above 500 ms',
+  },
+  {
+    alertname: 'ErrorRateHigh',
+    severity: 'critical',
+    summary: '5xx rate above 2%',
+  },
+  {
+    alertname: 'PodCrashLooping',
+    severity: 'warning',
+    summary: 'a pod restarted 5 times in 10 minutes',
+  },
+  {
+    alertname: 'QueueBacklogGrowing',
+    severity: 'warning',
+    summary: 'consumer lag above 10k messages',
+  },
 ];
 const firing = new Map();
 
@@ -40,7 +56,8 @@ function alert(service, kind, status, fingerprint, startsAt) {
     },
     annotations: { summary: `${service}: ${kind.summary}` },
     startsAt,
-    endsAt: status === 'resolved' ? new Date().toISOString() : '0001-01-01T00:00:00Z',
+    endsAt:
+      status === 'resolved' ? new Date().toISOString() : '0001-01-01T00:00:00Z',
     generatorURL: `http://prometheus.demo.invalid/graph?g0.expr=${kind.alertname}`,
     fingerprint,
   };
@@ -49,7 +66,10 @@ function alert(service, kind, status, fingerprint, startsAt) {
 async function post(path, body) {
   const res = await fetch(`${backend}/api/pulse/v1${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${token}`,
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (!res.ok) {
@@ -64,7 +84,11 @@ async function deliver(service, kind, status, entry) {
     status,
     groupKey: `{}:{alertname="${kind.alertname}",job="${service}"}`,
     groupLabels: { alertname: kind.alertname, job: service },
-    commonLabels: { alertname: kind.alertname, job: service, severity: kind.severity },
+    commonLabels: {
+      alertname: kind.alertname,
+      job: service,
+      severity: kind.severity,
+    },
     commonAnnotations: {},
     externalURL: 'http://alertmanager.demo.invalid',
     truncatedAlerts: 0,
@@ -77,7 +101,9 @@ async function step() {
     const [key, entry] = pick([...firing.entries()]);
     firing.delete(key);
     await deliver(entry.service, entry.kind, 'resolved', entry);
-    console.log(`[demo-alerts] resolved ${entry.kind.alertname} on ${entry.service}`);
+    console.log(
+      `[demo-alerts] resolved ${entry.kind.alertname} on ${entry.service}`,
+    );
     return;
   }
   const service = pick(services);
@@ -95,11 +121,14 @@ async function step() {
 }
 
 function every(ms, fn) {
-  const run = () => fn().catch(error => console.error(`[demo-alerts] ${error.message}`));
+  const run = () =>
+    fn().catch(error => console.error(`[demo-alerts] ${error.message}`));
   setTimeout(run, 15_000);
   setInterval(run, ms);
 }
 
 every(intervalMs, step);
 every(heartbeatMs, () => post('/alerts/heartbeat/billing-nightly'));
-console.log(`[demo-alerts] sending alerts to ${backend} every ${intervalMs / 1000} s`);
+console.log(
+  `[demo-alerts] sending alerts to ${backend} every ${intervalMs / 1000} s`,
+);

@@ -2,7 +2,8 @@ import { defineConfig } from '@playwright/test';
 import path from 'node:path';
 
 const resultsDir =
-  process.env.PULSE_RESULTS_DIR ?? path.resolve(__dirname, '../../test-results');
+  process.env.PULSE_RESULTS_DIR ??
+  path.resolve(__dirname, '../../test-results');
 
 /** Browser tests against the running demo portal (scripts/dev.sh), in Debian's Chromium. */
 export default defineConfig({

@@ -39,7 +39,9 @@ test('a service page shows the pull requests and workflow runs GitHub holds', as
   await expect(prCard).toBeVisible();
   // The first sync may still be running when the page opens; the card fills in as it lands.
   for (const pull of pulls) {
-    await expect(prCard.getByText(pull.title, { exact: false }).first()).toBeVisible({
+    await expect(
+      prCard.getByText(pull.title, { exact: false }).first(),
+    ).toBeVisible({
       timeout: 150_000,
     });
   }
@@ -54,5 +56,8 @@ test('a service page shows the pull requests and workflow runs GitHub holds', as
     timeout: 150_000,
   });
 
-  await page.screenshot({ path: screenshotPath('checkout-service-github'), fullPage: true });
+  await page.screenshot({
+    path: screenshotPath('checkout-service-github'),
+    fullPage: true,
+  });
 });

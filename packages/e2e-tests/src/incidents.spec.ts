@@ -1,6 +1,11 @@
 import { expect, test } from '@playwright/test';
 import { randomBytes } from 'node:crypto';
-import { alertToken, backendUrl, screenshotPath, signInAsGuest } from './helpers';
+import {
+  alertToken,
+  backendUrl,
+  screenshotPath,
+  signInAsGuest,
+} from './helpers';
 
 test('an on-call engineer acknowledges an incident from the service page', async ({
   page,
@@ -57,5 +62,8 @@ test('an on-call engineer acknowledges an incident from the service page', async
   await dialog.getByRole('button', { name: 'Acknowledge' }).click();
   await expect(page.getByText(`Acknowledged "${title}"`)).toBeVisible();
 
-  await page.screenshot({ path: screenshotPath('checkout-service-incident-acknowledged'), fullPage: true });
+  await page.screenshot({
+    path: screenshotPath('checkout-service-incident-acknowledged'),
+    fullPage: true,
+  });
 });

@@ -46,11 +46,12 @@ import {
 } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import knexFactory, { Knex } from 'knex';
 import { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
+import { Knex } from 'knex';
+import { createBenchDatabase } from './benchDatabase';
 import { DomainEventPublisher } from '../src/events/DomainEventPublisher';
 import { createIncidentService } from '../src/oncall/incidents/IncidentService';
 import { pulsePlugin } from '../src/plugin';
@@ -377,39 +378,8 @@ async function receiveAlone(
   };
 }
 
-async function createDatabase(): Promise<{
-  knex: Knex;
-  drop: () => Promise<void>;
-}> {
-  const connection =
-    process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING;
-  if (!connection) {
-    throw new Error(
-      'Set BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING (source scripts/lib.sh && ensure_postgres)',
-    );
-  }
-  const name = `pulse_bench_intake_${Date.now()}`;
-  const admin = knexFactory({ client: 'pg', connection });
-  await admin.raw(`CREATE DATABASE ${name}`);
-  const url = new URL(connection);
-  url.pathname = `/${name}`;
-  const knex = knexFactory({
-    client: 'pg',
-    connection: url.toString(),
-    pool: { min: 2, max: 10 },
-  });
-  return {
-    knex,
-    drop: async () => {
-      await knex.destroy();
-      await admin.raw(`DROP DATABASE IF EXISTS ${name}`);
-      await admin.destroy();
-    },
-  };
-}
-
 async function main() {
-  const { knex, drop } = await createDatabase();
+  const { knex, drop } = await createBenchDatabase('intake');
   const serviceNames = Array.from(
     { length: SERVICES },
     (_, i) => `service-${i}`,
