@@ -63,17 +63,14 @@ export class DomainEventPublisher {
       occurred_at: event.occurredAt ?? new Date(),
     }));
     const db = tx ?? this.db;
+    const stored: PulseDomainEvent[] = [];
     for (let i = 0; i < rows.length; i += 200) {
-      await db(TABLE).insert(rows.slice(i, i + 200));
+      const inserted: EventRow[] = await db(TABLE)
+        .insert(rows.slice(i, i + 200))
+        .returning(['sequence', 'id', 'entity_ref', 'type', 'payload', 'occurred_at']);
+      stored.push(...inserted.map(fromRow));
     }
-    const stored = (
-      await db<EventRow>(TABLE)
-        .whereIn(
-          'id',
-          rows.map(r => r.id),
-        )
-        .orderBy('sequence')
-    ).map(fromRow);
+    stored.sort((a, b) => a.sequence - b.sequence);
 
     if (tx) {
       tx.executionPromise.then(

@@ -406,8 +406,7 @@ export class IncidentService implements IncidentIntake {
             });
           }
           await this.store.appendTimeline(tx, id, timeline);
-          const incident = (await this.store.get(id, { tx }))!;
-          await this.publish(tx, incident, 'incident.created', actor);
+          await this.publish(tx, inserted, 'incident.created', actor);
           return {
             outcome: 'created' as const,
             incidentId: id,
@@ -451,7 +450,14 @@ export class IncidentService implements IncidentIntake {
             },
           },
         ]);
-        const updated = (await this.store.get(open.id, { tx }))!;
+        // The row is ours until commit (locked on PostgreSQL, serialised on SQLite), so the stored
+        // state is the one read plus the patch: no need to read it again.
+        const updated: StoredIncident = {
+          ...open,
+          alertCount: open.alertCount + 1,
+          version: open.version + 1,
+          updatedAt: now,
+        };
         await this.publish(tx, updated, 'incident.alert_absorbed', actor);
         return {
           outcome: 'absorbed' as const,

@@ -178,11 +178,16 @@ export class IncidentStore {
    * index on `open_dedup_key` decides, so racing inserts make exactly one. Returns whether this
    * one was inserted.
    */
+  /**
+   * Inserts the incident unless one with the same dedup key is open (the unique index on
+   * `open_dedup_key` decides, also between racing transactions); returns it as stored, or
+   * undefined when an open one already existed.
+   */
   async insertIfNoneOpen(
     tx: Db,
     incident: Omit<StoredIncident, 'version' | 'updatedAt' | 'nextDueAt'>,
-  ): Promise<boolean> {
-    await tx(INCIDENTS)
+  ): Promise<StoredIncident | undefined> {
+    const [row] = await tx<IncidentRow>(INCIDENTS)
       .insert({
         id: incident.id,
         title: incident.title,
@@ -211,9 +216,9 @@ export class IncidentStore {
         version: 0,
       })
       .onConflict('open_dedup_key')
-      .ignore();
-    const inserted = await tx(INCIDENTS).where({ id: incident.id }).first('id');
-    return Boolean(inserted);
+      .ignore()
+      .returning('*');
+    return row ? fromRow(row as IncidentRow) : undefined;
   }
 
   async get(
