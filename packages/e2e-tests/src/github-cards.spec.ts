@@ -21,7 +21,7 @@ test('a service page shows the pull requests and workflow runs GitHub holds', as
   page,
 }) => {
   const pulls = await fromSimulator<SimulatedPull[]>(
-    '/repos/acme/checkout-service/pulls?state=open&sort=created&direction=desc&per_page=3',
+    '/repos/acme/checkout-service/pulls?state=open&sort=updated&direction=desc&per_page=3',
   );
   const runs = await fromSimulator<SimulatedRuns>(
     '/repos/acme/checkout-service/actions/runs?per_page=20',
@@ -33,8 +33,8 @@ test('a service page shows the pull requests and workflow runs GitHub holds', as
   await page.goto('/catalog/default/component/checkout-service');
 
   const prCard = page
-    .locator('article, .MuiCard-root')
-    .filter({ has: page.getByRole('heading', { name: 'Pull requests' }) })
+    .locator('.MuiCard-root')
+    .filter({ has: page.getByRole('tablist', { name: 'Pull request state' }) })
     .first();
   await expect(prCard).toBeVisible();
   // The first sync may still be running when the page opens; the card fills in as it lands.
@@ -47,8 +47,9 @@ test('a service page shows the pull requests and workflow runs GitHub holds', as
   }
 
   const runsCard = page
-    .locator('article, .MuiCard-root')
-    .filter({ has: page.getByRole('heading', { name: 'Workflow runs' }) })
+    .locator('.MuiCard-root')
+    .filter({ hasText: 'Workflow runs' })
+    .filter({ has: page.getByRole('table', { name: 'Recent workflow runs' }) })
     .first();
   await expect(runsCard).toBeVisible();
   const workflowNames = [...new Set(runs.workflow_runs.map(r => r.name))];

@@ -11,7 +11,9 @@ test('an on-call engineer acknowledges an incident from the service page', async
   page,
 }) => {
   const marker = randomBytes(4).toString('hex');
-  const title = `Checkout error rate above 5% (${marker})`;
+  const summary = `Checkout error rate above 5% (${marker})`;
+  // Pulse titles Alertmanager incidents "<alertname>: <summary>".
+  const title = `CheckoutErrors-${marker}: ${summary}`;
   const res = await fetch(`${backendUrl}/api/pulse/v1/alerts/alertmanager`, {
     method: 'POST',
     headers: {
@@ -36,7 +38,7 @@ test('an on-call engineer acknowledges an incident from the service page', async
             severity: 'critical',
             entity_ref: 'component:default/checkout-service',
           },
-          annotations: { summary: title },
+          annotations: { summary },
           startsAt: new Date().toISOString(),
           endsAt: '0001-01-01T00:00:00Z',
           generatorURL: 'http://prometheus.demo.invalid/graph',
@@ -51,8 +53,8 @@ test('an on-call engineer acknowledges an incident from the service page', async
   await page.goto('/catalog/default/component/checkout-service');
 
   const card = page
-    .locator('article, .MuiCard-root')
-    .filter({ has: page.getByRole('heading', { name: 'On-call' }) })
+    .locator('.MuiCard-root')
+    .filter({ has: page.getByRole('list', { name: 'Open incidents' }) })
     .first();
   await expect(card.getByText(title)).toBeVisible();
 
