@@ -1,0 +1,561 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { Config } from '@backstage/config';
+import { SyncStatus } from '@internal/plugin-pulse-common';
+import { randomUUID } from 'node:crypto';
+import pLimit from 'p-limit';
+import { TrackedEntityStore } from '../entities/TrackedEntityStore';
+import { DomainEventPublisher } from '../events/DomainEventPublisher';
+import { GITHUB_EVENT_TYPES } from './apiShapes';
+import { GithubSyncConfig } from './config';
+import {
+  Clock,
+  GithubClientOptions,
+  GithubClients,
+  GithubHostClient,
+  HostPausedError,
+  systemClock,
+} from './GithubClient';
+import { GithubStore, SyncedRepository } from './GithubStore';
+import {
+  RepositorySync,
+  RepositorySyncResult,
+  SyncAbortedError,
+  SyncTarget,
+} from './RepositorySync';
+
+const MINUTE_MS = 60_000;
+const TARGETS_TTL_MS = 30_000;
+
+/** How one repository's turn in a cycle ended. */
+export type RepositoryOutcome =
+  | 'synced'
+  | 'failed'
+  | 'paused'
+  | 'busy'
+  | 'backing-off'
+  | 'aborted';
+
+/** What a sync cycle did. */
+export interface CycleResult {
+  repositories: number;
+  outcomes: Record<RepositoryOutcome, number>;
+  itemsChanged: number;
+  malformed: number;
+}
+
+/** Dependencies and knobs of the sync engine. */
+export interface GithubSyncEngineOptions {
+  config: Config;
+  syncConfig: GithubSyncConfig;
+  store: GithubStore;
+  publisher: DomainEventPublisher;
+  trackedEntities: TrackedEntityStore;
+  logger: LoggerService;
+  clock?: Clock;
+  /** Client behaviour beyond `pulse.github` (timeouts, retry backoff); tests shorten waits. */
+  client?: Partial<GithubClientOptions>;
+  /** Send stored ETags. Off only to measure what they save. */
+  useEtags?: boolean;
+  /** Open pull request heads with a final CI state are re-polled after this long. Defaults to 1 hour. */
+  ciRecheckMs?: number;
+  /** How many repositories sync at once. Defaults to max(2, maxConcurrentRequestsPerHost). */
+  repositoryConcurrency?: number;
+  /** How long a repository's sync lease lasts before another replica may take over. Defaults to 10 minutes. */
+  leaseMs?: number;
+}
+
+/** Backoff after `failures` consecutive failures: 1, 2, 4 … minutes, at most an hour. */
+export function backoffMs(failures: number): number {
+  return Math.min(MINUTE_MS * 2 ** Math.max(0, failures - 1), 60 * MINUTE_MS);
+}
+
+/**
+ * Syncs every tracked repository: a scheduled cycle over all of them, immediate syncs of single
+ * repositories on request, each repository under a lease so that it is never synced twice at once.
+ */
+export class GithubSyncEngine {
+  readonly clients: GithubClients;
+  private readonly clock: Clock;
+  private readonly owner = `pulse-${randomUUID()}`;
+  private readonly restoredHosts = new Set<string>();
+  private readonly dirtyHosts = new Set<string>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly shutdown = new AbortController();
+  private targetsCache?: { at: number; targets: SyncTarget[] };
+  private targetsLoading?: Promise<SyncTarget[]>;
+
+  constructor(private readonly options: GithubSyncEngineOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.clients = new GithubClients(
+      options.config,
+      {
+        maxConcurrentRequestsPerHost:
+          options.syncConfig.maxConcurrentRequestsPerHost,
+        rateLimitReserve: options.syncConfig.rateLimitReserve,
+        clock: this.clock,
+        ...options.client,
+        onRateState: state => {
+          this.dirtyHosts.add(state.host);
+          options.client?.onRateState?.(state);
+        },
+      },
+      options.logger,
+    );
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Targets
+
+  /**
+   * The repositories of the tracked entities, grouped: several entities may show one repository.
+   * Makes sure each has a repository row.
+   */
+  async targets(options?: { fresh?: boolean }): Promise<SyncTarget[]> {
+    const cache = this.targetsCache;
+    if (!options?.fresh && cache) {
+      if (this.clock.now().getTime() - cache.at >= TARGETS_TTL_MS) {
+        // Readers keep the previous list while one reload runs in the background.
+        this.loadTargets().catch(error =>
+          this.options.logger.warn(
+            `Could not reload the repositories to sync: ${error}`,
+          ),
+        );
+      }
+      return cache.targets;
+    }
+    if (options?.fresh) {
+      // A load already running may have read the tracked entities before the caller's change.
+      await this.targetsLoading?.catch(() => undefined);
+    }
+    return this.loadTargets();
+  }
+
+  /** Loads the targets once however many callers ask at the same time. */
+  private loadTargets(): Promise<SyncTarget[]> {
+    this.targetsLoading ??= this.readTargets().finally(() => {
+      this.targetsLoading = undefined;
+    });
+    return this.targetsLoading;
+  }
+
+  private async readTargets(): Promise<SyncTarget[]> {
+    const now = this.clock.now();
+    const entities = await this.options.trackedEntities.list();
+    const groups = new Map<
+      string,
+      {
+        host: string;
+        owner: string;
+        name: string;
+        slug: string;
+        refs: string[];
+      }
+    >();
+    for (const entity of entities) {
+      if (!entity.valid || !entity.repository) {
+        continue;
+      }
+      const { host, owner, name, slug } = entity.repository;
+      const key = `${host} ${slug.toLowerCase()}`;
+      const group = groups.get(key) ?? { host, owner, name, slug, refs: [] };
+      group.refs.push(entity.entityRef);
+      groups.set(key, group);
+    }
+    const rows = await this.options.store.ensureRepositories(
+      [...groups.values()].map(g => ({ host: g.host, slug: g.slug })),
+      now,
+    );
+    const byKey = new Map(rows.map(row => [`${row.host} ${row.slug}`, row]));
+    const targets: SyncTarget[] = [];
+    for (const [key, group] of groups) {
+      const repository = byKey.get(key);
+      if (repository) {
+        targets.push({
+          repository,
+          ref: { owner: group.owner, name: group.name },
+          displaySlug: group.slug,
+          entityRefs: group.refs.sort(),
+        });
+      }
+    }
+    this.targetsCache = { at: now.getTime(), targets };
+    return targets;
+  }
+
+  /** The target of one repository, with its current row. */
+  async target(host: string, slug: string): Promise<SyncTarget | undefined> {
+    const lower = slug.toLowerCase();
+    let found = (await this.targets()).find(
+      t => t.repository.host === host && t.repository.slug === lower,
+    );
+    if (!found) {
+      found = (await this.targets({ fresh: true })).find(
+        t => t.repository.host === host && t.repository.slug === lower,
+      );
+    }
+    if (!found) {
+      return undefined;
+    }
+    const repository = await this.options.store.getRepositoryById(
+      found.repository.id,
+    );
+    return repository ? { ...found, repository } : undefined;
+  }
+
+  private async clientFor(host: string): Promise<GithubHostClient | undefined> {
+    const client = this.clients.forHost(host);
+    if (client && !this.restoredHosts.has(host)) {
+      this.restoredHosts.add(host);
+      const saved = await this.options.store.getHost(host);
+      if (saved) {
+        client.restore(saved);
+      }
+    }
+    return client;
+  }
+
+  private async flushHosts(): Promise<void> {
+    const now = this.clock.now();
+    for (const host of [...this.dirtyHosts]) {
+      this.dirtyHosts.delete(host);
+      const client = this.clients.forHost(host);
+      if (client) {
+        await this.options.store.saveHost(client.snapshot(), now);
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Cycles
+
+  /** Syncs every tracked repository that is due. */
+  async runCycle(signal?: AbortSignal): Promise<CycleResult> {
+    const stop = this.combinedSignal(signal);
+    const now = this.clock.now();
+    const targets = await this.targets({ fresh: true });
+    const order = (t: SyncTarget) => [
+      t.repository.syncRequestedAt ? 0 : 1,
+      t.repository.backfillComplete ? 1 : 0,
+      t.repository.lastSyncedAt?.getTime() ?? 0,
+    ];
+    const sorted = [...targets].sort((a, b) => {
+      const [x, y] = [order(a), order(b)];
+      return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+    });
+    const result: CycleResult = {
+      repositories: targets.length,
+      outcomes: {
+        synced: 0,
+        failed: 0,
+        paused: 0,
+        busy: 0,
+        'backing-off': 0,
+        aborted: 0,
+      },
+      itemsChanged: 0,
+      malformed: 0,
+    };
+    const limit = pLimit(
+      this.options.repositoryConcurrency ??
+        Math.max(2, this.options.syncConfig.maxConcurrentRequestsPerHost),
+    );
+    await Promise.all(
+      sorted.map(target =>
+        limit(async () => {
+          const repo = target.repository;
+          if (
+            repo.nextAttemptAt &&
+            repo.nextAttemptAt > now &&
+            !repo.syncRequestedAt
+          ) {
+            result.outcomes['backing-off']++;
+            return;
+          }
+          if (stop.aborted) {
+            result.outcomes.aborted++;
+            return;
+          }
+          const outcome = await this.syncRepository(target, stop);
+          result.outcomes[outcome.outcome]++;
+          result.itemsChanged += outcome.result?.itemsChanged ?? 0;
+          result.malformed += outcome.result?.malformed ?? 0;
+        }),
+      ),
+    );
+    await this.flushHosts();
+    const { outcomes } = result;
+    this.options.logger.info(
+      `Pulse GitHub sync: ${targets.length} repositories, ${outcomes.synced} synced, ${outcomes.failed} failed, ${outcomes.paused} paused by rate limits, ${outcomes['backing-off']} backing off, ${result.itemsChanged} items changed`,
+    );
+    return result;
+  }
+
+  /**
+   * Syncs one repository now, under its lease. A sync requested while the repository was busy
+   * runs again right after.
+   */
+  async syncRepository(
+    target: SyncTarget,
+    signal?: AbortSignal,
+  ): Promise<{ outcome: RepositoryOutcome; result?: RepositorySyncResult }> {
+    const { store, logger } = this.options;
+    const leaseMs = this.options.leaseMs ?? 10 * MINUTE_MS;
+    const stop = this.combinedSignal(signal);
+    const repoId = target.repository.id;
+    if (
+      !(await store.claimRepository(
+        repoId,
+        this.owner,
+        this.clock.now(),
+        leaseMs,
+      ))
+    ) {
+      return { outcome: 'busy' };
+    }
+    try {
+      for (;;) {
+        const repository = await store.getRepositoryById(repoId);
+        if (!repository) {
+          return { outcome: 'aborted' };
+        }
+        const current: SyncTarget = { ...target, repository };
+        const startedAt = this.clock.now();
+        const outcome = await this.syncOnce(current, stop, leaseMs);
+        const after = await store.getRepositoryById(repoId);
+        if (
+          after?.syncRequestedAt &&
+          after.syncRequestedAt > startedAt &&
+          !stop.aborted
+        ) {
+          continue;
+        }
+        if (after?.syncRequestedAt && outcome.outcome !== 'aborted') {
+          await store.updateRepository(repoId, { syncRequestedAt: null });
+        }
+        return outcome;
+      }
+    } finally {
+      await store
+        .releaseRepository(repoId, this.owner)
+        .catch(error =>
+          logger.warn(`Pulse could not release a sync lease: ${error}`),
+        );
+      await this.flushHosts().catch(error =>
+        logger.warn(`Pulse could not save GitHub rate-limit state: ${error}`),
+      );
+    }
+  }
+
+  private async syncOnce(
+    target: SyncTarget,
+    signal: AbortSignal,
+    leaseMs: number,
+  ): Promise<{ outcome: RepositoryOutcome; result?: RepositorySyncResult }> {
+    const { store, logger } = this.options;
+    const repo = target.repository;
+    const client = await this.clientFor(repo.host);
+    if (!client) {
+      await this.recordFailure(
+        target,
+        new Error(
+          `The GitHub host ${repo.host} is not configured in integrations.github`,
+        ),
+      );
+      return { outcome: 'failed' };
+    }
+    const pausedUntil = client.pausedUntil();
+    if (
+      pausedUntil &&
+      pausedUntil.getTime() - this.clock.now().getTime() >
+        (this.options.client?.maxPauseWaitMs ?? 60_000)
+    ) {
+      await this.recordPause(target, pausedUntil);
+      return { outcome: 'paused' };
+    }
+    const sync = new RepositorySync(target, {
+      store,
+      publisher: this.options.publisher,
+      client,
+      logger,
+      clock: this.clock,
+      lookbackDays: this.options.syncConfig.lookbackDays,
+      useEtags: this.options.useEtags ?? true,
+      ciRecheckMs: this.options.ciRecheckMs ?? 60 * MINUTE_MS,
+      signal,
+      onCheckpoint: () =>
+        store.renewLease(repo.id, this.owner, this.clock.now(), leaseMs),
+    });
+    try {
+      const result = await sync.run();
+      return { outcome: 'synced', result };
+    } catch (error) {
+      if (error instanceof HostPausedError) {
+        await this.recordPause(target, error.pausedUntil);
+        return { outcome: 'paused' };
+      }
+      if (error instanceof SyncAbortedError) {
+        await store.updateRepository(repo.id, {
+          state: repo.backfillComplete ? 'idle' : 'pending',
+        });
+        return { outcome: 'aborted' };
+      }
+      await this.recordFailure(target, error as Error);
+      return { outcome: 'failed' };
+    }
+  }
+
+  private async recordPause(target: SyncTarget, pausedUntil: Date) {
+    const repo = target.repository;
+    await this.options.store.transaction(async (txStore, tx) => {
+      await txStore.updateRepository(repo.id, { state: 'paused' });
+      if (repo.state !== 'paused') {
+        await this.options.publisher.publish(
+          target.entityRefs.map(entityRef => ({
+            entityRef,
+            type: GITHUB_EVENT_TYPES.syncProgress,
+            payload: this.status(
+              target,
+              { ...repo, state: 'paused' },
+              pausedUntil,
+            ),
+          })),
+          tx,
+        );
+      }
+    });
+  }
+
+  private async recordFailure(target: SyncTarget, error: Error) {
+    const repo = target.repository;
+    const now = this.clock.now();
+    const failures = repo.consecutiveFailures + 1;
+    const nextAttemptAt = new Date(now.getTime() + backoffMs(failures));
+    const message = error.message || String(error);
+    this.options.logger.warn(
+      `Pulse could not sync ${repo.host}/${
+        target.displaySlug
+      } (failure ${failures}, next attempt after ${nextAttemptAt.toISOString()}): ${message}`,
+    );
+    const updated: SyncedRepository = {
+      ...repo,
+      state: 'error',
+      lastError: { message, at: now },
+      consecutiveFailures: failures,
+      nextAttemptAt,
+    };
+    await this.options.store.transaction(async (txStore, tx) => {
+      await txStore.updateRepository(repo.id, {
+        state: 'error',
+        lastError: updated.lastError,
+        lastAttemptAt: now,
+        consecutiveFailures: failures,
+        nextAttemptAt,
+      });
+      await this.options.publisher.publish(
+        target.entityRefs.map(entityRef => ({
+          entityRef,
+          type: GITHUB_EVENT_TYPES.syncProgress,
+          payload: this.status(target, updated, null),
+        })),
+        tx,
+      );
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Status and manual requests
+
+  /** The sync status of a repository as the API shows it. */
+  status(
+    target: SyncTarget,
+    repository: SyncedRepository = target.repository,
+    pausedUntil: Date | null = null,
+  ): SyncStatus {
+    let state: SyncStatus['state'] = pausedUntil ? 'paused' : repository.state;
+    if (state === 'paused' && !pausedUntil) {
+      // The pause has run out; the repository waits for its next turn.
+      state = repository.backfillComplete ? 'idle' : 'pending';
+    }
+    return {
+      repository: target.displaySlug,
+      host: repository.host,
+      state,
+      progressPercent: repository.backfillComplete
+        ? 100
+        : repository.progressPercent,
+      itemsSynced: repository.itemsSynced,
+      lastError: repository.lastError
+        ? {
+            message: repository.lastError.message,
+            at: repository.lastError.at.toISOString(),
+          }
+        : null,
+      pausedUntil: pausedUntil ? pausedUntil.toISOString() : null,
+      requestedAt: repository.syncRequestedAt
+        ? repository.syncRequestedAt.toISOString()
+        : null,
+      lastSyncedAt: repository.lastSyncedAt
+        ? repository.lastSyncedAt.toISOString()
+        : null,
+    };
+  }
+
+  /** The host's pause as recorded in the database (any replica may have recorded it). */
+  async hostPausedUntil(host: string): Promise<Date | null> {
+    const live = this.clients
+      .all()
+      .find(c => c.host === host)
+      ?.pausedUntil();
+    if (live) {
+      return live;
+    }
+    const saved = await this.options.store.getHost(host);
+    return saved?.pausedUntil && saved.pausedUntil > this.clock.now()
+      ? saved.pausedUntil
+      : null;
+  }
+
+  /**
+   * Marks a repository as requested and starts its sync at once in the background. If another
+   * sync holds the repository, that one runs it again when done.
+   */
+  async requestSync(target: SyncTarget): Promise<SyncedRepository> {
+    const now = this.clock.now();
+    await this.options.store.updateRepository(target.repository.id, {
+      syncRequestedAt: now,
+      nextAttemptAt: null,
+    });
+    const run = this.syncRepository(target)
+      .catch(error =>
+        this.options.logger.warn(
+          `Pulse could not run the requested sync of ${target.displaySlug}: ${error}`,
+        ),
+      )
+      .finally(() => this.inFlight.delete(run));
+    this.inFlight.add(run);
+    return {
+      ...target.repository,
+      syncRequestedAt: now,
+      nextAttemptAt: null,
+    };
+  }
+
+  /** Waits for requested syncs started by this engine. */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) {
+      await Promise.all([...this.inFlight]);
+    }
+  }
+
+  /** Stops running syncs at their next checkpoint and waits for them. */
+  async stop(): Promise<void> {
+    this.shutdown.abort();
+    await this.idle();
+  }
+
+  private combinedSignal(signal?: AbortSignal): AbortSignal {
+    return signal
+      ? AbortSignal.any([signal, this.shutdown.signal])
+      : this.shutdown.signal;
+  }
+}
