@@ -13,6 +13,7 @@ import { createEntitiesRouter } from './entities/router';
 import { TrackedEntityRefresher } from './entities/TrackedEntityRefresher';
 import { TrackedEntityStore } from './entities/TrackedEntityStore';
 import { setupOncallDomain } from './oncall';
+import { setupGithubDomain } from './github';
 import { DomainEventPublisher } from './events/DomainEventPublisher';
 import { PulseContext } from './service/context';
 import { githubHostsFromConfig } from './service/githubHosts';
@@ -95,6 +96,7 @@ export const pulsePlugin = createBackendPlugin({
         ];
         // Each domain adds its routes and scheduled work here, e.g.:
         //   v1Routers.push(...(await setupGithubDomain(context)).routers);
+        v1Routers.push(...(await setupGithubDomain(context)).routers);
         v1Routers.push(...(await setupOncallDomain(context)).routers);
 
         httpRouter.use(createRouter({ v1Routers }));

@@ -1,0 +1,317 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { EventParams } from '@backstage/plugin-events-node';
+import { NewPulseDomainEvent } from '@internal/plugin-pulse-common';
+import { Knex } from 'knex';
+import { DomainEventPublisher } from '../events/DomainEventPublisher';
+import {
+  DeploymentEventPayload,
+  GITHUB_EVENT_TYPES,
+  toApiPullRequest,
+  toApiWorkflowRun,
+} from './apiShapes';
+import {
+  deriveFirstReviewAt,
+  deriveReviewDecision,
+  isRunUpdate,
+} from './derive';
+import { Clock, systemClock } from './GithubClient';
+import { GithubStore } from './GithubStore';
+import {
+  MalformedItemError,
+  parseCheck,
+  parseDeployment,
+  parseDeploymentStatus,
+  parsePullRequest,
+  parsePullRequestSimple,
+  parseReview,
+  parseStatusEvent,
+  parseWorkflowRun,
+} from './mapping';
+import { SyncTarget } from './RepositorySync';
+
+/** The topics the GitHub events module publishes (`github.<X-GitHub-Event>`) that Pulse applies. */
+export const GITHUB_WEBHOOK_TOPICS = [
+  'github.pull_request',
+  'github.pull_request_review',
+  'github.workflow_run',
+  'github.check_run',
+  'github.check_suite',
+  'github.status',
+  'github.deployment_status',
+];
+
+/** How a webhook delivery was handled. */
+export type WebhookOutcome =
+  | 'applied'
+  | 'unchanged'
+  | 'duplicate'
+  | 'ignored'
+  | 'malformed';
+
+/** Finds the tracked repository a webhook is about. */
+export interface WebhookTargets {
+  targets(): Promise<SyncTarget[]>;
+}
+
+function headerValue(
+  metadata: EventParams['metadata'],
+  name: string,
+): string | undefined {
+  const value = metadata?.[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function hostOf(url: unknown): string | undefined {
+  if (typeof url !== 'string') {
+    return undefined;
+  }
+  try {
+    return new URL(url).host;
+  } catch {
+    return undefined;
+  }
+}
+
+class DuplicateDelivery extends Error {}
+
+function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  return (
+    e?.code === '23505' ||
+    e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
+    e?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    /UNIQUE constraint failed|duplicate key/i.test(e?.message ?? '')
+  );
+}
+
+/**
+ * Applies GitHub webhooks the moment they arrive: each delivery once (by `X-GitHub-Delivery`),
+ * in the same transaction as its changes and their domain events, and never letting an older
+ * event replace newer state.
+ */
+export class GithubWebhookHandler {
+  private readonly clock: Clock;
+
+  constructor(
+    private readonly options: {
+      store: GithubStore;
+      publisher: DomainEventPublisher;
+      targets: WebhookTargets;
+      logger: LoggerService;
+      clock?: Clock;
+    },
+  ) {
+    this.clock = options.clock ?? systemClock;
+  }
+
+  /** The events service subscriber. */
+  async onEvent(params: EventParams): Promise<void> {
+    await this.handle(params);
+  }
+
+  async handle(params: EventParams): Promise<WebhookOutcome> {
+    const { logger } = this.options;
+    const event =
+      headerValue(params.metadata, 'x-github-event') ??
+      params.topic.replace(/^github\./, '');
+    const deliveryId = headerValue(params.metadata, 'x-github-delivery');
+    const payload = params.eventPayload as Record<string, any> | null;
+    if (!payload || typeof payload !== 'object') {
+      logger.warn(
+        `Pulse ignored a GitHub ${event} delivery ${deliveryId ?? ''} without a JSON body`,
+      );
+      return 'malformed';
+    }
+    const target = await this.findTarget(payload.repository);
+    if (!target) {
+      return 'ignored';
+    }
+    try {
+      return await this.options.store.transaction(async (store, tx) => {
+        if (deliveryId) {
+          try {
+            if (!(await store.recordDelivery(deliveryId, event, this.clock.now()))) {
+              throw new DuplicateDelivery();
+            }
+          } catch (error) {
+            if (isUniqueViolation(error)) {
+              throw new DuplicateDelivery();
+            }
+            throw error;
+          }
+        }
+        return this.apply(event, payload, target, store, tx);
+      });
+    } catch (error) {
+      if (error instanceof DuplicateDelivery) {
+        logger.debug(`Pulse dropped duplicate GitHub delivery ${deliveryId}`);
+        return 'duplicate';
+      }
+      if (error instanceof MalformedItemError) {
+        logger.warn(
+          `Pulse skipped GitHub ${event} delivery ${deliveryId ?? '(no id)'} for ${target.displaySlug}: ${error.message}`,
+        );
+        return 'malformed';
+      }
+      throw error;
+    }
+  }
+
+  private async findTarget(repository: unknown): Promise<SyncTarget | undefined> {
+    const repo = repository as { full_name?: unknown; html_url?: unknown } | null;
+    if (!repo || typeof repo.full_name !== 'string') {
+      return undefined;
+    }
+    const slug = repo.full_name.toLowerCase();
+    const candidates = (await this.options.targets.targets()).filter(
+      target => target.repository.slug === slug,
+    );
+    if (candidates.length <= 1) {
+      return candidates[0];
+    }
+    const host = hostOf(repo.html_url);
+    return candidates.find(target => target.repository.host === host);
+  }
+
+  private async apply(
+    event: string,
+    payload: Record<string, any>,
+    target: SyncTarget,
+    store: GithubStore,
+    tx: Knex.Transaction,
+  ): Promise<WebhookOutcome> {
+    const repoId = target.repository.id;
+    const now = this.clock.now();
+    const publish = async (type: string, payloads: unknown[]) => {
+      const events: NewPulseDomainEvent[] = [];
+      for (const item of payloads) {
+        for (const entityRef of target.entityRefs) {
+          events.push({ entityRef, type, payload: item });
+        }
+      }
+      await this.options.publisher.publish(events, tx);
+    };
+
+    switch (event) {
+      case 'pull_request': {
+        const pull = parsePullRequest(payload.pull_request);
+        const current = await store.getPullRecord(repoId, pull.number);
+        if (current && current.record.updatedAt > pull.updatedAt) {
+          return 'unchanged';
+        }
+        const reviews = await store.listReviews(repoId, pull.number);
+        const derived = {
+          firstReviewAt: deriveFirstReviewAt(reviews, pull.authorLogin),
+          reviewDecision: deriveReviewDecision(reviews, pull.authorLogin),
+          ciState: await store.getCiState(repoId, pull.headSha),
+        };
+        const next = toApiPullRequest(pull, derived);
+        if (current && JSON.stringify(current.api) === JSON.stringify(next)) {
+          return 'unchanged';
+        }
+        await store.upsertPull(repoId, pull, derived);
+        await publish(GITHUB_EVENT_TYPES.pullRequestUpdated, [next]);
+        return 'applied';
+      }
+
+      case 'pull_request_review': {
+        const simple = parsePullRequestSimple(payload.pull_request);
+        const review = parseReview(payload.review, simple.number);
+        await store.upsertReviews(repoId, [review]);
+        const current = await store.getPullRecord(repoId, simple.number);
+        if (!current) {
+          // Without its size figures the pull request waits for the next poll.
+          return 'applied';
+        }
+        // A review moves the pull request's `updated_at`; its other fields come along unless a
+        // newer version is already stored.
+        const pull =
+          simple.updatedAt >= current.record.updatedAt
+            ? {
+                ...simple,
+                additions: current.record.additions,
+                deletions: current.record.deletions,
+                changedFiles: current.record.changedFiles,
+              }
+            : current.record;
+        const reviews = await store.listReviews(repoId, simple.number);
+        const derived = {
+          firstReviewAt: deriveFirstReviewAt(reviews, pull.authorLogin),
+          reviewDecision: deriveReviewDecision(reviews, pull.authorLogin),
+          ciState: await store.getCiState(repoId, pull.headSha),
+        };
+        const next = toApiPullRequest(pull, derived);
+        if (JSON.stringify(next) === JSON.stringify(current.api)) {
+          return 'unchanged';
+        }
+        await store.upsertPull(repoId, pull, derived);
+        await publish(GITHUB_EVENT_TYPES.pullRequestUpdated, [next]);
+        return 'applied';
+      }
+
+      case 'workflow_run': {
+        const run = parseWorkflowRun(payload.workflow_run);
+        const stored = (await store.getRunVersions(repoId, [run.id])).get(run.id);
+        if (stored && !isRunUpdate(stored, run)) {
+          return 'unchanged';
+        }
+        await store.upsertRuns(repoId, [run]);
+        await publish(GITHUB_EVENT_TYPES.workflowRunUpdated, [toApiWorkflowRun(run)]);
+        return 'applied';
+      }
+
+      case 'check_run':
+      case 'check_suite':
+      case 'status': {
+        const check =
+          event === 'status'
+            ? parseStatusEvent(payload)
+            : parseCheck(payload[event], event);
+        if (!(await store.applyCheck(repoId, check))) {
+          return 'unchanged';
+        }
+        const changed = await store.recomputeCiState(repoId, check.sha, now);
+        await publish(GITHUB_EVENT_TYPES.pullRequestUpdated, changed);
+        return 'applied';
+      }
+
+      case 'deployment_status': {
+        const deployment = parseDeployment(payload.deployment);
+        const status = parseDeploymentStatus(payload.deployment_status);
+        const stored = (await store.getDeployments(repoId, [deployment.id])).get(
+          deployment.id,
+        );
+        if (
+          stored?.statusAt &&
+          (status.createdAt < stored.statusAt ||
+            (status.createdAt.getTime() === stored.statusAt.getTime() &&
+              (stored.statusId ?? 0) >= status.id))
+        ) {
+          return 'unchanged';
+        }
+        await store.upsertDeployment(repoId, {
+          ...deployment,
+          state: status.state,
+          statusId: status.id,
+          statusAt: status.createdAt,
+          // The stored ETag no longer describes the statuses list.
+          statusesEtag: null,
+        });
+        const item: DeploymentEventPayload = {
+          id: deployment.id,
+          environment: deployment.environment,
+          sha: deployment.sha,
+          ref: deployment.ref,
+          state: status.state,
+          createdAt: deployment.createdAt.toISOString(),
+          updatedAt: deployment.updatedAt.toISOString(),
+        };
+        await publish(GITHUB_EVENT_TYPES.deploymentUpdated, [item]);
+        return 'applied';
+      }
+
+      default:
+        return 'ignored';
+    }
+  }
+}

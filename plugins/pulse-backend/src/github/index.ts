@@ -1,0 +1,82 @@
+import express from 'express';
+import { PulseContext } from '../service/context';
+import { readGithubSyncConfig } from './config';
+import { GithubRetention } from './GithubRetention';
+import { GithubStore } from './GithubStore';
+import { GithubSyncEngine } from './GithubSyncEngine';
+import {
+  GITHUB_WEBHOOK_TOPICS,
+  GithubWebhookHandler,
+} from './GithubWebhookHandler';
+import { createGithubRouter } from './router';
+
+/**
+ * The GitHub domain: the scheduled sync of every tracked repository, webhooks applied as they
+ * arrive, the daily retention task, and the pull request, workflow run and sync routes.
+ */
+export async function setupGithubDomain(
+  context: PulseContext,
+): Promise<{ routers: express.Router[] }> {
+  const syncConfig = readGithubSyncConfig(context.config);
+  const store = new GithubStore(context.knex);
+  const engine = new GithubSyncEngine({
+    config: context.config,
+    syncConfig,
+    store,
+    publisher: context.publisher,
+    trackedEntities: context.trackedEntities,
+    logger: context.logger.child({ domain: 'github' }),
+  });
+
+  await context.scheduler.scheduleTask({
+    id: 'pulse-github-sync',
+    ...syncConfig.schedule,
+    fn: async signal => {
+      await engine.runCycle(signal);
+    },
+  });
+
+  const retention = new GithubRetention({
+    store,
+    publisher: context.publisher,
+    engine,
+    retention: syncConfig.retention,
+    logger: context.logger.child({ domain: 'github' }),
+  });
+  await context.scheduler.scheduleTask({
+    id: 'pulse-github-retention',
+    ...syncConfig.retention.schedule,
+    fn: async () => {
+      await retention.run();
+    },
+  });
+
+  const webhooks = new GithubWebhookHandler({
+    store,
+    publisher: context.publisher,
+    targets: engine,
+    logger: context.logger.child({ domain: 'github' }),
+  });
+  await context.events.subscribe({
+    id: 'pulse-github',
+    topics: GITHUB_WEBHOOK_TOPICS,
+    onEvent: params => webhooks.onEvent(params),
+  });
+
+  context.lifecycle.addShutdownHook(() => engine.stop());
+
+  return {
+    routers: [
+      createGithubRouter({
+        httpAuth: context.httpAuth,
+        permissions: context.permissions,
+        catalog: context.catalog,
+        trackedEntities: context.trackedEntities,
+        hosts: context.githubHosts,
+        store,
+        engine,
+        manualSyncCooldownSeconds: syncConfig.manualSyncCooldownSeconds,
+      }),
+    ],
+  };
+}

@@ -1,0 +1,192 @@
+import { decodeCursor, encodeCursor } from './cursor';
+import {
+  latestDeploymentStatus,
+  MalformedItemError,
+  parseCheck,
+  parseCombinedStatus,
+  parsePullRequest,
+  parsePullRequestHeader,
+  parseReview,
+  parseWorkflowRun,
+} from './mapping';
+
+const pull = {
+  id: 11,
+  number: 7,
+  title: 'Add retries',
+  user: { login: 'ann', avatar_url: 'https://avatars.example/ann' },
+  draft: false,
+  state: 'closed',
+  labels: [{ name: 'bug' }, { name: 'backend' }],
+  created_at: '2026-01-01T10:00:00Z',
+  updated_at: '2026-01-02T10:00:00Z',
+  closed_at: '2026-01-02T10:00:00Z',
+  merged_at: '2026-01-02T10:00:00Z',
+  head: { sha: 'a'.repeat(40), ref: 'feature/retries' },
+  base: { ref: 'main' },
+  html_url: 'https://github.com/acme/web/pull/7',
+  additions: 10,
+  deletions: 2,
+  changed_files: 3,
+};
+
+describe('pull requests', () => {
+  it('reads a merged pull request', () => {
+    expect(parsePullRequest(pull)).toEqual({
+      number: 7,
+      githubId: 11,
+      title: 'Add retries',
+      authorLogin: 'ann',
+      authorAvatarUrl: 'https://avatars.example/ann',
+      draft: false,
+      state: 'merged',
+      labels: ['bug', 'backend'],
+      additions: 10,
+      deletions: 2,
+      changedFiles: 3,
+      createdAt: new Date('2026-01-01T10:00:00Z'),
+      updatedAt: new Date('2026-01-02T10:00:00Z'),
+      mergedAt: new Date('2026-01-02T10:00:00Z'),
+      closedAt: new Date('2026-01-02T10:00:00Z'),
+      headSha: 'a'.repeat(40),
+      headRef: 'feature/retries',
+      baseRef: 'main',
+      htmlUrl: 'https://github.com/acme/web/pull/7',
+    });
+  });
+
+  it('tells closed from merged and open', () => {
+    expect(parsePullRequestHeader({ ...pull, merged_at: null }).state).toBe('closed');
+    expect(
+      parsePullRequestHeader({ ...pull, state: 'open', merged_at: null, closed_at: null }).state,
+    ).toBe('open');
+  });
+
+  it('reads a deleted author as ghost', () => {
+    expect(parsePullRequest({ ...pull, user: null }).authorLogin).toBe('ghost');
+  });
+
+  it('rejects malformed items naming the field', () => {
+    expect(() => parsePullRequest({ ...pull, title: null })).toThrow(MalformedItemError);
+    expect(() => parsePullRequest({ ...pull, updated_at: 'yesterday' })).toThrow(
+      /Malformed pull request: updated_at not a timestamp/,
+    );
+    expect(() => parsePullRequestHeader('not an object')).toThrow(MalformedItemError);
+  });
+});
+
+describe('reviews, checks and statuses', () => {
+  it('upper-cases webhook review states', () => {
+    expect(
+      parseReview(
+        { id: 1, user: { login: 'bob' }, state: 'approved', submitted_at: '2026-01-01T00:00:00Z' },
+        7,
+      ),
+    ).toMatchObject({ pullNumber: 7, reviewerLogin: 'bob', state: 'APPROVED' });
+  });
+
+  it('reads a check run', () => {
+    expect(
+      parseCheck(
+        {
+          id: 5,
+          head_sha: 'b'.repeat(40),
+          status: 'completed',
+          conclusion: 'timed_out',
+          started_at: '2026-01-01T00:00:00Z',
+          completed_at: '2026-01-01T00:05:00Z',
+        },
+        'check_run',
+      ),
+    ).toEqual({
+      sha: 'b'.repeat(40),
+      kind: 'check_run',
+      key: '5',
+      state: 'failure',
+      rank: 2,
+      observedAt: new Date('2026-01-01T00:05:00Z'),
+    });
+  });
+
+  it('reads the latest status per context', () => {
+    expect(
+      parseCombinedStatus(
+        {
+          state: 'pending',
+          statuses: [
+            { context: 'ci/lint', state: 'success', updated_at: '2026-01-01T00:00:00Z' },
+            { context: 'ci/e2e', state: 'pending', updated_at: null },
+          ],
+        },
+        'c'.repeat(40),
+      ).map(s => [s.key, s.state]),
+    ).toEqual([
+      ['ci/lint', 'success'],
+      ['ci/e2e', 'pending'],
+    ]);
+  });
+});
+
+describe('workflow runs', () => {
+  const run = {
+    id: 99,
+    workflow_id: 3,
+    name: 'CI',
+    display_title: 'Add retries',
+    head_branch: 'main',
+    head_sha: 'd'.repeat(40),
+    event: 'push',
+    status: 'completed',
+    conclusion: 'startup_failure',
+    run_attempt: 2,
+    created_at: '2026-01-01T10:00:00Z',
+    updated_at: '2026-01-01T10:07:00Z',
+    run_started_at: '2026-01-01T10:01:00Z',
+    html_url: 'https://github.com/acme/web/actions/runs/99',
+  };
+
+  it('takes the completion time from the last update of a completed run', () => {
+    expect(parseWorkflowRun(run)).toMatchObject({
+      workflowName: 'CI',
+      name: 'Add retries',
+      conclusion: 'failure',
+      runAttempt: 2,
+      startedAt: new Date('2026-01-01T10:01:00Z'),
+      completedAt: new Date('2026-01-01T10:07:00Z'),
+    });
+    expect(
+      parseWorkflowRun({ ...run, status: 'in_progress', conclusion: null }).completedAt,
+    ).toBeNull();
+  });
+
+  it('rejects unknown statuses', () => {
+    expect(() => parseWorkflowRun({ ...run, status: 'exploded' })).toThrow(
+      /Malformed workflow run: status/,
+    );
+  });
+});
+
+describe('latestDeploymentStatus', () => {
+  it('picks the newest status whatever the order', () => {
+    const statuses = [
+      { id: 1, state: 'queued', createdAt: new Date('2026-01-01T10:00:00Z') },
+      { id: 3, state: 'success', createdAt: new Date('2026-01-01T10:05:00Z') },
+      { id: 2, state: 'in_progress', createdAt: new Date('2026-01-01T10:05:00Z') },
+    ];
+    expect(latestDeploymentStatus(statuses)?.state).toBe('success');
+    expect(latestDeploymentStatus([])).toBeUndefined();
+  });
+});
+
+describe('cursors', () => {
+  it('round-trip within their scope only', () => {
+    const cursor = encodeCursor('pull-requests:open', { at: 1700000000000, id: 42 });
+    expect(decodeCursor('pull-requests:open', cursor)).toEqual({ at: 1700000000000, id: 42 });
+    expect(() => decodeCursor('pull-requests:merged', cursor)).toThrow(
+      "Invalid query parameter 'cursor'",
+    );
+    expect(() => decodeCursor('pull-requests:open', 'garbage')).toThrow(
+      "Invalid query parameter 'cursor'",
+    );
+  });
+});
