@@ -59,7 +59,10 @@ ensure_dependencies() {
     return
   fi
   say "installing dependencies (a cold install takes several minutes)"
-  (cd "$REPO_ROOT" && yarn install --immutable) || die "yarn install failed"
+  # CI installs exactly the committed lock file; a developer's install may update it.
+  local flags=()
+  [ -n "${CI:-}" ] && flags=(--immutable)
+  (cd "$REPO_ROOT" && yarn install "${flags[@]}") || die "yarn install failed"
   touch "$state"
 }
 
