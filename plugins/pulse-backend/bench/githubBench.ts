@@ -52,10 +52,17 @@ export interface SimulatorProcess {
 export async function startSimulatorProcess(
   options: Record<string, unknown>,
 ): Promise<SimulatorProcess> {
-  const child = fork(resolve(__dirname, 'githubSimulatorProcess.ts'), [JSON.stringify(options)], {
-    execArgv: ['--require', require.resolve('@backstage/cli/config/nodeTransform.cjs')],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child = fork(
+    resolve(__dirname, 'githubSimulatorProcess.ts'),
+    [JSON.stringify(options)],
+    {
+      execArgv: [
+        '--require',
+        require.resolve('@backstage/cli/config/nodeTransform.cjs'),
+      ],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
   // The simulator must not outlive the benchmark, whatever ends it.
   process.once('exit', () => child.kill());
   const url = await new Promise<string>((resolveUrl, reject) => {
@@ -66,7 +73,9 @@ export async function startSimulatorProcess(
       }
     };
     child.on('message', onMessage);
-    child.once('exit', code => reject(new Error(`simulator exited with ${code}`)));
+    child.once('exit', code =>
+      reject(new Error(`simulator exited with ${code}`)),
+    );
   });
   return {
     url,
@@ -140,7 +149,13 @@ function trackedEntity(slug: string): TrackedEntity {
     kind: 'component',
     namespace: 'default',
     name,
-    repository: { slug, owner, name, host: 'github.com', htmlUrl: `https://github.com/${slug}` },
+    repository: {
+      slug,
+      owner,
+      name,
+      host: 'github.com',
+      htmlUrl: `https://github.com/${slug}`,
+    },
     valid: true,
     problems: [],
     refreshedAt: new Date().toISOString(),
@@ -154,15 +169,28 @@ export async function createBenchEngine(options: {
   repositories: string[];
   github?: JsonObject;
   engine?: Partial<GithubSyncEngineOptions>;
-}): Promise<{ engine: GithubSyncEngine; syncConfig: GithubSyncConfig; store: GithubStore }> {
+}): Promise<{
+  engine: GithubSyncEngine;
+  syncConfig: GithubSyncConfig;
+  store: GithubStore;
+}> {
   const { knex } = options;
   await applyMigrations(knex);
   const logger = quietLogger();
-  const trackedEntities = new TrackedEntityStore(knex, () => 'https://github.com');
+  const trackedEntities = new TrackedEntityStore(
+    knex,
+    () => 'https://github.com',
+  );
   await trackedEntities.upsert(options.repositories.map(trackedEntity));
   const config = new ConfigReader({
     integrations: {
-      github: [{ host: 'github.com', apiBaseUrl: options.apiBaseUrl, token: BENCH_TOKEN }],
+      github: [
+        {
+          host: 'github.com',
+          apiBaseUrl: options.apiBaseUrl,
+          token: BENCH_TOKEN,
+        },
+      ],
     },
     pulse: { github: options.github ?? {} },
   });
@@ -198,15 +226,20 @@ function quietLogger(): any {
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  return sorted.length % 2
+    ? sorted[middle]
+    : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 export function machine(): string {
-  return `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${Math.round(
-    totalmem() / 2 ** 30,
-  )} GiB, Node ${process.versions.node}`;
+  return `${cpus().length} cores (${
+    cpus()[0]?.model ?? 'unknown CPU'
+  }), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}`;
 }
 
 export function repositoryNames(count: number): string[] {
-  return Array.from({ length: count }, (_, i) => `acme/service-${String(i).padStart(3, '0')}`);
+  return Array.from(
+    { length: count },
+    (_, i) => `acme/service-${String(i).padStart(3, '0')}`,
+  );
 }

@@ -10,7 +10,9 @@ describe('GithubHostClient', () => {
   const repo = { owner: 'acme', name: 'web' };
   const params = { owner: 'acme', repo: 'web' };
 
-  function client(options: { rateLimitReserve?: number; retries?: number } = {}) {
+  function client(
+    options: { rateLimitReserve?: number; retries?: number } = {},
+  ) {
     return new GithubHostClient(
       'github.com',
       sim.url,
@@ -47,7 +49,9 @@ describe('GithubHostClient', () => {
     const etag = first.modified ? first.etag : null;
     expect(etag).toEqual(expect.any(String));
     const quota = sim.stats().quotaUsed;
-    expect(await github.get('/repos/{owner}/{repo}', params, { repo, etag })).toEqual({
+    expect(
+      await github.get('/repos/{owner}/{repo}', params, { repo, etag }),
+    ).toEqual({
       modified: false,
     });
     expect(sim.stats().quotaUsed).toBe(quota);
@@ -58,51 +62,72 @@ describe('GithubHostClient', () => {
   it('pauses the host once the reserve is reached, until the reset, without asking again', async () => {
     const github = client({ rateLimitReserve: 0.5 });
     for (let i = 0; i < 6; i++) {
-      await github.get('/repos/{owner}/{repo}/pulls', { ...params, page: i + 1 }, { repo });
+      await github.get(
+        '/repos/{owner}/{repo}/pulls',
+        { ...params, page: i + 1 },
+        { repo },
+      );
     }
     const pausedUntil = github.pausedUntil();
     expect(pausedUntil).not.toBeNull();
     expect(pausedUntil!.getTime()).toBeGreaterThan(sim.clock.now() + 3_000_000);
     const sent = sim.stats().totalRequests;
-    await expect(github.get('/repos/{owner}/{repo}', params, { repo })).rejects.toThrow(
-      HostPausedError,
-    );
+    await expect(
+      github.get('/repos/{owner}/{repo}', params, { repo }),
+    ).rejects.toThrow(HostPausedError);
     expect(sim.stats().totalRequests).toBe(sent);
 
     sim.clock.advance(3601_000);
     expect(github.pausedUntil()).toBeNull();
-    expect((await github.get('/repos/{owner}/{repo}', params, { repo })).modified).toBe(true);
+    expect(
+      (await github.get('/repos/{owner}/{repo}', params, { repo })).modified,
+    ).toBe(true);
   });
 
   it('stops at an exhausted primary limit with the reset time', async () => {
     const github = client({ rateLimitReserve: 0 });
     for (let i = 0; i < 10; i++) {
-      await github.get('/repos/{owner}/{repo}/pulls', { ...params, page: i + 1 }, { repo });
+      await github.get(
+        '/repos/{owner}/{repo}/pulls',
+        { ...params, page: i + 1 },
+        { repo },
+      );
     }
     const error = await github
       .get('/repos/{owner}/{repo}', params, { repo })
       .catch(e => e);
     expect(error).toBeInstanceOf(HostPausedError);
-    expect(error.pausedUntil.getTime()).toBe(github.snapshot().resetAt!.getTime());
+    expect(error.pausedUntil.getTime()).toBe(
+      github.snapshot().resetAt!.getTime(),
+    );
     expect(sim.stats().primaryRateLimited).toBe(1);
   });
 
-  it('honours retry-after on secondary rate limits, then succeeds', async () => {
-    const github = client();
-    sim.triggerSecondaryRateLimit({ count: 1, status: 429, retryAfterSeconds: 1 });
-    const started = Date.now();
-    expect((await github.get('/repos/{owner}/{repo}', params, { repo })).modified).toBe(true);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
-    expect(sim.stats().secondaryRateLimited).toBe(1);
-    expect(github.stats.requests).toBe(2);
-  });
+  it.each([429, 403] as const)(
+    'honours retry-after on %s secondary rate limits, then succeeds',
+    async status => {
+      const github = client();
+      sim.triggerSecondaryRateLimit({ count: 1, status, retryAfterSeconds: 1 });
+      const started = Date.now();
+      expect(
+        (await github.get('/repos/{owner}/{repo}', params, { repo })).modified,
+      ).toBe(true);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+      expect(sim.stats().secondaryRateLimited).toBe(1);
+      expect(github.stats.requests).toBe(2);
+    },
+  );
 
   it('retries server errors and dropped connections', async () => {
     const github = client({ retries: 8 });
     sim.setFaults({ errorRate: 0.3, dropRate: 0.1 });
     for (let i = 0; i < 5; i++) {
-      expect((await github.get('/repos/{owner}/{repo}', params, { repo })).modified).toBe(true);
+      expect(
+        (await github.get('/repos/{owner}/{repo}', params, { repo })).modified,
+      ).toBe(true);
     }
-    expect(sim.stats().injectedErrors + sim.stats().droppedConnections).toBeGreaterThan(0);
+    expect(
+      sim.stats().injectedErrors + sim.stats().droppedConnections,
+    ).toBeGreaterThan(0);
   });
 });

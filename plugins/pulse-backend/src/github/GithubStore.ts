@@ -179,6 +179,13 @@ function patchToRow(patch: RepositoryPatch): Record<string, unknown> {
   return row;
 }
 
+/** What Pulse derives for a pull request (reviews, CI). */
+export interface PullDerived {
+  firstReviewAt: Date | null;
+  reviewDecision: ReviewDecision | null;
+  ciState: CiState;
+}
+
 /** Rate-limit bookkeeping of a GitHub host. */
 export interface HostRateState {
   host: string;
@@ -334,6 +341,20 @@ export class GithubStore {
     return this.db.transaction(tx => fn(new GithubStore(tx), tx));
   }
 
+  /** Inserts rows, replacing those whose `conflict` columns match, several rows per statement. */
+  private async upsertRows(
+    table: string,
+    rows: Record<string, unknown>[],
+    conflict: string[],
+  ): Promise<void> {
+    for (let i = 0; i < rows.length; i += BATCH) {
+      await this.db(table)
+        .insert(rows.slice(i, i + BATCH))
+        .onConflict(conflict)
+        .merge();
+    }
+  }
+
   // -------------------------------------------------------------------------------------------
   // Repositories
 
@@ -347,6 +368,14 @@ export class GithubStore {
       const slug = repo.slug.toLowerCase();
       unique.set(`${repo.host} ${slug}`, { host: repo.host, slug });
     }
+    const existing = await this.listRepositories();
+    for (const row of existing) {
+      unique.delete(`${row.host} ${row.slug}`);
+    }
+    if (unique.size === 0) {
+      return existing;
+    }
+    // Only rows that are missing are written: a reload of an unchanged tracked set is one read.
     const rows = [...unique.values()].map(repo => ({
       ...repo,
       created_at: now,
@@ -478,7 +507,9 @@ export class GithubStore {
     entityRef: string,
     now: Date,
     cooldownSeconds: number,
-  ): Promise<{ accepted: true } | { accepted: false; retryAfterSeconds: number }> {
+  ): Promise<
+    { accepted: true } | { accepted: false; retryAfterSeconds: number }
+  > {
     const threshold = new Date(now.getTime() - cooldownSeconds * 1000);
     const updated = await this.db(T.syncRequests)
       .where({ entity_ref: entityRef })
@@ -520,7 +551,8 @@ export class GithubStore {
     return {
       host: row.host,
       limit: row.rate_limit === null ? null : Number(row.rate_limit),
-      remaining: row.rate_remaining === null ? null : Number(row.rate_remaining),
+      remaining:
+        row.rate_remaining === null ? null : Number(row.rate_remaining),
       resetAt: toDate(row.rate_reset_at),
       pausedUntil: toDate(row.paused_until),
     };
@@ -575,12 +607,7 @@ export class GithubStore {
         etag: value.etag,
         updated_at: now,
       }));
-    for (let i = 0; i < rows.length; i += BATCH) {
-      await this.db(T.etags)
-        .insert(rows.slice(i, i + BATCH))
-        .onConflict(['repository_id', 'resource'])
-        .merge();
-    }
+    await this.upsertRows(T.etags, rows, ['repository_id', 'resource']);
   }
 
   async deleteEtags(repositoryId: number): Promise<void> {
@@ -614,10 +641,7 @@ export class GithubStore {
   async getPullRecord(
     repositoryId: number,
     number: number,
-  ): Promise<
-    | { record: PullRequestRecord; api: PullRequest }
-    | undefined
-  > {
+  ): Promise<{ record: PullRequestRecord; api: PullRequest } | undefined> {
     const row = await this.db<PullRow>(T.pulls)
       .where({ repository_id: repositoryId, number })
       .first();
@@ -641,40 +665,42 @@ export class GithubStore {
   async upsertPull(
     repositoryId: number,
     pull: PullRequestRecord,
-    derived: {
-      firstReviewAt: Date | null;
-      reviewDecision: ReviewDecision | null;
-      ciState: CiState;
-    },
+    derived: PullDerived,
   ): Promise<void> {
-    await this.db(T.pulls)
-      .insert({
-        repository_id: repositoryId,
-        number: pull.number,
-        github_id: pull.githubId,
-        title: pull.title,
-        author_login: pull.authorLogin,
-        author_avatar_url: pull.authorAvatarUrl,
-        draft: pull.draft,
-        state: pull.state,
-        labels: JSON.stringify(pull.labels),
-        additions: pull.additions,
-        deletions: pull.deletions,
-        changed_files: pull.changedFiles,
-        created_at: pull.createdAt,
-        updated_at: pull.updatedAt,
-        first_review_at: derived.firstReviewAt,
-        merged_at: pull.mergedAt,
-        closed_at: pull.closedAt,
-        head_sha: pull.headSha,
-        head_ref: pull.headRef,
-        base_ref: pull.baseRef,
-        review_decision: derived.reviewDecision,
-        ci_state: derived.ciState,
-        html_url: pull.htmlUrl,
-      })
-      .onConflict(['repository_id', 'number'])
-      .merge();
+    await this.upsertPulls(repositoryId, [{ pull, derived }]);
+  }
+
+  /** Inserts or replaces pull requests, several rows per statement. */
+  async upsertPulls(
+    repositoryId: number,
+    items: Array<{ pull: PullRequestRecord; derived: PullDerived }>,
+  ): Promise<void> {
+    const rows = items.map(({ pull, derived }) => ({
+      repository_id: repositoryId,
+      number: pull.number,
+      github_id: pull.githubId,
+      title: pull.title,
+      author_login: pull.authorLogin,
+      author_avatar_url: pull.authorAvatarUrl,
+      draft: pull.draft,
+      state: pull.state,
+      labels: JSON.stringify(pull.labels),
+      additions: pull.additions,
+      deletions: pull.deletions,
+      changed_files: pull.changedFiles,
+      created_at: pull.createdAt,
+      updated_at: pull.updatedAt,
+      first_review_at: derived.firstReviewAt,
+      merged_at: pull.mergedAt,
+      closed_at: pull.closedAt,
+      head_sha: pull.headSha,
+      head_ref: pull.headRef,
+      base_ref: pull.baseRef,
+      review_decision: derived.reviewDecision,
+      ci_state: derived.ciState,
+      html_url: pull.htmlUrl,
+    }));
+    await this.upsertRows(T.pulls, rows, ['repository_id', 'number']);
   }
 
   async listReviews(
@@ -694,15 +720,18 @@ export class GithubStore {
     }));
   }
 
-  /** Replaces all reviews of a pull request. */
+  /** Replaces all reviews of the given pull requests. */
   async replaceReviews(
     repositoryId: number,
-    pullNumber: number,
+    pullNumbers: number[],
     reviews: ReviewRecord[],
   ): Promise<void> {
-    await this.db(T.reviews)
-      .where({ repository_id: repositoryId, pull_number: pullNumber })
-      .delete();
+    for (let i = 0; i < pullNumbers.length; i += 500) {
+      await this.db(T.reviews)
+        .where({ repository_id: repositoryId })
+        .whereIn('pull_number', pullNumbers.slice(i, i + 500))
+        .delete();
+    }
     await this.upsertReviews(repositoryId, reviews);
   }
 
@@ -719,12 +748,7 @@ export class GithubStore {
       submitted_at: review.submittedAt,
       commit_id: review.commitId,
     }));
-    for (let i = 0; i < rows.length; i += BATCH) {
-      await this.db(T.reviews)
-        .insert(rows.slice(i, i + BATCH))
-        .onConflict(['repository_id', 'id'])
-        .merge();
-    }
+    await this.upsertRows(T.reviews, rows, ['repository_id', 'id']);
   }
 
   /** Open pull requests' heads and when their CI state was last polled. */
@@ -888,7 +912,11 @@ export class GithubStore {
   }
 
   /** Marks a commit's CI as polled without changes (its ETags matched). */
-  async touchCommit(repositoryId: number, sha: string, now: Date): Promise<void> {
+  async touchCommit(
+    repositoryId: number,
+    sha: string,
+    now: Date,
+  ): Promise<void> {
     await this.db(T.commits)
       .where({ repository_id: repositoryId, sha })
       .update({ checked_at: now });
@@ -899,7 +927,12 @@ export class GithubStore {
    * (completed over in progress) or newer is kept. Returns whether anything changed.
    */
   async applyCheck(repositoryId: number, check: CheckRecord): Promise<boolean> {
-    const key = { repository_id: repositoryId, sha: check.sha, kind: check.kind, key: check.key };
+    const key = {
+      repository_id: repositoryId,
+      sha: check.sha,
+      kind: check.kind,
+      key: check.key,
+    };
     const existing = await this.db(T.checks).where(key).first();
     if (existing) {
       const storedRank = Number(existing.rank);
@@ -969,6 +1002,28 @@ export class GithubStore {
     return changed.map(row => pullFromRow({ ...row, ci_state: ciState }));
   }
 
+  /** The CI state of each commit that has one, and which were polled. */
+  async getCommits(
+    repositoryId: number,
+    shas: string[],
+  ): Promise<Map<string, { ciState: CiState; checked: boolean }>> {
+    const result = new Map<string, { ciState: CiState; checked: boolean }>();
+    const unique = [...new Set(shas)];
+    for (let i = 0; i < unique.length; i += 500) {
+      const rows = await this.db(T.commits)
+        .where({ repository_id: repositoryId })
+        .whereIn('sha', unique.slice(i, i + 500))
+        .select('sha', 'ci_state', 'checked_at');
+      for (const row of rows) {
+        result.set(row.sha, {
+          ciState: row.ci_state,
+          checked: row.checked_at !== null,
+        });
+      }
+    }
+    return result;
+  }
+
   async getCiState(repositoryId: number, sha: string): Promise<CiState> {
     const commit = await this.db(T.commits)
       .where({ repository_id: repositoryId, sha })
@@ -1022,12 +1077,7 @@ export class GithubStore {
       updated_at: run.updatedAt,
       html_url: run.htmlUrl,
     }));
-    for (let i = 0; i < rows.length; i += BATCH) {
-      await this.db(T.runs)
-        .insert(rows.slice(i, i + BATCH))
-        .onConflict(['repository_id', 'id'])
-        .merge();
-    }
+    await this.upsertRows(T.runs, rows, ['repository_id', 'id']);
   }
 
   /** The creation time of the oldest run created since `since` that has not completed. */
@@ -1054,10 +1104,16 @@ export class GithubStore {
 
   async listWorkflowRuns(
     repositoryId: number,
-    options: { filter: WorkflowRunFilter; limit: number; after?: KeysetPosition },
+    options: {
+      filter: WorkflowRunFilter;
+      limit: number;
+      after?: KeysetPosition;
+    },
   ): Promise<{ items: WorkflowRun[]; last?: KeysetPosition; more: boolean }> {
     const { filter } = options;
-    const query = this.db<RunRow>(T.runs).where({ repository_id: repositoryId });
+    const query = this.db<RunRow>(T.runs).where({
+      repository_id: repositoryId,
+    });
     if (filter.branch !== undefined) {
       query.andWhere({ branch: filter.branch });
     }
@@ -1078,7 +1134,9 @@ export class GithubStore {
       query.andWhere(q =>
         q
           .where('created_at', '<', at)
-          .orWhere(q2 => q2.where('created_at', '=', at).andWhere('id', '<', id)),
+          .orWhere(q2 =>
+            q2.where('created_at', '=', at).andWhere('id', '<', id),
+          ),
       );
     }
     const rows = await query
@@ -1094,7 +1152,10 @@ export class GithubStore {
       items: page.map(row => toApiWorkflowRun(runRecordFromRow(row))),
       more,
       last: lastRow
-        ? { at: requireDate(lastRow.created_at).getTime(), id: Number(lastRow.id) }
+        ? {
+            at: requireDate(lastRow.created_at).getTime(),
+            id: Number(lastRow.id),
+          }
         : undefined,
     };
   }
@@ -1124,7 +1185,9 @@ export class GithubStore {
         name: newest?.workflow_name ?? `workflow ${row.workflow_id}`,
       });
     }
-    return workflows.sort((a, b) => a.name.localeCompare(b.name) || a.id - b.id);
+    return workflows.sort(
+      (a, b) => a.name.localeCompare(b.name) || a.id - b.id,
+    );
   }
 
   /**
@@ -1152,7 +1215,10 @@ export class GithubStore {
     const completed = await base()
       .andWhere({ status: 'completed' })
       .limit(sampleSize);
-    const rows = latest && latest.status !== 'completed' ? [latest, ...completed] : completed;
+    const rows =
+      latest && latest.status !== 'completed'
+        ? [latest, ...completed]
+        : completed;
     return rows.map(row => toApiWorkflowRun(runRecordFromRow(row)));
   }
 
@@ -1194,22 +1260,27 @@ export class GithubStore {
     repositoryId: number,
     deployment: StoredDeployment,
   ): Promise<void> {
-    await this.db(T.deployments)
-      .insert({
-        repository_id: repositoryId,
-        id: deployment.id,
-        environment: deployment.environment.slice(0, 255),
-        sha: deployment.sha,
-        ref: deployment.ref.slice(0, 255),
-        state: deployment.state,
-        created_at: deployment.createdAt,
-        updated_at: deployment.updatedAt,
-        status_id: deployment.statusId,
-        status_at: deployment.statusAt,
-        statuses_etag: deployment.statusesEtag,
-      })
-      .onConflict(['repository_id', 'id'])
-      .merge();
+    await this.upsertDeployments(repositoryId, [deployment]);
+  }
+
+  async upsertDeployments(
+    repositoryId: number,
+    deployments: StoredDeployment[],
+  ): Promise<void> {
+    const rows = deployments.map(deployment => ({
+      repository_id: repositoryId,
+      id: deployment.id,
+      environment: deployment.environment.slice(0, 255),
+      sha: deployment.sha,
+      ref: deployment.ref.slice(0, 255),
+      state: deployment.state,
+      created_at: deployment.createdAt,
+      updated_at: deployment.updatedAt,
+      status_id: deployment.statusId,
+      status_at: deployment.statusAt,
+      statuses_etag: deployment.statusesEtag,
+    }));
+    await this.upsertRows(T.deployments, rows, ['repository_id', 'id']);
   }
 
   // -------------------------------------------------------------------------------------------

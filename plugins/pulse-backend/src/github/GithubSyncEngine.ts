@@ -60,6 +60,8 @@ export interface GithubSyncEngineOptions {
   ciRecheckMs?: number;
   /** How many repositories sync at once. Defaults to max(2, maxConcurrentRequestsPerHost). */
   repositoryConcurrency?: number;
+  /** How many of them may be first syncs. Defaults to a quarter of maxConcurrentRequestsPerHost, at least 1. */
+  backfillConcurrency?: number;
   /** How long a repository's sync lease lasts before another replica may take over. Defaults to 10 minutes. */
   leaseMs?: number;
 }
@@ -255,9 +257,14 @@ export class GithubSyncEngine {
       itemsChanged: 0,
       malformed: 0,
     };
+    const perHost = this.options.syncConfig.maxConcurrentRequestsPerHost;
     const limit = pLimit(
-      this.options.repositoryConcurrency ??
-        Math.max(2, this.options.syncConfig.maxConcurrentRequestsPerHost),
+      this.options.repositoryConcurrency ?? Math.max(2, perHost),
+    );
+    // A first sync keeps many requests in flight on its own (a page of pull requests at once);
+    // fewer of them side by side use the same request slots with less memory.
+    const backfillLimit = pLimit(
+      this.options.backfillConcurrency ?? Math.max(1, Math.ceil(perHost / 4)),
     );
     await Promise.all(
       sorted.map(target =>
@@ -275,7 +282,9 @@ export class GithubSyncEngine {
             result.outcomes.aborted++;
             return;
           }
-          const outcome = await this.syncRepository(target, stop);
+          const outcome = repo.backfillComplete
+            ? await this.syncRepository(target, stop)
+            : await backfillLimit(() => this.syncRepository(target, stop));
           result.outcomes[outcome.outcome]++;
           result.itemsChanged += outcome.result?.itemsChanged ?? 0;
           result.malformed += outcome.result?.malformed ?? 0;

@@ -28,7 +28,6 @@ import {
 import {
   CheckRecord,
   DeploymentRecord,
-  DeploymentStatusRecord,
   latestDeploymentStatus,
   MalformedItemError,
   parseCheck,
@@ -43,6 +42,7 @@ import {
   parseWorkflowRun,
   parseWorkflowRunList,
   PullRequestHeader,
+  PullRequestRecord,
   ReviewRecord,
   WorkflowRunRecord,
 } from './mapping';
@@ -51,6 +51,15 @@ const PER_PAGE = 100;
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Runs that stay incomplete longer than this no longer hold the runs cursor back. */
 const STUCK_RUN_MS = DAY_MS;
+
+/** A commit's CI as read from GitHub; absent lists were unchanged (`304`). */
+interface FetchedCi {
+  sha: string;
+  checkRuns?: CheckRecord[];
+  statuses?: CheckRecord[];
+  checksEtag: string | null;
+  statusesEtag: string | null;
+}
 
 /** The sync was stopped (the scheduled task timed out or the backend is shutting down). */
 export class SyncAbortedError extends Error {
@@ -97,6 +106,31 @@ function isoSeconds(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+type Phase = 'pulls' | 'runs' | 'deployments';
+
+/** Shares of a typical backfill's requests: pull requests (with reviews and CI), runs, deployments. */
+const PHASE_WEIGHTS: Record<Phase, number> = {
+  pulls: 0.6,
+  runs: 0.1,
+  deployments: 0.3,
+};
+
+/** Like Promise.all, but waits for every task to settle before throwing the first failure. */
+async function allSettledOrThrow<T extends readonly unknown[]>(
+  tasks: readonly [...{ [K in keyof T]: Promise<T[K]> }],
+): Promise<T> {
+  const results = await Promise.allSettled(tasks);
+  const failed = results.find(
+    (r): r is PromiseRejectedResult => r.status === 'rejected',
+  );
+  if (failed) {
+    throw failed.reason;
+  }
+  return results.map(
+    r => (r as PromiseFulfilledResult<unknown>).value,
+  ) as unknown as T;
+}
+
 function clampPercent(value: number): number {
   return Math.max(0, Math.min(99, Math.floor(value)));
 }
@@ -118,6 +152,11 @@ export class RepositorySync {
   private malformed = 0;
   private itemsSynced: number;
   private progressPercent: number;
+  private readonly phaseProgress: Record<Phase, number> = {
+    pulls: 0,
+    runs: 0,
+    deployments: 0,
+  };
   private lastPublishedPercent = -1;
 
   constructor(
@@ -148,13 +187,18 @@ export class RepositorySync {
     }
 
     const defaultBranch = await this.syncRepositoryMetadata();
-    const pullsCursor = await this.syncPullRequests();
-    await this.checkpoint(55);
-    await this.pollOpenHeads();
-    await this.checkpoint(60);
-    const runsCursor = await this.syncWorkflowRuns();
-    await this.checkpoint(90);
-    const deploymentsCursor = await this.syncDeployments();
+    // The three lists are independent: reading them side by side keeps more requests in flight.
+    const [pullsCursor, runsCursor, deploymentsCursor] =
+      await allSettledOrThrow([
+        (async () => {
+          const cursor = await this.syncPullRequests();
+          await this.pollOpenHeads();
+          await this.checkpoint('pulls', 1);
+          return cursor;
+        })(),
+        this.syncWorkflowRuns(),
+        this.syncDeployments(),
+      ]);
 
     const finishedAt = this.options.clock.now();
     const wasAlreadyIdle =
@@ -216,17 +260,51 @@ export class RepositorySync {
     this.newEtags.set(resource, etag ? { requestKey, etag } : null);
   }
 
-  private get(
+  /**
+   * A GET of this repository's, parsed by `parse` before anything else runs: the raw response
+   * is never held across an await (under load, held responses are what fills the heap).
+   */
+  private async get<T>(
     route: string,
     params: Record<string, string | number | undefined>,
-    etag?: string,
-  ) {
+    etag: string | undefined,
+    parse: (data: unknown) => T,
+  ): Promise<
+    | { modified: false }
+    | { modified: true; etag: string | null; hasNextPage: boolean; value: T }
+  > {
     this.throwIfAborted();
-    return this.options.client.get<unknown>(
+    const response = await this.options.client.get<unknown>(
       route,
       { ...this.repoParams, ...params },
       { repo: this.target.ref, etag },
     );
+    if (!response.modified) {
+      return response;
+    }
+    return {
+      modified: true,
+      etag: response.etag,
+      hasNextPage: response.hasNextPage,
+      value: parse(response.data),
+    };
+  }
+
+  /** Parses the items of a list, skipping (and logging) malformed ones. */
+  private items<T>(
+    data: unknown,
+    parse: (raw: unknown) => T,
+  ): { values: T[]; count: number } {
+    const list = Array.isArray(data) ? data : [];
+    const values: T[] = [];
+    for (const raw of list) {
+      try {
+        values.push(parse(raw));
+      } catch (error) {
+        this.skipMalformed(error);
+      }
+    }
+    return { values, count: list.length };
   }
 
   private skipMalformed(error: unknown): void {
@@ -293,25 +371,34 @@ export class RepositorySync {
       });
       await this.publish(
         GITHUB_EVENT_TYPES.syncProgress,
-        [
-          this.syncStatus(
-            state,
-            this.progressPercent,
-            this.repo.lastSyncedAt,
-          ),
-        ],
+        [this.syncStatus(state, this.progressPercent, this.repo.lastSyncedAt)],
         tx,
       );
     });
     this.lastPublishedPercent = this.progressPercent;
   }
 
-  /** Records backfill progress (when it moved) and lets the owner renew its lease. */
-  private async checkpoint(percent?: number): Promise<void> {
+  /**
+   * Records backfill progress (when it moved) and lets the owner renew its lease. Progress is
+   * each phase's share of its work, weighted by how much of the backfill it usually is.
+   */
+  private async checkpoint(phase?: Phase, fraction?: number): Promise<void> {
     this.throwIfAborted();
     if (this.backfill) {
-      if (percent !== undefined) {
-        this.progressPercent = Math.max(this.progressPercent, clampPercent(percent));
+      if (phase && fraction !== undefined) {
+        this.phaseProgress[phase] = Math.max(
+          this.phaseProgress[phase],
+          Math.min(1, fraction),
+        );
+        const percent =
+          100 *
+          (PHASE_WEIGHTS.pulls * this.phaseProgress.pulls +
+            PHASE_WEIGHTS.runs * this.phaseProgress.runs +
+            PHASE_WEIGHTS.deployments * this.phaseProgress.deployments);
+        this.progressPercent = Math.max(
+          this.progressPercent,
+          clampPercent(percent),
+        );
       }
       if (this.progressPercent !== this.lastPublishedPercent) {
         await this.saveProgress('backfilling');
@@ -329,11 +416,12 @@ export class RepositorySync {
       '/repos/{owner}/{repo}',
       {},
       this.etagFor('repo', requestKey),
+      parseRepository,
     );
     if (!response.modified) {
       return this.repo.defaultBranch;
     }
-    const repository = parseRepository(response.data);
+    const repository = response.value;
     this.keepEtag('repo', requestKey, response.etag);
     if (repository.githubId !== this.repo.githubId) {
       await this.options.store.updateRepository(this.repo.id, {
@@ -357,14 +445,18 @@ export class RepositorySync {
     if (this.backfill) {
       // Open pull requests of any age, then closed ones updated within the lookback.
       await this.walkPullRequests({ state: 'open', sort: 'created' }, seen);
-      await this.checkpoint(10);
-      const lookbackMs = this.startedAt.getTime() - this.lookbackStart.getTime();
+      await this.checkpoint('pulls', 0.15);
+      const lookbackMs =
+        this.startedAt.getTime() - this.lookbackStart.getTime();
       await this.walkPullRequests(
         { state: 'closed', sort: 'updated', stopBefore: this.lookbackStart },
         seen,
         oldest =>
           this.checkpoint(
-            10 + (40 * (this.startedAt.getTime() - oldest.getTime())) / lookbackMs,
+            'pulls',
+            0.15 +
+              (0.8 * (this.startedAt.getTime() - oldest.getTime())) /
+                lookbackMs,
           ),
       );
     } else {
@@ -407,6 +499,7 @@ export class RepositorySync {
         '/repos/{owner}/{repo}/pulls',
         params,
         conditional ? this.etagFor(query.etagResource!, requestKey) : undefined,
+        data => this.items(data, parsePullRequestHeader),
       );
       if (!response.modified) {
         return;
@@ -414,18 +507,10 @@ export class RepositorySync {
       if (conditional) {
         this.keepEtag(query.etagResource!, requestKey, response.etag);
       }
-      const items = Array.isArray(response.data) ? response.data : [];
-      const headers: Array<{ raw: unknown; header: PullRequestHeader }> = [];
+      const headers: PullRequestHeader[] = [];
       let reachedStop = false;
       let oldest: Date | undefined;
-      for (const raw of items) {
-        let header: PullRequestHeader;
-        try {
-          header = parsePullRequestHeader(raw);
-        } catch (error) {
-          this.skipMalformed(error);
-          continue;
-        }
+      for (const header of response.value.values) {
         if (query.stopBefore && header.updatedAt < query.stopBefore) {
           reachedStop = true;
           if (query.sort === 'updated') {
@@ -435,25 +520,30 @@ export class RepositorySync {
         }
         oldest = header.updatedAt;
         seen(header.updatedAt);
-        headers.push({ raw, header });
+        headers.push(header);
       }
-      await this.processPullRequests(headers.map(h => h.header));
+      await this.processPullRequests(headers);
       if (oldest && onPage) {
         await onPage(oldest);
       } else {
         await this.checkpoint();
       }
-      if (reachedStop || !response.hasNextPage || items.length === 0) {
+      if (reachedStop || !response.hasNextPage || response.value.count === 0) {
         return;
       }
     }
   }
 
+  /**
+   * Fetches the pull requests of a list page that changed (detail, reviews, and the CI of new
+   * heads) concurrently, then writes them in one transaction.
+   */
   private async processPullRequests(headers: PullRequestHeader[]) {
     if (headers.length === 0) {
       return;
     }
-    const stored = await this.options.store.getPullHeaders(
+    const { store } = this.options;
+    const stored = await store.getPullHeaders(
       this.repo.id,
       headers.map(h => h.number),
     );
@@ -466,13 +556,74 @@ export class RepositorySync {
         existing.state !== header.state
       );
     });
-    await Promise.all(
-      changed.map(header =>
-        this.syncPullRequest(header.number).catch(error =>
-          this.skipMalformed(error),
-        ),
-      ),
+    const commits = await store.getCommits(
+      this.repo.id,
+      changed.map(h => h.headSha),
     );
+    const numbers = new Set<number>();
+    const fetched = (
+      await Promise.all(
+        changed.map(header =>
+          this.fetchPullRequest(
+            header.number,
+            sha => commits.get(sha)?.checked ?? false,
+          ).catch(error => {
+            this.skipMalformed(error);
+            return undefined;
+          }),
+        ),
+      )
+    )
+      .filter(<T>(item: T | undefined): item is T => item !== undefined)
+      // A list page names each pull request once; this keeps multi-row upserts safe regardless.
+      .filter(
+        ({ pull }) => !numbers.has(pull.number) && numbers.add(pull.number),
+      );
+    if (fetched.length === 0) {
+      return;
+    }
+    const now = this.options.clock.now();
+    await store.transaction(async (txStore, tx) => {
+      for (const { ci } of fetched) {
+        if (ci) {
+          await this.writeCi(txStore, ci, now);
+        }
+      }
+      // A webhook may have stored a newer version while these were being fetched.
+      const current = await txStore.getPullHeaders(
+        this.repo.id,
+        fetched.map(f => f.pull.number),
+      );
+      const fresh = fetched.filter(({ pull }) => {
+        const newest = current.get(pull.number);
+        return !newest || newest.updatedAt <= pull.updatedAt;
+      });
+      const ciStates = await txStore.getCommits(
+        this.repo.id,
+        fresh.map(f => f.pull.headSha),
+      );
+      const items = fresh.map(({ pull, reviews }) => ({
+        pull,
+        derived: {
+          firstReviewAt: deriveFirstReviewAt(reviews, pull.authorLogin),
+          reviewDecision: deriveReviewDecision(reviews, pull.authorLogin),
+          ciState: ciStates.get(pull.headSha)?.ciState ?? ('none' as const),
+        },
+      }));
+      await txStore.replaceReviews(
+        this.repo.id,
+        fresh.map(f => f.pull.number),
+        fresh.flatMap(f => f.reviews),
+      );
+      await txStore.upsertPulls(this.repo.id, items);
+      this.itemsChanged += items.length;
+      this.itemsSynced += items.length;
+      await this.publishItems(
+        GITHUB_EVENT_TYPES.pullRequestUpdated,
+        items.map(({ pull, derived }) => toApiPullRequest(pull, derived)),
+        tx,
+      );
+    });
   }
 
   private async fetchReviews(number: number): Promise<ReviewRecord[]> {
@@ -481,62 +632,47 @@ export class RepositorySync {
       const response = await this.get(
         '/repos/{owner}/{repo}/pulls/{pull_number}/reviews',
         { pull_number: number, per_page: PER_PAGE, page },
+        undefined,
+        data => this.items(data, raw => parseReview(raw, number)),
       );
       if (!response.modified) {
         break;
       }
-      const items = Array.isArray(response.data) ? response.data : [];
-      for (const raw of items) {
-        try {
-          reviews.push(parseReview(raw, number));
-        } catch (error) {
-          this.skipMalformed(error);
-        }
-      }
-      if (!response.hasNextPage || items.length === 0) {
+      reviews.push(...response.value.values);
+      if (!response.hasNextPage || response.value.count === 0) {
         break;
       }
     }
     return reviews;
   }
 
-  private async syncPullRequest(number: number): Promise<void> {
-    const detail = await this.get('/repos/{owner}/{repo}/pulls/{pull_number}', {
-      pull_number: number,
-    });
+  private async fetchPullRequest(
+    number: number,
+    ciChecked: (sha: string) => boolean,
+  ): Promise<
+    | { pull: PullRequestRecord; reviews: ReviewRecord[]; ci?: FetchedCi }
+    | undefined
+  > {
+    const detail = await this.get(
+      '/repos/{owner}/{repo}/pulls/{pull_number}',
+      { pull_number: number },
+      undefined,
+      parsePullRequest,
+    );
     if (!detail.modified) {
-      return;
+      return undefined;
     }
-    const pull = parsePullRequest(detail.data);
+    const pull = detail.value;
     const reviews = await this.fetchReviews(number);
-    if (pull.state === 'open') {
-      const commit = await this.options.store.getCommit(this.repo.id, pull.headSha);
-      if (!commit?.checkedAt) {
-        await this.pollCi(pull.headSha, false);
-      }
+    let ci: FetchedCi | undefined;
+    if (
+      pull.state === 'open' &&
+      !this.polledHeads.has(pull.headSha) &&
+      !ciChecked(pull.headSha)
+    ) {
+      ci = await this.fetchCi(pull.headSha);
     }
-    const { store } = this.options;
-    await store.transaction(async (txStore, tx) => {
-      const current = await txStore.getPullRecord(this.repo.id, number);
-      // A webhook may have stored a newer version while this one was being fetched.
-      if (current && current.record.updatedAt > pull.updatedAt) {
-        return;
-      }
-      await txStore.replaceReviews(this.repo.id, number, reviews);
-      const derived = {
-        firstReviewAt: deriveFirstReviewAt(reviews, pull.authorLogin),
-        reviewDecision: deriveReviewDecision(reviews, pull.authorLogin),
-        ciState: await txStore.getCiState(this.repo.id, pull.headSha),
-      };
-      await txStore.upsertPull(this.repo.id, pull, derived);
-      this.itemsChanged++;
-      this.itemsSynced++;
-      await this.publishItems(
-        GITHUB_EVENT_TYPES.pullRequestUpdated,
-        [toApiPullRequest(pull, derived)],
-        tx,
-      );
-    });
+    return { pull, reviews, ci };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -557,90 +693,88 @@ export class RepositorySync {
         due.add(head.headSha);
       }
     }
-    await Promise.all([...due].map(sha => this.pollCi(sha, true)));
+    const fetched = await Promise.all([...due].map(sha => this.fetchCi(sha)));
+    const writtenAt = this.options.clock.now();
+    for (let i = 0; i < fetched.length; i += PER_PAGE) {
+      await this.options.store.transaction(async (txStore, tx) => {
+        const changed: PullRequest[] = [];
+        for (const ci of fetched.slice(i, i + PER_PAGE)) {
+          changed.push(...(await this.writeCi(txStore, ci, writtenAt)));
+        }
+        await this.publishItems(
+          GITHUB_EVENT_TYPES.pullRequestUpdated,
+          changed,
+          tx,
+        );
+      });
+    }
   }
 
-  /**
-   * Reads a commit's check runs and commit statuses (conditionally) and recomputes its CI state.
-   * With `publishChanges`, pull requests whose CI state changed are published.
-   */
-  private async pollCi(sha: string, publishChanges: boolean): Promise<void> {
+  /** Reads a commit's check runs and commit statuses, conditionally. */
+  private async fetchCi(sha: string): Promise<FetchedCi> {
     this.polledHeads.add(sha);
-    const { store } = this.options;
-    const commit = await store.getCommit(this.repo.id, sha);
+    const commit = await this.options.store.getCommit(this.repo.id, sha);
+    const checkRunPage = (data: unknown) => {
+      const list = parseCheckRunList(data);
+      return {
+        count: list.items.length,
+        values: this.items(list.items, raw => parseCheck(raw, 'check_run'))
+          .values,
+      };
+    };
     const checks = await this.get(
       '/repos/{owner}/{repo}/commits/{ref}/check-runs',
       { ref: sha, per_page: PER_PAGE },
       this.options.useEtags ? commit?.checksEtag ?? undefined : undefined,
+      checkRunPage,
     );
     let checkRuns: CheckRecord[] | undefined;
     if (checks.modified) {
-      checkRuns = [];
-      let list = parseCheckRunList(checks.data);
-      let hasNext = checks.hasNextPage;
-      for (let page = 2; ; page++) {
-        for (const raw of list.items) {
-          try {
-            checkRuns.push(parseCheck(raw, 'check_run'));
-          } catch (error) {
-            this.skipMalformed(error);
-          }
-        }
-        if (!hasNext) {
-          break;
-        }
+      checkRuns = [...checks.value.values];
+      let hasNext = checks.hasNextPage && checks.value.count > 0;
+      for (let page = 2; hasNext; page++) {
         const next = await this.get(
           '/repos/{owner}/{repo}/commits/{ref}/check-runs',
           { ref: sha, per_page: PER_PAGE, page },
+          undefined,
+          checkRunPage,
         );
         if (!next.modified) {
           break;
         }
-        list = parseCheckRunList(next.data);
-        hasNext = next.hasNextPage && list.items.length > 0;
+        checkRuns.push(...next.value.values);
+        hasNext = next.hasNextPage && next.value.count > 0;
       }
     }
     const combined = await this.get(
       '/repos/{owner}/{repo}/commits/{ref}/status',
       { ref: sha, per_page: PER_PAGE },
       this.options.useEtags ? commit?.statusesEtag ?? undefined : undefined,
+      data => parseCombinedStatus(data, sha),
     );
-    const statuses = combined.modified
-      ? parseCombinedStatus(combined.data, sha)
-      : undefined;
+    return {
+      sha,
+      checkRuns,
+      statuses: combined.modified ? combined.value : undefined,
+      checksEtag: checks.modified ? checks.etag : commit?.checksEtag ?? null,
+      statusesEtag: combined.modified
+        ? combined.etag
+        : commit?.statusesEtag ?? null,
+    };
+  }
 
-    const now = this.options.clock.now();
-    if (!checkRuns && !statuses) {
-      await store.touchCommit(this.repo.id, sha, now);
-      return;
+  /** Stores what `fetchCi` read; returns the pull requests whose CI state changed. */
+  private async writeCi(
+    txStore: GithubStore,
+    ci: FetchedCi,
+    now: Date,
+  ): Promise<PullRequest[]> {
+    if (!ci.checkRuns && !ci.statuses) {
+      await txStore.touchCommit(this.repo.id, ci.sha, now);
+      return [];
     }
-    await store.transaction(async (txStore, tx) => {
-      await txStore.replaceChecks(
-        this.repo.id,
-        sha,
-        {
-          checkRuns,
-          statuses,
-          checksEtag: checks.modified ? checks.etag : commit?.checksEtag ?? null,
-          statusesEtag: combined.modified
-            ? combined.etag
-            : commit?.statusesEtag ?? null,
-        },
-        now,
-      );
-      const changed: PullRequest[] = await txStore.recomputeCiState(
-        this.repo.id,
-        sha,
-        now,
-      );
-      if (publishChanges) {
-        await this.publishItems(
-          GITHUB_EVENT_TYPES.pullRequestUpdated,
-          changed,
-          tx,
-        );
-      }
-    });
+    await txStore.replaceChecks(this.repo.id, ci.sha, ci, now);
+    return txStore.recomputeCiState(this.repo.id, ci.sha, now);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -650,11 +784,12 @@ export class RepositorySync {
    * Walks a list newest first with one conditional request per page. An unchanged page ends the
    * walk unless the page after it existed last time; `onPage` returns false to stop early.
    */
-  private async walkPages(
+  private async walkPages<T>(
     resource: string,
     route: string,
     params: Record<string, string | number>,
-    onPage: (data: unknown) => Promise<boolean>,
+    parse: (data: unknown) => T,
+    onPage: (page: T) => Promise<boolean>,
   ): Promise<void> {
     const touched = new Set<string>();
     const keyOf = (page: number) =>
@@ -667,6 +802,7 @@ export class RepositorySync {
         route,
         { ...params, per_page: PER_PAGE, page },
         this.etagFor(pageResource, requestKey),
+        parse,
       );
       if (!response.modified) {
         if (this.etagFor(`${resource}:p${page + 1}`, keyOf(page + 1))) {
@@ -675,7 +811,7 @@ export class RepositorySync {
         break;
       }
       this.keepEtag(pageResource, requestKey, response.etag);
-      const more = await onPage(response.data);
+      const more = await onPage(response.value);
       if (!more || !response.hasNextPage) {
         break;
       }
@@ -699,16 +835,23 @@ export class RepositorySync {
       'runs',
       '/repos/{owner}/{repo}/actions/runs',
       { created: `>=${isoSeconds(since)}` },
-      async data => {
+      data => {
         const list = parseWorkflowRunList(data);
-        await this.applyRuns(list.items);
-        processed += list.items.length;
-        if (this.backfill && list.totalCount > 0) {
-          await this.checkpoint(60 + (30 * processed) / list.totalCount);
+        return {
+          totalCount: list.totalCount,
+          count: list.items.length,
+          runs: this.items(list.items, parseWorkflowRun).values,
+        };
+      },
+      async page => {
+        await this.applyRuns(page.runs);
+        processed += page.count;
+        if (this.backfill && page.totalCount > 0) {
+          await this.checkpoint('runs', processed / page.totalCount);
         } else {
           await this.checkpoint();
         }
-        return list.items.length > 0;
+        return page.count > 0;
       },
     );
 
@@ -728,15 +871,7 @@ export class RepositorySync {
     return cursor < since ? since : cursor;
   }
 
-  private async applyRuns(items: unknown[]): Promise<void> {
-    const runs: WorkflowRunRecord[] = [];
-    for (const raw of items) {
-      try {
-        runs.push(parseWorkflowRun(raw));
-      } catch (error) {
-        this.skipMalformed(error);
-      }
-    }
+  private async applyRuns(runs: WorkflowRunRecord[]): Promise<void> {
     if (runs.length === 0) {
       return;
     }
@@ -775,63 +910,58 @@ export class RepositorySync {
       'deployments',
       '/repos/{owner}/{repo}/deployments',
       {},
-      async data => {
-        const items = Array.isArray(data) ? data : [];
+      data => this.items(data, parseDeployment),
+      async page => {
         const deployments: DeploymentRecord[] = [];
         let reachedStop = false;
-        for (const raw of items) {
-          try {
-            const deployment = parseDeployment(raw);
-            if (deployment.createdAt < this.lookbackStart) {
-              reachedStop = true;
-              break;
-            }
-            deployments.push(deployment);
-          } catch (error) {
-            this.skipMalformed(error);
+        for (const deployment of page.values) {
+          if (deployment.createdAt < this.lookbackStart) {
+            reachedStop = true;
+            break;
           }
+          deployments.push(deployment);
         }
         const stored = await store.getDeployments(
           this.repo.id,
           deployments.map(d => d.id),
         );
-        await Promise.all(
-          deployments.map(async deployment => {
-            visited.add(deployment.id);
-            if (!newest || deployment.createdAt > newest) {
-              newest = deployment.createdAt;
-            }
-            const existing = stored.get(deployment.id);
-            if (
-              existing &&
-              existing.updatedAt >= deployment.updatedAt &&
-              isFinalDeploymentState(existing.state)
-            ) {
-              return;
-            }
-            await this.syncDeploymentStatus(
-              {
-                ...deployment,
-                state: existing?.state ?? null,
-                statusId: existing?.statusId ?? null,
-                statusAt: existing?.statusAt ?? null,
-                statusesEtag: existing?.statusesEtag ?? null,
-              },
-              Boolean(existing),
-            );
-          }),
-        );
+        const due: Array<{ deployment: StoredDeployment; known: boolean }> = [];
+        for (const deployment of deployments) {
+          visited.add(deployment.id);
+          if (!newest || deployment.createdAt > newest) {
+            newest = deployment.createdAt;
+          }
+          const existing = stored.get(deployment.id);
+          if (
+            existing &&
+            existing.updatedAt >= deployment.updatedAt &&
+            isFinalDeploymentState(existing.state)
+          ) {
+            continue;
+          }
+          due.push({
+            deployment: {
+              ...deployment,
+              state: existing?.state ?? null,
+              statusId: existing?.statusId ?? null,
+              statusAt: existing?.statusAt ?? null,
+              statusesEtag: existing?.statusesEtag ?? null,
+            },
+            known: Boolean(existing),
+          });
+        }
+        await this.syncDeploymentStatuses(due);
         const oldest = deployments[deployments.length - 1];
         if (this.backfill && oldest) {
           await this.checkpoint(
-            90 +
-              (10 * (this.startedAt.getTime() - oldest.createdAt.getTime())) /
-                lookbackMs,
+            'deployments',
+            (this.startedAt.getTime() - oldest.createdAt.getTime()) /
+              lookbackMs,
           );
         } else {
           await this.checkpoint();
         }
-        return !reachedStop && items.length > 0;
+        return !reachedStop && page.count > 0;
       },
     );
 
@@ -839,69 +969,92 @@ export class RepositorySync {
       this.repo.id,
       this.lookbackStart,
     );
-    await Promise.all(
+    await this.syncDeploymentStatuses(
       unfinished
         .filter(deployment => !visited.has(deployment.id))
-        .map(deployment => this.syncDeploymentStatus(deployment, true)),
+        .map(deployment => ({ deployment, known: true })),
     );
     return newest ?? this.lookbackStart;
   }
 
-  private async syncDeploymentStatus(
+  /** Reads the statuses of deployments concurrently, then stores them in one transaction. */
+  private async syncDeploymentStatuses(
+    due: Array<{ deployment: StoredDeployment; known: boolean }>,
+  ): Promise<void> {
+    const updates = (
+      await Promise.all(
+        due.map(({ deployment, known }) =>
+          this.fetchDeploymentStatus(deployment, known),
+        ),
+      )
+    ).filter(<T>(item: T | undefined): item is T => item !== undefined);
+    if (updates.length === 0) {
+      return;
+    }
+    await this.options.store.transaction(async (txStore, tx) => {
+      await txStore.upsertDeployments(
+        this.repo.id,
+        updates.map(u => u.next),
+      );
+      const payloads: DeploymentEventPayload[] = [];
+      for (const { next, changed } of updates) {
+        if (changed) {
+          payloads.push({
+            id: next.id,
+            environment: next.environment,
+            sha: next.sha,
+            ref: next.ref,
+            state: next.state,
+            createdAt: next.createdAt.toISOString(),
+            updatedAt: next.updatedAt.toISOString(),
+          });
+        }
+      }
+      this.itemsChanged += payloads.length;
+      this.itemsSynced += payloads.length;
+      await this.publishItems(
+        GITHUB_EVENT_TYPES.deploymentUpdated,
+        payloads,
+        tx,
+      );
+    });
+  }
+
+  private async fetchDeploymentStatus(
     deployment: StoredDeployment,
     known: boolean,
-  ): Promise<void> {
+  ): Promise<{ next: StoredDeployment; changed: boolean } | undefined> {
     const response = await this.get(
       '/repos/{owner}/{repo}/deployments/{deployment_id}/statuses',
       { deployment_id: deployment.id, per_page: PER_PAGE },
       known && this.options.useEtags
         ? deployment.statusesEtag ?? undefined
         : undefined,
+      data =>
+        latestDeploymentStatus(this.items(data, parseDeploymentStatus).values),
     );
-    if (!response.modified && known) {
-      return;
+    if (!response.modified) {
+      return known ? undefined : { next: deployment, changed: true };
     }
-    let next: StoredDeployment = deployment;
-    if (response.modified) {
-      const items = Array.isArray(response.data) ? response.data : [];
-      const statuses: DeploymentStatusRecord[] = [];
-      for (const raw of items) {
-        try {
-          statuses.push(parseDeploymentStatus(raw));
-        } catch (error) {
-          this.skipMalformed(error);
-        }
-      }
-      const latest = latestDeploymentStatus(statuses);
-      next = {
-        ...deployment,
-        statusesEtag: response.etag,
-        ...(latest &&
-        (!deployment.statusAt || latest.createdAt >= deployment.statusAt)
-          ? { state: latest.state, statusId: latest.id, statusAt: latest.createdAt }
-          : {}),
-      };
-    }
-    await this.options.store.transaction(async (txStore, tx) => {
-      await txStore.upsertDeployment(this.repo.id, next);
-      const changed =
+    const latest = response.value;
+    const next: StoredDeployment = {
+      ...deployment,
+      statusesEtag: response.etag,
+      ...(latest &&
+      (!deployment.statusAt || latest.createdAt >= deployment.statusAt)
+        ? {
+            state: latest.state,
+            statusId: latest.id,
+            statusAt: latest.createdAt,
+          }
+        : {}),
+    };
+    return {
+      next,
+      changed:
         !known ||
         next.state !== deployment.state ||
-        next.statusId !== deployment.statusId;
-      if (changed) {
-        this.itemsChanged++;
-        this.itemsSynced++;
-        const payload: DeploymentEventPayload = {
-          id: next.id,
-          environment: next.environment,
-          sha: next.sha,
-          ref: next.ref,
-          state: next.state,
-          createdAt: next.createdAt.toISOString(),
-          updatedAt: next.updatedAt.toISOString(),
-        };
-        await this.publishItems(GITHUB_EVENT_TYPES.deploymentUpdated, [payload], tx);
-      }
-    });
+        next.statusId !== deployment.statusId,
+    };
   }
 }

@@ -21,6 +21,7 @@ import {
   pulseSyncRequestPermission,
   PullRequestPage,
   SyncStatus,
+  TrackedEntity,
   WorkflowRunPage,
   WorkflowSummaryList,
 } from '@internal/plugin-pulse-common';
@@ -31,7 +32,11 @@ import { describeTracking, GithubHosts } from '../entities/describeTracking';
 import { TrackedEntityStore } from '../entities/TrackedEntityStore';
 import { decodeCursor, encodeCursor } from './cursor';
 import { Clock, systemClock } from './GithubClient';
-import { GithubStore, WorkflowRunFilter } from './GithubStore';
+import {
+  GithubStore,
+  SyncedRepository,
+  WorkflowRunFilter,
+} from './GithubStore';
 import { GithubSyncEngine } from './GithubSyncEngine';
 import { SyncTarget } from './RepositorySync';
 import { SUMMARY_SAMPLE_SIZE, summarizeWorkflow } from './workflowSummary';
@@ -67,7 +72,13 @@ const limitParam = z
   .string()
   .regex(/^\d+$/, 'must be a whole number')
   .transform(Number)
-  .pipe(z.number().int().min(1, 'must be at least 1').max(100, 'must be at most 100'))
+  .pipe(
+    z
+      .number()
+      .int()
+      .min(1, 'must be at least 1')
+      .max(100, 'must be at most 100'),
+  )
   .optional();
 
 const pullRequestQuery = z.object({
@@ -114,8 +125,15 @@ export function createGithubRouter(options: {
   manualSyncCooldownSeconds: number;
   clock?: Clock;
 }): express.Router {
-  const { httpAuth, permissions, catalog, trackedEntities, hosts, store, engine } =
-    options;
+  const {
+    httpAuth,
+    permissions,
+    catalog,
+    trackedEntities,
+    hosts,
+    store,
+    engine,
+  } = options;
   const clock = options.clock ?? systemClock;
   const router = Router();
 
@@ -133,13 +151,19 @@ export function createGithubRouter(options: {
   }
 
   /**
-   * The entity of the path, checked in this order: authenticated caller (401), Pulse permission
-   * (403), well-formed path (400), visible to the caller in the catalog and tracked (404).
+   * The tracked repository of the path's entity, checked in this order: authenticated caller
+   * (401), Pulse permission (403), well-formed path (400), visible to the caller in the catalog
+   * and tracked (404).
    */
-  async function resolveEntity(
+  async function resolveTracked(
     req: express.Request,
     extraPermission?: BasicPermission,
-  ): Promise<SyncTarget> {
+  ): Promise<{
+    entityRef: string;
+    host: string;
+    slug: string;
+    tracked: TrackedEntity;
+  }> {
     const credentials = await httpAuth.credentials(req, {
       allow: ['user', 'service'],
     });
@@ -173,10 +197,24 @@ export function createGithubRouter(options: {
     }
     if (!tracked.valid || !tracked.repository) {
       throw new NotFoundError(
-        `Entity ${entityRef} has no usable GitHub repository: ${tracked.problems.join(' ')}`,
+        `Entity ${entityRef} has no usable GitHub repository: ${tracked.problems.join(
+          ' ',
+        )}`,
       );
     }
     const { host, slug } = tracked.repository;
+    return { entityRef, host, slug, tracked };
+  }
+
+  /** The sync target of the path's entity (every entity showing its repository). */
+  async function resolveEntity(
+    req: express.Request,
+    extraPermission?: BasicPermission,
+  ): Promise<SyncTarget> {
+    const { entityRef, host, slug, tracked } = await resolveTracked(
+      req,
+      extraPermission,
+    );
     let target = await engine.target(host, slug);
     if (!target) {
       // The catalog knows the entity before Pulse's periodic refresh does.
@@ -189,26 +227,39 @@ export function createGithubRouter(options: {
     return target;
   }
 
-  function lastSyncedAt(target: SyncTarget): string | null {
-    return target.repository.lastSyncedAt?.toISOString() ?? null;
+  /**
+   * The repository row of the path's entity. The data endpoints read it by host and slug, one
+   * indexed query, rather than through the sync engine's list of every tracked repository.
+   */
+  async function resolveRepository(
+    req: express.Request,
+  ): Promise<SyncedRepository> {
+    const { host, slug } = await resolveTracked(req);
+    const repository = await store.getRepository(host, slug);
+    return repository ?? (await resolveEntity(req)).repository;
+  }
+
+  function lastSyncedAt(repository: SyncedRepository): string | null {
+    return repository.lastSyncedAt?.toISOString() ?? null;
   }
 
   router.get(
     '/entities/:kind/:namespace/:name/pull-requests',
     async (req, res) => {
-      const target = await resolveEntity(req);
+      const repository = await resolveRepository(req);
       const query = parseQuery(pullRequestQuery, req.query);
       const state = query.state ?? 'open';
       const scope = `pull-requests:${state}`;
-      const page = await store.listPullRequests(target.repository.id, {
+      const page = await store.listPullRequests(repository.id, {
         state,
         limit: query.limit ?? 25,
         after: query.cursor ? decodeCursor(scope, query.cursor) : undefined,
       });
       const body: PullRequestPage = {
         items: page.items,
-        nextCursor: page.more && page.last ? encodeCursor(scope, page.last) : null,
-        lastSyncedAt: lastSyncedAt(target),
+        nextCursor:
+          page.more && page.last ? encodeCursor(scope, page.last) : null,
+        lastSyncedAt: lastSyncedAt(repository),
       };
       res.json(body);
     },
@@ -217,7 +268,7 @@ export function createGithubRouter(options: {
   router.get(
     '/entities/:kind/:namespace/:name/workflow-runs',
     async (req, res) => {
-      const target = await resolveEntity(req);
+      const repository = await resolveRepository(req);
       const query = parseQuery(workflowRunQuery, req.query);
       const filter: WorkflowRunFilter = {};
       if (query.branch !== undefined) {
@@ -236,15 +287,16 @@ export function createGithubRouter(options: {
         }
       }
       const scope = `workflow-runs:${JSON.stringify(filter)}`;
-      const page = await store.listWorkflowRuns(target.repository.id, {
+      const page = await store.listWorkflowRuns(repository.id, {
         filter,
         limit: query.limit ?? 25,
         after: query.cursor ? decodeCursor(scope, query.cursor) : undefined,
       });
       const body: WorkflowRunPage = {
         items: page.items,
-        nextCursor: page.more && page.last ? encodeCursor(scope, page.last) : null,
-        lastSyncedAt: lastSyncedAt(target),
+        nextCursor:
+          page.more && page.last ? encodeCursor(scope, page.last) : null,
+        lastSyncedAt: lastSyncedAt(repository),
       };
       res.json(body);
     },
@@ -253,10 +305,10 @@ export function createGithubRouter(options: {
   router.get(
     '/entities/:kind/:namespace/:name/workflow-summary',
     async (req, res) => {
-      const target = await resolveEntity(req);
+      const repository = await resolveRepository(req);
       parseQuery(z.object({}), req.query);
-      const repoId = target.repository.id;
-      const defaultBranch = target.repository.defaultBranch;
+      const repoId = repository.id;
+      const defaultBranch = repository.defaultBranch;
       const workflows = await store.listWorkflows(repoId);
       const items = [];
       for (const workflow of workflows) {
@@ -273,7 +325,7 @@ export function createGithubRouter(options: {
       const body: WorkflowSummaryList = {
         defaultBranch,
         items,
-        lastSyncedAt: lastSyncedAt(target),
+        lastSyncedAt: lastSyncedAt(repository),
       };
       res.json(body);
     },
@@ -282,7 +334,11 @@ export function createGithubRouter(options: {
   router.get('/entities/:kind/:namespace/:name/sync', async (req, res) => {
     const target = await resolveEntity(req);
     const pausedUntil = await engine.hostPausedUntil(target.repository.host);
-    const body: SyncStatus = engine.status(target, target.repository, pausedUntil);
+    const body: SyncStatus = engine.status(
+      target,
+      target.repository,
+      pausedUntil,
+    );
     res.json(body);
   });
 
