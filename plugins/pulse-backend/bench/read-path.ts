@@ -16,11 +16,11 @@
  *
  * Two runs: `saturated`, the 100 clients sending as fast as answers come back (the throughput
  * ceiling; latency there is queueing, by Little's law connections / throughput), and `paced`, the
- * same 100 clients pausing between requests so that together they offer 300 requests/s (the
- * target's load), where latency is the service time under that load.
+ * same 100 clients pausing a random time between requests so that together they offer a little
+ * over 300 requests/s (the target's load), where latency is the service time under that load.
  *
  * Environment: PULSE_BENCH_SECONDS (default 30), PULSE_BENCH_CONNECTIONS (default 100),
- * PULSE_BENCH_RATE (the paced run's offered requests/s, default 300),
+ * PULSE_BENCH_RATE (the paced run's offered requests/s, default 320 so that 300 or more arrive),
  * PULSE_BENCH_REPOSITORIES (default 2000), PULSE_BENCH_PULLS_PER_REPOSITORY (default 500).
  */
 import {
@@ -53,7 +53,9 @@ const REPOSITORIES = Number(process.env.PULSE_BENCH_REPOSITORIES ?? 2000);
 const PULLS_PER_REPOSITORY = Number(
   process.env.PULSE_BENCH_PULLS_PER_REPOSITORY ?? 500,
 );
-const PACED_RATE = Number(process.env.PULSE_BENCH_RATE ?? 300);
+const PACED_RATE = Number(process.env.PULSE_BENCH_RATE ?? 320);
+/** The paced run must achieve this many requests/s for the target to count as met. */
+const TARGET_RATE = 300;
 
 /**
  * The catalog as a map. The test-utils catalog rebuilds its index on every lookup, which at 2,000
@@ -146,10 +148,14 @@ async function seed(knex: Knex) {
   return Number(count);
 }
 
-/** With `delayMs`, each connection pauses between requests, which paces the offered load. */
+/**
+ * With `delayMs`, each connection pauses between requests, which paces the offered load. The
+ * pause is drawn uniformly from [0, 2 × delayMs]: a fixed one would keep the 100 connections in
+ * lockstep, offering their requests in bursts of 100 rather than as independent clients do.
+ */
 const wrkScript = (delayMs?: number) => `
 counter = 0
-${delayMs ? `delay = function() return ${delayMs} end` : ''}
+${delayMs ? `delay = function() return math.random(0, ${2 * delayMs}) end` : ''}
 request = function()
   counter = counter + 1
   local n = (counter % ${REPOSITORIES}) + 1
@@ -268,6 +274,8 @@ async function main() {
       scriptFile,
       wrkScript(Math.round((1000 * CONNECTIONS) / PACED_RATE)),
     );
+    // The saturated run leaves a queue behind; a paced warm-up drains it before measuring.
+    await runWrk(url, 5, scriptFile);
     const paced = await runWrk(url, SECONDS, scriptFile);
     fs.unlinkSync(scriptFile);
     await backend.stop();
@@ -286,7 +294,7 @@ async function main() {
       target: 'p99 < 50 ms at >= 300 requests/s',
       met:
         paced.latencyMs.p99 < 50 &&
-        paced.requestsPerSecond >= PACED_RATE * 0.95 &&
+        paced.requestsPerSecond >= TARGET_RATE &&
         paced.non2xx === 0,
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
