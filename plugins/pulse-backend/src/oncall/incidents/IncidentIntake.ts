@@ -21,12 +21,7 @@ export interface AlertSignal {
 
 /** What became of a signal. */
 export interface IntakeResult {
-  outcome:
-    | 'created'
-    | 'absorbed'
-    | 'acknowledged'
-    | 'resolved'
-    | 'ignored';
+  outcome: 'created' | 'absorbed' | 'acknowledged' | 'resolved' | 'ignored';
   incidentId: string | null;
   dedupKey: string;
   /** Why a signal was ignored (unknown key, other integration, already resolved). */
@@ -39,4 +34,6 @@ export interface IntakeResult {
  */
 export interface IncidentIntake {
   receive(signal: AlertSignal, actor: string): Promise<IntakeResult>;
+  /** The signals of one delivery, in order; a failure stores none of its triggers. */
+  receiveAll(signals: AlertSignal[], actor: string): Promise<IntakeResult[]>;
 }

@@ -104,6 +104,101 @@ describe.each(databases.eachSupportedId())(
       expect(rows[0].alert_count).toBe(12);
     });
 
+    it('applies a delivery of several alerts together: new keys open incidents, repeats are absorbed', async () => {
+      const { service, events, auditor } = await setup();
+      const earlier = await service.receive(
+        signal({ dedupKey: 'cpu' }),
+        'alertmanager',
+      );
+      const results = await service.receiveAll(
+        [
+          signal({ dedupKey: 'disk-full', title: 'Disk full' }),
+          signal({ dedupKey: 'cpu' }),
+          signal({ dedupKey: 'disk-full', title: 'Disk full again' }),
+          signal({ dedupKey: 'memory', title: 'Memory' }),
+          signal({ dedupKey: 'cpu', action: 'acknowledge' }),
+        ],
+        'alertmanager',
+      );
+      expect(results.map(r => [r.dedupKey, r.outcome])).toEqual([
+        ['disk-full', 'created'],
+        ['cpu', 'absorbed'],
+        ['disk-full', 'absorbed'],
+        ['memory', 'created'],
+        ['cpu', 'acknowledged'],
+      ]);
+      expect(results[1].incidentId).toBe(earlier.incidentId);
+      expect(results[2].incidentId).toBe(results[0].incidentId);
+
+      const disk = await service.get(results[0].incidentId!);
+      expect(disk).toMatchObject({ title: 'Disk full', alertCount: 2 });
+      expect(disk.timeline.map(e => [e.type, e.message])).toEqual([
+        ['created', expect.stringContaining('Opened by a pagerduty alert')],
+        [
+          'alert_absorbed',
+          'Another pagerduty alert with the same key was absorbed (2 in all)',
+        ],
+      ]);
+      const cpu = await service.get(earlier.incidentId!);
+      expect(cpu).toMatchObject({ status: 'acknowledged', alertCount: 2 });
+
+      const published = (await events()).map(e => [
+        e.type,
+        (e.payload as any).incident.dedupKey,
+      ]);
+      expect(published).toEqual([
+        ['incident.created', 'cpu'],
+        ['incident.alert_absorbed', 'cpu'],
+        ['incident.created', 'disk-full'],
+        ['incident.alert_absorbed', 'disk-full'],
+        ['incident.created', 'memory'],
+        ['incident.acknowledged', 'cpu'],
+      ]);
+      // One audit record per delivery, naming every alert and what became of it.
+      expect(auditor.createEvent).toHaveBeenCalledTimes(2);
+      expect(auditor.createEvent).toHaveBeenLastCalledWith(
+        expect.objectContaining({
+          eventId: 'incident-alert',
+          meta: expect.objectContaining({
+            actor: 'alertmanager',
+            alerts: expect.arrayContaining([
+              expect.objectContaining({
+                dedupKey: 'memory',
+                action: 'trigger',
+              }),
+            ]),
+          }),
+        }),
+      );
+    });
+
+    it('keeps one incident per key when overlapping deliveries race', async () => {
+      const { service, knex } = await setup();
+      const keys = ['a', 'b', 'c', 'd'];
+      const deliveries = Array.from({ length: 8 }, (_, i) =>
+        // Each delivery names the keys in a different order.
+        [...keys.slice(i % 4), ...keys.slice(0, i % 4)].map(dedupKey =>
+          signal({ dedupKey }),
+        ),
+      );
+      const results = (
+        await Promise.all(
+          deliveries.map(d => service.receiveAll(d, 'alertmanager')),
+        )
+      ).flat();
+      expect(results.filter(r => r.outcome === 'created')).toHaveLength(4);
+      expect(results.filter(r => r.outcome === 'absorbed')).toHaveLength(28);
+      const rows = await knex('pulse_incidents')
+        .select('dedup_key', 'alert_count')
+        .orderBy('dedup_key');
+      expect(rows).toEqual(
+        keys.map(key => ({ dedup_key: key, alert_count: 8 })),
+      );
+      expect(
+        await knex('pulse_incident_timeline').where({ type: 'alert_absorbed' }),
+      ).toHaveLength(28);
+    });
+
     it('opens a new incident for a trigger after resolve, and ignores signals for unknown keys', async () => {
       const { service } = await setup();
       const first = await service.receive(signal(), 'pd');

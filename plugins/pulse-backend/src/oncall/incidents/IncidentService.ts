@@ -39,6 +39,7 @@ import { AlertSignal, IncidentIntake, IntakeResult } from './IncidentIntake';
 import {
   IncidentPatch,
   IncidentStore,
+  NewStoredIncident,
   NewTimelineEntry,
   StoredIncident,
   toDate,
@@ -140,7 +141,13 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   throw new InputError(`Invalid cursor '${cursor}'`);
 }
 
+/** Thrown inside a transaction to roll it back and try again: what it read changed meanwhile. */
 class RetryableConflict extends Error {}
+
+/** PostgreSQL aborted the transaction to break a lock cycle; trying again succeeds. */
+function isDeadlock(error: unknown): boolean {
+  return (error as { code?: string } | undefined)?.code === '40P01';
+}
 
 interface Mutation {
   patch: IncidentPatch;
@@ -254,41 +261,79 @@ export class IncidentService implements IncidentIntake {
   // ------------------------------------------------------------------- intake
 
   async receive(signal: AlertSignal, actor: string): Promise<IntakeResult> {
-    const dedupKey = normalizeDedupKey(signal.dedupKey);
-    const entityRef = normalizeEntityRef(signal.entityRef) ?? signal.entityRef;
+    const [result] = await this.receiveAll([signal], actor);
+    return result;
+  }
+
+  /**
+   * Applies the signals of one delivery in their order. Consecutive triggers commit together in
+   * one transaction (a delivery of many alerts costs a handful of statements, not a handful per
+   * alert); acknowledge and resolve signals commit one by one. One audit record covers the
+   * delivery.
+   */
+  async receiveAll(
+    signals: AlertSignal[],
+    actor: string,
+  ): Promise<IntakeResult[]> {
+    const normalized = signals.map(signal => ({
+      ...signal,
+      dedupKey: normalizeDedupKey(signal.dedupKey),
+      entityRef: normalizeEntityRef(signal.entityRef) ?? signal.entityRef,
+    }));
     const audit = await this.options.auditor?.createEvent({
       eventId: 'incident-alert',
-      severityLevel: signal.action === 'trigger' ? 'medium' : 'low',
+      severityLevel: normalized.some(s => s.action === 'trigger')
+        ? 'medium'
+        : 'low',
       meta: {
-        action: signal.action,
-        dedupKey,
-        entityRef: signal.entityRef,
-        source: signal.source,
-        integrationKey: signal.integrationKey,
         actor,
+        alerts: normalized.map(signal => ({
+          action: signal.action,
+          dedupKey: signal.dedupKey,
+          entityRef: signal.entityRef,
+          source: signal.source,
+          integrationKey: signal.integrationKey,
+        })),
       },
     });
     try {
-      const result =
-        signal.action === 'trigger'
-          ? await this.trigger({ ...signal, dedupKey, entityRef }, actor)
-          : await this.transitionByKey(
-              { ...signal, dedupKey, entityRef },
-              actor,
-            );
+      const results: IntakeResult[] = [];
+      for (let i = 0; i < normalized.length; ) {
+        if (normalized[i].action === 'trigger') {
+          let end = i;
+          while (
+            end < normalized.length &&
+            normalized[end].action === 'trigger'
+          ) {
+            end++;
+          }
+          results.push(
+            ...(await this.triggerAll(normalized.slice(i, end), actor)),
+          );
+          i = end;
+        } else {
+          results.push(await this.transitionByKey(normalized[i], actor));
+          i++;
+        }
+      }
       await audit?.success({
         meta: {
-          outcome: result.outcome,
-          incidentId: result.incidentId,
-          ...(result.reason && { reason: result.reason }),
+          results: results.map(result => ({
+            outcome: result.outcome,
+            dedupKey: result.dedupKey,
+            incidentId: result.incidentId,
+            ...(result.reason && { reason: result.reason }),
+          })),
         },
       });
-      if (result.outcome === 'ignored') {
-        this.options.logger?.info(
-          `Ignored ${signal.action} for dedup key '${dedupKey}' from ${actor}: ${result.reason}`,
-        );
-      }
-      return result;
+      results.forEach((result, index) => {
+        if (result.outcome === 'ignored') {
+          this.options.logger?.info(
+            `Ignored ${normalized[index].action} for dedup key '${result.dedupKey}' from ${actor}: ${result.reason}`,
+          );
+        }
+      });
+      return results;
     } catch (error) {
       await audit?.fail({ error: error as Error });
       throw error;
@@ -348,133 +393,224 @@ export class IncidentService implements IncidentIntake {
     signal: AlertSignal,
     actor: string,
   ): Promise<IntakeResult> {
-    const choice = await this.choosePolicy(signal.entityRef);
+    const [result] = await this.triggerAll([signal], actor);
+    return result;
+  }
+
+  /**
+   * Applies trigger signals in one transaction: a signal whose dedup key has an open incident is
+   * absorbed by it (count and timeline); the first signal of any other key opens an incident and
+   * the later ones with that key are absorbed by it. Results are in the order of `signals`.
+   */
+  private async triggerAll(
+    signals: AlertSignal[],
+    actor: string,
+  ): Promise<IntakeResult[]> {
+    const byKey = new Map<string, AlertSignal[]>();
+    for (const signal of signals) {
+      byKey.set(signal.dedupKey, [
+        ...(byKey.get(signal.dedupKey) ?? []),
+        signal,
+      ]);
+    }
+    const choices = new Map<string, PolicyChoice>();
+    for (const signal of signals) {
+      if (!choices.has(signal.entityRef)) {
+        choices.set(
+          signal.entityRef,
+          await this.choosePolicy(signal.entityRef),
+        );
+      }
+    }
     for (let attempt = 0; attempt < 5; attempt++) {
-      const result = await this.store.transaction(async tx => {
-        const now = this.now();
+      let outcomes: Map<string, IntakeResult[]>;
+      try {
+        outcomes = await this.store.transaction(tx =>
+          this.applyTriggers(tx, byKey, choices, actor),
+        );
+      } catch (error) {
+        if (error instanceof RetryableConflict || isDeadlock(error)) {
+          continue;
+        }
+        throw error;
+      }
+      if ([...outcomes.values()].some(r => r[0].outcome === 'created')) {
+        this.options.onEscalationDue?.();
+      }
+      const taken = new Map<string, number>();
+      return signals.map(signal => {
+        const index = taken.get(signal.dedupKey) ?? 0;
+        taken.set(signal.dedupKey, index + 1);
+        return outcomes.get(signal.dedupKey)![index];
+      });
+    }
+    throw new ConflictError(
+      `Could not apply the alerts for dedup keys ${[...byKey.keys()]
+        .map(key => `'${key}'`)
+        .join(', ')}: they kept changing`,
+    );
+  }
+
+  /** One attempt of {@link triggerAll}; throws RetryableConflict to roll back and retry. */
+  private async applyTriggers(
+    tx: Knex.Transaction,
+    byKey: Map<string, AlertSignal[]>,
+    choices: Map<string, PolicyChoice>,
+    actor: string,
+  ): Promise<Map<string, IntakeResult[]>> {
+    const now = this.now();
+    // Sorted keys: transactions touching overlapping keys lock and insert them in one order.
+    const keys = [...byKey.keys()].sort();
+    const open = await this.store.getOpenByDedupKeys(tx, keys, {
+      forUpdate: true,
+    });
+    const fresh: NewStoredIncident[] = keys
+      .filter(key => !open.has(key))
+      .map(key => {
+        const group = byKey.get(key)!;
+        const signal = group[0];
+        const policy = choices.get(signal.entityRef)!.policy ?? NO_POLICY;
         const id = randomUUID();
-        const policy = choice.policy ?? NO_POLICY;
-        const escalation = startEscalation(id, policy, now);
-        const inserted = await this.store.insertIfNoneOpen(tx, {
+        return {
           id,
           title: signal.title,
           entityRef: signal.entityRef,
           severity: signal.severity,
           status: 'triggered',
-          dedupKey: signal.dedupKey,
+          dedupKey: key,
           integrationKey: signal.integrationKey || null,
           source: signal.source,
           rawPayload: signal.rawPayload ?? null,
-          alertCount: 1,
+          alertCount: group.length,
           createdAt: now,
           acknowledgedAt: null,
           resolvedAt: null,
           timeToAcknowledgeSeconds: null,
           timeToResolveSeconds: null,
           escalationPolicyId: policy.id,
-          escalation,
+          escalation: startEscalation(id, policy, now),
           flagged: false,
-        });
-        if (inserted) {
-          const timeline: NewTimelineEntry[] = [
-            {
-              at: now,
-              type: 'created',
-              actor,
-              message: `Opened by ${
-                signal.source === 'manual' ? actor : `a ${signal.source} alert`
-              }; escalation policy "${policy.name}"${
-                choice.chosenBy ? ` (chosen by ${choice.chosenBy})` : ''
-              }`,
-              details: {
-                source: signal.source,
-                policyId: policy.id,
-                ...(signal.occurredAt && {
-                  occurredAt: signal.occurredAt.toISOString(),
-                }),
-              },
-            },
-          ];
-          if (choice.problem) {
-            timeline.push({
-              at: now,
-              type: choice.policy ? 'note' : 'escalation_finished',
-              actor: ENGINE_ACTOR,
-              message: choice.policy
-                ? choice.problem
-                : `Nobody will be paged. ${choice.problem}`,
-            });
-          }
-          await this.store.appendTimeline(tx, id, timeline);
-          await this.publish(tx, inserted, 'incident.created', actor);
-          return {
-            outcome: 'created' as const,
-            incidentId: id,
-            dedupKey: signal.dedupKey,
-          };
-        }
-
-        const open = await this.store.getOpenByDedupKey(tx, signal.dedupKey, {
-          forUpdate: true,
-        });
-        if (!open) {
-          // Resolved between our insert and this read: try again, which opens a new incident.
-          return undefined;
-        }
-        const changed = await this.store.update(
-          tx,
-          open,
-          { alertCount: open.alertCount + 1 },
-          now,
-        );
-        if (!changed) {
-          return undefined;
-        }
-        await this.store.appendTimeline(tx, open.id, [
-          {
-            at: now,
-            type: 'alert_absorbed',
-            actor,
-            message: `Another ${
-              signal.source
-            } alert with the same key was absorbed (${
-              open.alertCount + 1
-            } in all)`,
-            details: {
-              source: signal.source,
-              title: signal.title,
-              severity: signal.severity,
-              ...(signal.occurredAt && {
-                occurredAt: signal.occurredAt.toISOString(),
-              }),
-            },
-          },
-        ]);
-        // The row is ours until commit (locked on PostgreSQL, serialised on SQLite), so the stored
-        // state is the one read plus the patch: no need to read it again.
-        const updated: StoredIncident = {
-          ...open,
-          alertCount: open.alertCount + 1,
-          version: open.version + 1,
-          updatedAt: now,
-        };
-        await this.publish(tx, updated, 'incident.alert_absorbed', actor);
-        return {
-          outcome: 'absorbed' as const,
-          incidentId: open.id,
-          dedupKey: signal.dedupKey,
         };
       });
-      if (result) {
-        if (result.outcome === 'created') {
-          this.options.onEscalationDue?.();
-        }
-        return result;
-      }
-    }
-    throw new ConflictError(
-      `Could not apply the alert for dedup key '${signal.dedupKey}': it kept changing`,
+    const inserted = new Map(
+      (await this.store.insertManyIfNoneOpen(tx, fresh)).map(incident => [
+        incident.dedupKey,
+        incident,
+      ]),
     );
+    const raced = fresh
+      .map(incident => incident.dedupKey)
+      .filter(key => !inserted.has(key));
+    if (raced.length > 0) {
+      // Another delivery opened these after the read above: they absorb ours.
+      const theirs = await this.store.getOpenByDedupKeys(tx, raced, {
+        forUpdate: true,
+      });
+      if (theirs.size < raced.length) {
+        // ...and one was resolved again in the meantime: start over.
+        throw new RetryableConflict();
+      }
+      theirs.forEach((incident, key) => open.set(key, incident));
+    }
+
+    const timeline: Array<NewTimelineEntry & { incidentId: string }> = [];
+    const events: Array<{ incident: StoredIncident; type: OncallEventType }> =
+      [];
+    const outcomes = new Map<string, IntakeResult[]>();
+    const absorb = (
+      incident: StoredIncident,
+      signal: AlertSignal,
+      count: number,
+    ) => {
+      timeline.push({
+        incidentId: incident.id,
+        at: now,
+        type: 'alert_absorbed',
+        actor,
+        message: `Another ${signal.source} alert with the same key was absorbed (${count} in all)`,
+        details: {
+          source: signal.source,
+          title: signal.title,
+          severity: signal.severity,
+          ...(signal.occurredAt && {
+            occurredAt: signal.occurredAt.toISOString(),
+          }),
+        },
+      });
+      events.push({ incident, type: 'incident.alert_absorbed' });
+      return {
+        outcome: 'absorbed' as const,
+        incidentId: incident.id,
+        dedupKey: incident.dedupKey,
+      };
+    };
+
+    for (const key of keys) {
+      const group = byKey.get(key)!;
+      const created = inserted.get(key);
+      if (created) {
+        const [first, ...rest] = group;
+        const choice = choices.get(first.entityRef)!;
+        const policy = choice.policy ?? NO_POLICY;
+        timeline.push({
+          incidentId: created.id,
+          at: now,
+          type: 'created',
+          actor,
+          message: `Opened by ${
+            first.source === 'manual' ? actor : `a ${first.source} alert`
+          }; escalation policy "${policy.name}"${
+            choice.chosenBy ? ` (chosen by ${choice.chosenBy})` : ''
+          }`,
+          details: {
+            source: first.source,
+            policyId: policy.id,
+            ...(first.occurredAt && {
+              occurredAt: first.occurredAt.toISOString(),
+            }),
+          },
+        });
+        if (choice.problem) {
+          timeline.push({
+            incidentId: created.id,
+            at: now,
+            type: choice.policy ? 'note' : 'escalation_finished',
+            actor: ENGINE_ACTOR,
+            message: choice.policy
+              ? choice.problem
+              : `Nobody will be paged. ${choice.problem}`,
+          });
+        }
+        events.push({ incident: created, type: 'incident.created' });
+        outcomes.set(key, [
+          { outcome: 'created', incidentId: created.id, dedupKey: key },
+          ...rest.map((signal, index) => absorb(created, signal, index + 2)),
+        ]);
+        continue;
+      }
+      const existing = open.get(key)!;
+      const alertCount = existing.alertCount + group.length;
+      if (!(await this.store.update(tx, existing, { alertCount }, now))) {
+        throw new RetryableConflict();
+      }
+      // The row is ours until commit (locked on PostgreSQL, serialised on SQLite), so the stored
+      // state is the one read plus the patch: no need to read it again.
+      const updated: StoredIncident = {
+        ...existing,
+        alertCount,
+        version: existing.version + 1,
+        updatedAt: now,
+      };
+      outcomes.set(
+        key,
+        group.map((signal, index) =>
+          absorb(updated, signal, existing.alertCount + index + 1),
+        ),
+      );
+    }
+    await this.store.appendTimelines(tx, timeline);
+    await this.publishAll(tx, events, actor);
+    return outcomes;
   }
 
   private async transitionByKey(
@@ -806,14 +942,35 @@ export class IncidentService implements IncidentIntake {
     actor: string | null,
     details?: Record<string, unknown>,
   ) {
-    const [api] = await this.toApi([incident], tx);
-    const event: NewPulseDomainEvent<OncallEventType, IncidentEventPayload> = {
-      entityRef: incident.entityRef,
-      type,
-      payload: { incident: api, actor, ...(details && { details }) },
-      occurredAt: this.now(),
-    };
-    await this.options.publisher.publish(event, tx);
+    await this.publishAll(tx, [{ incident, type, details }], actor);
+  }
+
+  /** Publishes one event per change, in order, with one read of assignees and one insert. */
+  private async publishAll(
+    tx: Knex.Transaction,
+    changes: Array<{
+      incident: StoredIncident;
+      type: OncallEventType;
+      details?: Record<string, unknown>;
+    }>,
+    actor: string | null,
+  ) {
+    if (changes.length === 0) {
+      return;
+    }
+    const apis = await this.toApi(
+      changes.map(change => change.incident),
+      tx,
+    );
+    const occurredAt = this.now();
+    const events: NewPulseDomainEvent<OncallEventType, IncidentEventPayload>[] =
+      changes.map(({ incident, type, details }, index) => ({
+        entityRef: incident.entityRef,
+        type,
+        payload: { incident: apis[index], actor, ...(details && { details }) },
+        occurredAt,
+      }));
+    await this.options.publisher.publish(events, tx);
   }
 
   // ------------------------------------------------------- escalation engine

@@ -64,6 +64,12 @@ export interface StoredIncident {
   version: number;
 }
 
+/** An incident as inserted: the store sets its version, update time and next due time. */
+export type NewStoredIncident = Omit<
+  StoredIncident,
+  'version' | 'updatedAt' | 'nextDueAt'
+>;
+
 export interface NewTimelineEntry {
   at: Date;
   type: IncidentTimelineEntry['type'];
@@ -174,51 +180,63 @@ export class IncidentStore {
   }
 
   /**
-   * Inserts a new open incident unless one is already open with the same dedup key; the unique
-   * index on `open_dedup_key` decides, so racing inserts make exactly one. Returns whether this
-   * one was inserted.
-   */
-  /**
    * Inserts the incident unless one with the same dedup key is open (the unique index on
    * `open_dedup_key` decides, also between racing transactions); returns it as stored, or
    * undefined when an open one already existed.
    */
   async insertIfNoneOpen(
     tx: Db,
-    incident: Omit<StoredIncident, 'version' | 'updatedAt' | 'nextDueAt'>,
+    incident: NewStoredIncident,
   ): Promise<StoredIncident | undefined> {
-    const [row] = await tx<IncidentRow>(INCIDENTS)
-      .insert({
-        id: incident.id,
-        title: incident.title,
-        entity_ref: incident.entityRef,
-        severity: incident.severity,
-        status: incident.status,
-        dedup_key: incident.dedupKey,
-        open_dedup_key: incident.dedupKey,
-        integration_key: incident.integrationKey,
-        source: incident.source,
-        raw_payload:
-          incident.rawPayload === undefined
-            ? null
-            : JSON.stringify(incident.rawPayload),
-        alert_count: incident.alertCount,
-        created_at: incident.createdAt,
-        updated_at: incident.createdAt,
-        acknowledged_at: incident.acknowledgedAt,
-        resolved_at: incident.resolvedAt,
-        time_to_acknowledge_seconds: incident.timeToAcknowledgeSeconds,
-        time_to_resolve_seconds: incident.timeToResolveSeconds,
-        escalation_policy_id: incident.escalationPolicyId,
-        escalation_state: JSON.stringify(incident.escalation),
-        next_due_at: nextDueDate(incident.escalation),
-        flagged: incident.flagged,
-        version: 0,
-      })
+    const [inserted] = await this.insertManyIfNoneOpen(tx, [incident]);
+    return inserted;
+  }
+
+  /**
+   * Inserts the incidents in one statement, each unless one with its dedup key is open; returns
+   * those inserted, as stored.
+   */
+  async insertManyIfNoneOpen(
+    tx: Db,
+    incidents: NewStoredIncident[],
+  ): Promise<StoredIncident[]> {
+    if (incidents.length === 0) {
+      return [];
+    }
+    const rows = await tx<IncidentRow>(INCIDENTS)
+      .insert(
+        incidents.map(incident => ({
+          id: incident.id,
+          title: incident.title,
+          entity_ref: incident.entityRef,
+          severity: incident.severity,
+          status: incident.status,
+          dedup_key: incident.dedupKey,
+          open_dedup_key: incident.dedupKey,
+          integration_key: incident.integrationKey,
+          source: incident.source,
+          raw_payload:
+            incident.rawPayload === undefined
+              ? null
+              : JSON.stringify(incident.rawPayload),
+          alert_count: incident.alertCount,
+          created_at: incident.createdAt,
+          updated_at: incident.createdAt,
+          acknowledged_at: incident.acknowledgedAt,
+          resolved_at: incident.resolvedAt,
+          time_to_acknowledge_seconds: incident.timeToAcknowledgeSeconds,
+          time_to_resolve_seconds: incident.timeToResolveSeconds,
+          escalation_policy_id: incident.escalationPolicyId,
+          escalation_state: JSON.stringify(incident.escalation),
+          next_due_at: nextDueDate(incident.escalation),
+          flagged: incident.flagged,
+          version: 0,
+        })),
+      )
       .onConflict('open_dedup_key')
       .ignore()
       .returning('*');
-    return row ? fromRow(row as IncidentRow) : undefined;
+    return (rows as IncidentRow[]).map(fromRow);
   }
 
   async get(
@@ -240,14 +258,35 @@ export class IncidentStore {
     dedupKey: string,
     options: { forUpdate?: boolean } = {},
   ): Promise<StoredIncident | undefined> {
+    return (await this.getOpenByDedupKeys(tx, [dedupKey], options)).get(
+      dedupKey,
+    );
+  }
+
+  /**
+   * The open incidents of the given dedup keys. With `forUpdate` (PostgreSQL), their rows are
+   * locked in key order, so transactions locking overlapping sets queue rather than deadlock.
+   */
+  async getOpenByDedupKeys(
+    tx: Db,
+    dedupKeys: string[],
+    options: { forUpdate?: boolean } = {},
+  ): Promise<Map<string, StoredIncident>> {
+    const found = new Map<string, StoredIncident>();
+    if (dedupKeys.length === 0) {
+      return found;
+    }
     const query = tx<IncidentRow>(INCIDENTS)
-      .where({ open_dedup_key: dedupKey })
-      .first();
+      .whereIn('open_dedup_key', dedupKeys)
+      .orderBy('open_dedup_key');
     if (options.forUpdate && this.isPostgres()) {
       query.forUpdate();
     }
-    const row = await query;
-    return row ? fromRow(row) : undefined;
+    for (const row of await query) {
+      const incident = fromRow(row);
+      found.set(incident.dedupKey, incident);
+    }
+    return found;
   }
 
   async getLatestByDedupKey(
@@ -344,12 +383,23 @@ export class IncidentStore {
     incidentId: string,
     entries: NewTimelineEntry[],
   ): Promise<void> {
+    await this.appendTimelines(
+      tx,
+      entries.map(entry => ({ ...entry, incidentId })),
+    );
+  }
+
+  /** Appends timeline entries of several incidents in one statement. */
+  async appendTimelines(
+    tx: Db,
+    entries: Array<NewTimelineEntry & { incidentId: string }>,
+  ): Promise<void> {
     if (entries.length === 0) {
       return;
     }
     await tx(TIMELINE).insert(
       entries.map(entry => ({
-        incident_id: incidentId,
+        incident_id: entry.incidentId,
         at: entry.at,
         type: entry.type,
         actor: entry.actor,

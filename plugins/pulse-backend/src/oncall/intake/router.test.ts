@@ -974,33 +974,37 @@ describe.each(databases.eachSupportedId())('alert intake on %s', databaseId => {
   });
 
   describe('delivery guarantees', () => {
-    it('answers 5xx when storing fails midway; the retry completes without a second incident', async () => {
-      let failOnCall = 2;
-      let calls = 0;
+    it('answers 5xx when storing fails midway and stores nothing; the retry stores every alert', async () => {
+      let failNext = true;
       const { post, knex } = await start({
-        wrapIntake: intake => ({
-          receive: async (signal, actor) => {
-            calls++;
-            if (calls === failOnCall) {
+        wrapIntake: intake => {
+          // Fails after the delivery's incidents are inserted, inside its transaction.
+          const { store } = intake as IncidentService;
+          const appendTimelines = store.appendTimelines.bind(store);
+          store.appendTimelines = async (...args) => {
+            if (failNext) {
+              failNext = false;
               throw new Error('the database went away');
             }
-            return intake.receive(signal, actor);
-          },
-        }),
+            return appendTimelines(...args);
+          };
+          return intake;
+        },
       });
       const failed = await post('alertmanager').send(
         fixture('alertmanager-firing'),
       );
       expect(failed.status).toBe(500);
-      expect(await incidentRows(knex)).toHaveLength(1);
+      expect(await incidentRows(knex)).toHaveLength(0);
+      expect(await knex('pulse_incident_timeline')).toHaveLength(0);
+      expect(await knex('pulse_events')).toHaveLength(0);
 
-      failOnCall = -1;
       const retried = await post('alertmanager').send(
         fixture('alertmanager-firing'),
       );
       expect(retried.status).toBe(202);
       expect(retried.body.results.map((r: any) => r.outcome)).toEqual([
-        'absorbed',
+        'created',
         'created',
       ]);
       expect(await incidentRows(knex)).toHaveLength(2);

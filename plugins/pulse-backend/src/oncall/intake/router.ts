@@ -2,7 +2,6 @@ import { HttpAuthService } from '@backstage/backend-plugin-api';
 import { InputError, isError } from '@backstage/errors';
 import express from 'express';
 import Router from 'express-promise-router';
-import pLimit from 'p-limit';
 import {
   AlertSignal,
   IncidentIntake,
@@ -36,9 +35,6 @@ export interface IntakeResultBody {
   incidentId: string | null;
   reason?: string;
 }
-
-/** How many signals of one delivery are applied at once (each is its own transaction). */
-const DELIVERY_CONCURRENCY = 4;
 
 function resultBody(result: IntakeResult): IntakeResultBody {
   return {
@@ -136,9 +132,8 @@ export function createIntakeRouter(
   }
 
   /**
-   * Checks every service first (nothing is stored if one is unknown), then applies the signals:
-   * those with the same dedup key in delivery order, different keys side by side (at most
-   * {@link DELIVERY_CONCURRENCY} at once). Answers only once every signal has settled.
+   * Checks every service first (nothing is stored if one is unknown), then applies the signals
+   * of the delivery together; answers once they are committed.
    */
   async function deliver(
     parsed: ParsedSignal[],
@@ -151,32 +146,7 @@ export function createIntakeRouter(
         entityRef: entityRefs[index],
       }),
     );
-    const byKey = new Map<string, number[]>();
-    signals.forEach((signal, index) => {
-      byKey.set(signal.dedupKey, [
-        ...(byKey.get(signal.dedupKey) ?? []),
-        index,
-      ]);
-    });
-    const results: IntakeResult[] = new Array(signals.length);
-    const limit = pLimit(DELIVERY_CONCURRENCY);
-    const settled = await Promise.allSettled(
-      [...byKey.values()].map(indexes =>
-        limit(async () => {
-          for (const index of indexes) {
-            results[index] = await intake.receive(signals[index], actor);
-          }
-        }),
-      ),
-    );
-    const failure = settled.find(
-      (outcome): outcome is PromiseRejectedResult =>
-        outcome.status === 'rejected',
-    );
-    if (failure) {
-      throw failure.reason;
-    }
-    return results;
+    return intake.receiveAll(signals, actor);
   }
 
   router.post('/alerts/alertmanager', async (req, res) => {

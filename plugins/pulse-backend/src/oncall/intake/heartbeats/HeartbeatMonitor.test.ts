@@ -303,6 +303,8 @@ describe.each(databases.eachSupportedId())(
             }
             return intake.receive(signal, actor);
           },
+          receiveAll: (signals: AlertSignal[], actor: string) =>
+            intake.receiveAll(signals, actor),
         }),
       });
       clock.advanceSeconds(301);
