@@ -9,9 +9,6 @@ import {
   InfoCard,
   Link,
   Progress,
-  StatusError,
-  StatusOK,
-  StatusPending,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import {
@@ -52,6 +49,7 @@ import {
 import { pullRequestSize } from './pullRequestSize';
 import { DEFAULT_STALE_AFTER_DAYS } from './config';
 import { daysWithoutActivity, isStale } from './staleness';
+import { StatusLabel } from '../StatusLabel';
 
 const TITLE = 'Pull requests';
 const PAGE_SIZE = 20;
@@ -101,11 +99,11 @@ const useStyles = makeStyles(theme => ({
 function ReviewState(props: { decision: ReviewDecision | null }) {
   switch (props.decision) {
     case 'approved':
-      return <StatusOK>Approved</StatusOK>;
+      return <StatusLabel kind="ok">Approved</StatusLabel>;
     case 'changes_requested':
-      return <StatusError>Changes requested</StatusError>;
+      return <StatusLabel kind="error">Changes requested</StatusLabel>;
     case 'review_required':
-      return <StatusPending>Review required</StatusPending>;
+      return <StatusLabel kind="pending">Review required</StatusLabel>;
     default:
       return null;
   }
@@ -114,11 +112,11 @@ function ReviewState(props: { decision: ReviewDecision | null }) {
 function CiStatus(props: { state: CiState }) {
   switch (props.state) {
     case 'success':
-      return <StatusOK>Checks passed</StatusOK>;
+      return <StatusLabel kind="ok">Checks passed</StatusLabel>;
     case 'failure':
-      return <StatusError>Checks failed</StatusError>;
+      return <StatusLabel kind="error">Checks failed</StatusLabel>;
     case 'pending':
-      return <StatusPending>Checks running</StatusPending>;
+      return <StatusLabel kind="pending">Checks running</StatusLabel>;
     default:
       return null;
   }

@@ -5,8 +5,6 @@ import {
   Link,
   Progress,
   ResponseErrorPanel,
-  StatusError,
-  StatusOK,
   StructuredMetadataTable,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
@@ -23,6 +21,7 @@ import {
 import useAsync from 'react-use/esm/useAsync';
 import { pulseApiRef } from '../../api';
 import { formatRelativeTime } from './formatRelativeTime';
+import { StatusLabel } from '../StatusLabel';
 
 // Checked by name, not instanceof: the error may come from another copy of @backstage/errors.
 function isNotFound(error: Error): error is ResponseError {
@@ -61,9 +60,9 @@ function TrackedEntityDetails(props: {
     metadata.host = repository.host;
   }
   metadata.link = valid ? (
-    <StatusOK>Valid</StatusOK>
+    <StatusLabel kind="ok">Valid</StatusLabel>
   ) : (
-    <StatusError>Invalid</StatusError>
+    <StatusLabel kind="error">Invalid</StatusLabel>
   );
   if (!valid && problems.length > 0) {
     metadata.problems = problems;

@@ -1,8 +1,9 @@
 import { WorkflowRun } from '@internal/plugin-pulse-common';
+import type { StatusKind } from '../StatusLabel';
 
 /** How a run's state is drawn: which status icon, and the words beside it. */
 export interface RunStatusDescription {
-  kind: 'ok' | 'error' | 'warning' | 'pending' | 'running' | 'aborted';
+  kind: StatusKind;
   label: string;
 }
 

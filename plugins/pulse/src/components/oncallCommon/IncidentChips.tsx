@@ -1,14 +1,10 @@
-import {
-  StatusError,
-  StatusOK,
-  StatusWarning,
-} from '@backstage/core-components';
 import Chip from '@material-ui/core/Chip';
 import { makeStyles } from '@material-ui/core/styles';
 import {
   IncidentSeverity,
   IncidentStatus,
 } from '@internal/plugin-pulse-common';
+import { StatusLabel } from '../StatusLabel';
 
 /** Every severity, most severe first, with its label. */
 export const SEVERITIES: Array<{ value: IncidentSeverity; label: string }> = [
@@ -52,10 +48,10 @@ export function IncidentStatusLabel(props: { status: IncidentStatus }) {
     STATUSES.find(s => s.value === props.status)?.label ?? props.status;
   switch (props.status) {
     case 'triggered':
-      return <StatusError>{label}</StatusError>;
+      return <StatusLabel kind="error">{label}</StatusLabel>;
     case 'acknowledged':
-      return <StatusWarning>{label}</StatusWarning>;
+      return <StatusLabel kind="warning">{label}</StatusLabel>;
     default:
-      return <StatusOK>{label}</StatusOK>;
+      return <StatusLabel kind="ok">{label}</StatusLabel>;
   }
 }
