@@ -78,7 +78,9 @@ async function main() {
         byOperation: stats.byOperation,
       });
       process.stderr.write(
-        `${useEtags ? 'ETags' : 'no ETags'} cycle ${i + 1}: quota ${stats.quotaUsed}, requests ${stats.totalRequests}, ${seconds.toFixed(2)} s\n`,
+        `${useEtags ? 'ETags' : 'no ETags'} cycle ${i + 1}: quota ${
+          stats.quotaUsed
+        }, requests ${stats.totalRequests}, ${seconds.toFixed(2)} s\n`,
       );
     }
     return {
