@@ -103,6 +103,13 @@ export interface Config {
         steps: Array<{
           /** Minutes to wait after this step is paged before the next one. */
           delayMinutes: number;
+          /**
+           * Page one target at a time, in turns: each new incident of the policy starts with the
+           * next target (A, B, C, A, ...), and each repeat round moves one further. A user gone from
+           * the catalog, a schedule with nobody on call or an empty group is skipped for the next
+           * target. Default false: every target is paged.
+           */
+          roundRobin?: boolean;
           /** Who this step pages; at least one. */
           targets: Array<{
             /** A schedule id: whoever is on call on it. */

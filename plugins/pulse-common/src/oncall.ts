@@ -39,7 +39,13 @@ export interface Incident {
   status: IncidentStatus;
   dedupKey: string;
   alertCount: number;
-  source: 'alertmanager' | 'grafana' | 'pagerduty' | 'json' | 'heartbeat' | 'manual';
+  source:
+    | 'alertmanager'
+    | 'grafana'
+    | 'pagerduty'
+    | 'json'
+    | 'heartbeat'
+    | 'manual';
   createdAt: string;
   acknowledgedAt: string | null;
   resolvedAt: string | null;
@@ -116,8 +122,15 @@ export interface ScheduleShifts {
 /** A step of an escalation policy as shown to users. */
 export interface EscalationStepView {
   delayMinutes: number;
+  /** One target is paged per incident, in turns across incidents. */
+  roundRobin?: boolean;
   targets: Array<
-    | { type: 'schedule'; scheduleId: string; name: string; currentUserRef: string | null }
+    | {
+        type: 'schedule';
+        scheduleId: string;
+        name: string;
+        currentUserRef: string | null;
+      }
     | { type: 'user'; userRef: string }
     | { type: 'group'; groupRef: string }
     | { type: 'webhook'; name: string }
@@ -137,7 +150,11 @@ export interface EntityOnCall {
   } | null;
   problem: string | null;
   /** Who is paged first right now, and until when. */
-  now: { userRef: string | null; until: string | null; scheduleId: string | null };
+  now: {
+    userRef: string | null;
+    until: string | null;
+    scheduleId: string | null;
+  };
   next: { userRef: string | null; from: string | null } | null;
   openIncidents: Incident[];
 }

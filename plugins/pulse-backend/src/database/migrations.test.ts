@@ -12,10 +12,12 @@ describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
     await applyMigrations(knex);
     expect(await knex.schema.hasTable('pulse_tracked_entities')).toBe(true);
     expect(await knex.schema.hasTable('pulse_events')).toBe(true);
+    expect(await knex.schema.hasTable('pulse_escalation_turns')).toBe(true);
 
     await knex.migrate.rollback({ directory: migrationsDirectory }, true);
     expect(await knex.schema.hasTable('pulse_tracked_entities')).toBe(false);
     expect(await knex.schema.hasTable('pulse_events')).toBe(false);
+    expect(await knex.schema.hasTable('pulse_escalation_turns')).toBe(false);
 
     await applyMigrations(knex);
     expect(await knex.schema.hasTable('pulse_tracked_entities')).toBe(true);

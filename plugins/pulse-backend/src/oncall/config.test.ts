@@ -270,6 +270,36 @@ describe('readOncallConfig', () => {
     );
   });
 
+  it('reads round-robin steps, and names a roundRobin that is not a boolean', () => {
+    const config = read({
+      schedules: oncallConfigData.schedules,
+      escalationPolicies: [
+        {
+          ...payments,
+          steps: [
+            { ...payments.steps[0], roundRobin: true },
+            payments.steps[1],
+          ],
+        },
+      ],
+    });
+    expect(config.policies[0].steps.map(step => step.roundRobin)).toEqual([
+      true,
+      undefined,
+    ]);
+    expect(() =>
+      read({
+        schedules: oncallConfigData.schedules,
+        escalationPolicies: [
+          {
+            ...payments,
+            steps: [{ ...payments.steps[0], roundRobin: 3 }],
+          },
+        ],
+      }),
+    ).toThrow(/pulse\.oncall\.escalationPolicies\[0\]\.steps\[0\]\.roundRobin/);
+  });
+
   it('names the key of a value of the wrong type', () => {
     expect(() =>
       read({

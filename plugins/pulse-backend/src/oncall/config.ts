@@ -341,7 +341,12 @@ function readPolicies(
             return read ? [read] : [];
           },
         );
-        return { delayMinutes: step.getNumber('delayMinutes'), targets };
+        const roundRobin = step.getOptionalBoolean('roundRobin') ?? false;
+        return {
+          delayMinutes: step.getNumber('delayMinutes'),
+          targets,
+          ...(roundRobin && { roundRobin }),
+        };
       }),
     };
     if (seen.has(policy.id)) {

@@ -15,6 +15,7 @@ function stepViews(
 ): EscalationStepView[] {
   return policy.steps.map(step => ({
     delayMinutes: step.delayMinutes,
+    ...(step.roundRobin && { roundRobin: true }),
     targets: step.targets.map(target => {
       switch (target.type) {
         case 'schedule':

@@ -17,6 +17,7 @@ import {
   startEscalation,
   TargetLookup,
   unacknowledge,
+  usesRoundRobin,
   validateEscalationPolicy,
 } from './escalation';
 
@@ -143,6 +144,7 @@ describe('startEscalation and dueAction', () => {
       kind: 'page',
       stepIndex: 0,
       round: 0,
+      pickOne: false,
       targets: [{ type: 'schedule', scheduleId: 'payments-primary' }],
       idempotencyKey: 'inc-1:0:0',
       dueAt: isoAt(0),
@@ -553,11 +555,104 @@ describe('scenario 25: policy edited mid-incident', () => {
   });
 });
 
+describe('scenario 29: round-robin steps', () => {
+  const roundRobin = policy({
+    repeat: 2,
+    steps: [
+      {
+        delayMinutes: 5,
+        roundRobin: true,
+        targets: [
+          { type: 'user', userRef: ALICE },
+          { type: 'user', userRef: BOB },
+          { type: 'user', userRef: CAROL },
+        ],
+      },
+    ],
+  });
+  const firstTarget = (turn: number, round = 0) => {
+    let state = startEscalation(`inc-${turn}`, roundRobin, at(0), turn);
+    for (let r = 0; r < round; r++) {
+      state = pageAt(state, 5 * r);
+    }
+    const action = dueAction(state, at(5 * round));
+    expect(action).toMatchObject({ kind: 'page', pickOne: true, round });
+    return action?.kind === 'page' ? action.targets[0] : undefined;
+  };
+
+  it('starts successive incidents at successive targets', () => {
+    expect([0, 1, 2, 3].map(turn => firstTarget(turn))).toEqual([
+      { type: 'user', userRef: ALICE },
+      { type: 'user', userRef: BOB },
+      { type: 'user', userRef: CAROL },
+      { type: 'user', userRef: ALICE },
+    ]);
+  });
+
+  it('moves one target further each repeat round, keeping every target as a fallback', () => {
+    expect([0, 1, 2].map(round => firstTarget(2, round))).toEqual([
+      { type: 'user', userRef: CAROL },
+      { type: 'user', userRef: ALICE },
+      { type: 'user', userRef: BOB },
+    ]);
+    const action = dueAction(
+      startEscalation('inc', roundRobin, at(0), 1),
+      at(0),
+    );
+    expect(action?.kind === 'page' && action.targets).toHaveLength(3);
+  });
+
+  it('keeps the turn through a reassignment, and says a policy needs turns only with a real choice', () => {
+    const state = startEscalation('inc', roundRobin, at(0), 7);
+    const reassigned = reassign(state, at(1), { policy: roundRobin });
+    expect(reassigned.ok && reassigned.state.turn).toBe(7);
+    expect(usesRoundRobin(roundRobin)).toBe(true);
+    expect(usesRoundRobin(policy())).toBe(false);
+    expect(
+      usesRoundRobin(
+        policy({
+          steps: [
+            {
+              delayMinutes: 5,
+              roundRobin: true,
+              targets: [{ type: 'user', userRef: ALICE }],
+            },
+          ],
+        }),
+      ),
+    ).toBe(false);
+  });
+});
+
 describe('resolveTargets', () => {
   const lookup = (onCall: Record<string, string | null>): TargetLookup => ({
     onCallUser: scheduleId => onCall[scheduleId] ?? null,
     groupMembers: groupRef =>
       groupRef === PAYMENTS_GROUP ? [ALICE, CAROL] : [],
+    isMissing: userRef => userRef === BOB,
+  });
+
+  it('with pickOne, pages the first target that resolves to someone and notes those skipped', () => {
+    expect(
+      resolveTargets(
+        [
+          { type: 'user', userRef: BOB },
+          { type: 'schedule', scheduleId: 'payments-primary' },
+          { type: 'group', groupRef: PAYMENTS_GROUP },
+          { type: 'user', userRef: DAVE },
+        ],
+        lookup({ 'payments-primary': null }),
+        at(0),
+        { pickOne: true },
+      ),
+    ).toEqual({
+      recipients: [ALICE, CAROL],
+      webhookUrls: [],
+      notes: [
+        { kind: 'missing-user', userRef: BOB },
+        { kind: 'nobody-on-call', scheduleId: 'payments-primary' },
+      ],
+    });
   });
 
   it('expands schedules and groups, keeps webhooks, and removes duplicates', () => {

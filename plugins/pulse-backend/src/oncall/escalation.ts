@@ -29,6 +29,12 @@ export interface EscalationStep {
   /** How long this step holds the incident before the next step is paged. */
   delayMinutes: number;
   targets: EscalationTarget[];
+  /**
+   * Page one of the targets, in turns: each new incident of the policy starts with the next
+   * target, and each repeat round moves one further. A target that resolves to nobody (a user
+   * gone from the catalog, a schedule in a gap, an empty group) is skipped for the one after.
+   */
+  roundRobin?: boolean;
 }
 
 export interface EscalationPolicy {
@@ -70,12 +76,19 @@ export interface EscalationState {
    * not swallowed as a duplicate of the earlier one.
    */
   restarts: number;
+  /**
+   * The incident's turn among the policy's incidents, taken when it triggered: where its
+   * round-robin steps start. Absent (0) for incidents stored before round robin existed.
+   */
+  turn?: number;
 }
 
 export interface PageAction {
   kind: 'page';
   stepIndex: number;
   round: number;
+  /** Page only the first of `targets` that resolves to someone (a round-robin step). */
+  pickOne: boolean;
   targets: EscalationTarget[];
   /** `${incidentId}:${stepIndex}:${round}`, plus `:r${restarts}` after a restart. */
   idempotencyKey: string;
@@ -157,6 +170,7 @@ function snapshotPolicy(policy: EscalationPolicy): EscalationPolicy {
     steps: policy.steps.map(step => ({
       delayMinutes: step.delayMinutes,
       targets: step.targets.map(target => ({ ...target })),
+      ...(step.roundRobin && { roundRobin: true }),
     })),
   };
 }
@@ -187,6 +201,7 @@ function freshEscalation(
   policy: EscalationPolicy,
   now: Date,
   restarts: number,
+  turn: number,
 ): EscalationState {
   const hasSteps = policy.steps.length > 0;
   return {
@@ -200,18 +215,35 @@ function freshEscalation(
     finished: !hasSteps,
     lastPaged: null,
     restarts,
+    ...(turn > 0 && { turn }),
   };
+}
+
+/** Whether the policy has a round-robin step, so its incidents need a turn. */
+export function usesRoundRobin(policy: EscalationPolicy): boolean {
+  return policy.steps.some(step => step.roundRobin && step.targets.length > 1);
+}
+
+/** A round-robin step's targets, starting with the one whose turn it is. */
+function targetsInTurn(step: EscalationStep, turn: number): EscalationTarget[] {
+  const n = step.targets.length;
+  if (!step.roundRobin || n < 2) {
+    return step.targets;
+  }
+  const first = turn % n;
+  return [...step.targets.slice(first), ...step.targets.slice(0, first)];
 }
 
 // -------------------------------------------------------------- the machine
 
-/** A newly triggered incident: step 0 is due at `now`. */
+/** A newly triggered incident: step 0 is due at `now`. `turn` is its round-robin turn. */
 export function startEscalation(
   incidentId: string,
   policy: EscalationPolicy,
   now: Date,
+  turn = 0,
 ): EscalationState {
-  return freshEscalation(incidentId, policy, now, 0);
+  return freshEscalation(incidentId, policy, now, 0, turn);
 }
 
 /**
@@ -240,7 +272,11 @@ export function dueAction(state: EscalationState, now: Date): DueAction | null {
     kind: 'page',
     stepIndex: state.stepIndex,
     round: state.round,
-    targets: state.policy.steps[state.stepIndex].targets,
+    pickOne: state.policy.steps[state.stepIndex].roundRobin === true,
+    targets: targetsInTurn(
+      state.policy.steps[state.stepIndex],
+      (state.turn ?? 0) + state.round,
+    ),
     idempotencyKey: pageKey(state),
     dueAt: state.nextStepAt,
   };
@@ -419,7 +455,15 @@ export function reassign(
     'policy' in assignee
       ? assignee.policy
       : singleUserPolicy(assignee.userRef, state.policy.ackTimeoutMinutes);
-  return ok(freshEscalation(state.incidentId, policy, now, state.restarts + 1));
+  return ok(
+    freshEscalation(
+      state.incidentId,
+      policy,
+      now,
+      state.restarts + 1,
+      state.turn ?? 0,
+    ),
+  );
 }
 
 function singleUserPolicy(
@@ -471,11 +515,14 @@ export interface TargetLookup {
   onCallUser(scheduleId: string, at: Date): string | null;
   /** The user entity refs in a group. */
   groupMembers(groupRef: string): string[];
+  /** True for a user the catalog no longer has. */
+  isMissing?(userRef: string): boolean;
 }
 
 export type TargetNote =
   | { kind: 'nobody-on-call'; scheduleId: string }
-  | { kind: 'empty-group'; groupRef: string };
+  | { kind: 'empty-group'; groupRef: string }
+  | { kind: 'missing-user'; userRef: string };
 
 export interface ResolvedTargets {
   /** User entity refs to notify, without duplicates, in target order. */
@@ -485,19 +532,29 @@ export interface ResolvedTargets {
   notes: TargetNote[];
 }
 
-/** Expands a step's targets into the users and webhooks to page at `at`. */
+/**
+ * Expands a step's targets into the users and webhooks to page at `at`. With `pickOne` (a
+ * round-robin step), only the first target that resolves to someone is paged; the ones before it
+ * are noted as skipped.
+ */
 export function resolveTargets(
   targets: EscalationTarget[],
   lookup: TargetLookup,
   at: Date,
+  options: { pickOne?: boolean } = {},
 ): ResolvedTargets {
   const recipients = new Set<string>();
   const webhookUrls = new Set<string>();
   const notes: TargetNote[] = [];
   for (const target of targets) {
+    const before = recipients.size + webhookUrls.size;
     switch (target.type) {
       case 'user':
-        recipients.add(target.userRef);
+        if (options.pickOne && lookup.isMissing?.(target.userRef)) {
+          notes.push({ kind: 'missing-user', userRef: target.userRef });
+        } else {
+          recipients.add(target.userRef);
+        }
         break;
       case 'schedule': {
         const userRef = lookup.onCallUser(target.scheduleId, at);
@@ -521,6 +578,9 @@ export function resolveTargets(
         break;
       default:
         break;
+    }
+    if (options.pickOne && recipients.size + webhookUrls.size > before) {
+      break;
     }
   }
   return { recipients: [...recipients], webhookUrls: [...webhookUrls], notes };

@@ -342,6 +342,61 @@ describe.each(databases.eachSupportedId())(
       expect(notifications.recipients()).toEqual([[BOB], [CAROL]]);
     });
 
+    it('pages a round-robin step one target per incident in turns, skipping users gone from the catalog', async () => {
+      const config = testOncallConfig({
+        escalationPolicies: [
+          {
+            id: 'payments',
+            name: 'Payments',
+            repeat: 1,
+            steps: [
+              {
+                delayMinutes: 5,
+                roundRobin: true,
+                targets: [{ user: ALICE }, { user: BOB }, { user: CAROL }],
+              },
+            ],
+          },
+        ],
+      });
+      const { knex, clock, runner, notifications, open, incidents } =
+        await setup({ config });
+      const first = await open({ dedupKey: 'one' });
+      const second = await open({ dedupKey: 'two' });
+      const third = await open({ dedupKey: 'three' });
+      await runner.run();
+      const pagedFor = (id: string) =>
+        notifications.sent
+          .filter(n => n.scope.startsWith(id))
+          .map(n => n.recipients);
+      expect(pagedFor(first)).toEqual([[ALICE]]);
+      expect(pagedFor(second)).toEqual([[BOB]]);
+      expect(pagedFor(third)).toEqual([[CAROL]]);
+
+      // The repeat round moves each incident one target further.
+      clock.advance(5);
+      await runner.run();
+      expect(pagedFor(first)).toEqual([[ALICE], [BOB]]);
+      expect(pagedFor(third)).toEqual([[CAROL], [ALICE]]);
+
+      // Bob leaves the catalog: the fifth incident's turn is his, and passes to carol.
+      await new DirectoryStore(knex).replace(
+        [{ ref: BOB, kind: 'user', found: false, members: [] }],
+        clock.now(),
+      );
+      const fourth = await open({ dedupKey: 'four' });
+      const fifth = await open({ dedupKey: 'five' });
+      await runner.run();
+      expect(pagedFor(fourth)).toEqual([[ALICE]]);
+      expect(pagedFor(fifth)).toEqual([[CAROL]]);
+      expect((await incidents.get(fifth)).timeline.map(e => e.message)).toEqual(
+        expect.arrayContaining([
+          `step 1: ${BOB} is not in the catalog; their turn passed to the next`,
+          `step 1: paged ${CAROL}`,
+        ]),
+      );
+    });
+
     it('treats users gone from the catalog as gaps and pages group members', async () => {
       const config = testOncallConfig({
         schedules: [

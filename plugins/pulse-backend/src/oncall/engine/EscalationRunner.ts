@@ -238,12 +238,20 @@ export class EscalationRunner {
       action.targets,
       view.targetLookup(),
       view.at,
+      {
+        pickOne: action.pickOne,
+      },
     );
-    const nobody: string[] = targets.notes.map(note =>
-      note.kind === 'nobody-on-call'
-        ? `no one on call on schedule ${note.scheduleId}`
-        : `group ${note.groupRef} has no members`,
-    );
+    const nobody: string[] = targets.notes.map(note => {
+      switch (note.kind) {
+        case 'nobody-on-call':
+          return `no one on call on schedule ${note.scheduleId}`;
+        case 'empty-group':
+          return `group ${note.groupRef} has no members`;
+        default:
+          return `${note.userRef} is not in the catalog; their turn passed to the next`;
+      }
+    });
     const recipients = targets.recipients.filter(ref => {
       if (view.directory.isMissing(ref)) {
         nobody.push(`${ref} is not in the catalog`);

@@ -27,6 +27,7 @@ import {
   reassign,
   resolve,
   startEscalation,
+  usesRoundRobin,
 } from '../escalation';
 import { normalizeEntityRef } from '../config';
 import { IncidentEventPayload, OncallEventType } from '../events';
@@ -451,6 +452,31 @@ export class IncidentService implements IncidentIntake {
     );
   }
 
+  /** The round-robin turn of each new incident, in order: 0 for policies without round robin. */
+  private async takeTurns(
+    tx: Knex.Transaction,
+    policies: EscalationPolicy[],
+  ): Promise<number[]> {
+    const counts = new Map<string, number>();
+    for (const policy of policies) {
+      if (usesRoundRobin(policy)) {
+        counts.set(policy.id, (counts.get(policy.id) ?? 0) + 1);
+      }
+    }
+    const next = new Map<string, number>();
+    for (const [policyId, count] of counts) {
+      next.set(policyId, await this.store.takeTurns(tx, policyId, count));
+    }
+    return policies.map(policy => {
+      const turn = next.get(policy.id);
+      if (turn === undefined) {
+        return 0;
+      }
+      next.set(policy.id, turn + 1);
+      return turn;
+    });
+  }
+
   /** One attempt of {@link triggerAll}; throws RetryableConflict to roll back and retry. */
   private async applyTriggers(
     tx: Knex.Transaction,
@@ -464,34 +490,39 @@ export class IncidentService implements IncidentIntake {
     const open = await this.store.getOpenByDedupKeys(tx, keys, {
       forUpdate: true,
     });
-    const fresh: NewStoredIncident[] = keys
-      .filter(key => !open.has(key))
-      .map(key => {
-        const group = byKey.get(key)!;
-        const signal = group[0];
-        const policy = choices.get(signal.entityRef)!.policy ?? NO_POLICY;
-        const id = randomUUID();
-        return {
-          id,
-          title: signal.title,
-          entityRef: signal.entityRef,
-          severity: signal.severity,
-          status: 'triggered',
-          dedupKey: key,
-          integrationKey: signal.integrationKey || null,
-          source: signal.source,
-          rawPayload: signal.rawPayload ?? null,
-          alertCount: group.length,
-          createdAt: now,
-          acknowledgedAt: null,
-          resolvedAt: null,
-          timeToAcknowledgeSeconds: null,
-          timeToResolveSeconds: null,
-          escalationPolicyId: policy.id,
-          escalation: startEscalation(id, policy, now),
-          flagged: false,
-        };
-      });
+    const freshKeys = keys.filter(key => !open.has(key));
+    const turns = await this.takeTurns(
+      tx,
+      freshKeys.map(
+        key => choices.get(byKey.get(key)![0].entityRef)!.policy ?? NO_POLICY,
+      ),
+    );
+    const fresh: NewStoredIncident[] = freshKeys.map((key, index) => {
+      const group = byKey.get(key)!;
+      const signal = group[0];
+      const policy = choices.get(signal.entityRef)!.policy ?? NO_POLICY;
+      const id = randomUUID();
+      return {
+        id,
+        title: signal.title,
+        entityRef: signal.entityRef,
+        severity: signal.severity,
+        status: 'triggered',
+        dedupKey: key,
+        integrationKey: signal.integrationKey || null,
+        source: signal.source,
+        rawPayload: signal.rawPayload ?? null,
+        alertCount: group.length,
+        createdAt: now,
+        acknowledgedAt: null,
+        resolvedAt: null,
+        timeToAcknowledgeSeconds: null,
+        timeToResolveSeconds: null,
+        escalationPolicyId: policy.id,
+        escalation: startEscalation(id, policy, now, turns[index]),
+        flagged: false,
+      };
+    });
     const inserted = new Map(
       (await this.store.insertManyIfNoneOpen(tx, fresh)).map(incident => [
         incident.dedupKey,

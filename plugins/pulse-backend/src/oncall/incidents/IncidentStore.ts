@@ -10,6 +10,7 @@ const INCIDENTS = 'pulse_incidents';
 const ASSIGNEES = 'pulse_incident_assignees';
 const TIMELINE = 'pulse_incident_timeline';
 const PAGES = 'pulse_incident_pages';
+const TURNS = 'pulse_escalation_turns';
 
 type Db = Knex | Knex.Transaction;
 type DbDate = Date | string | number;
@@ -251,6 +252,19 @@ export class IncidentStore {
     }
     const row = await query;
     return row ? fromRow(row) : undefined;
+  }
+
+  /**
+   * Takes `count` consecutive round-robin turns of a policy; returns the first. Concurrent
+   * callers get disjoint turns (the row is updated in place, or inserted once).
+   */
+  async takeTurns(tx: Db, policyId: string, count: number): Promise<number> {
+    const [row] = await tx(TURNS)
+      .insert({ policy_id: policyId, next_turn: count })
+      .onConflict('policy_id')
+      .merge({ next_turn: tx.raw('?? + ?', [`${TURNS}.next_turn`, count]) })
+      .returning('next_turn');
+    return Number(row.next_turn) - count;
   }
 
   async getOpenByDedupKey(

@@ -141,6 +141,7 @@ export class OnCallView {
       onCallUser: (scheduleId, at) =>
         this.onCall(scheduleId, at)?.userRef ?? null,
       groupMembers: groupRef => this.directory.groupMembers(groupRef),
+      isMissing: userRef => this.directory.isMissing(userRef),
     };
   }
 }

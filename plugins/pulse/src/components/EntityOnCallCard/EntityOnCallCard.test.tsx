@@ -78,6 +78,7 @@ function onCall(overrides: Partial<EntityOnCall> = {}): EntityOnCall {
         },
         {
           delayMinutes: 15,
+          roundRobin: true,
           targets: [
             { type: 'user', userRef: 'user:default/jon.snow' },
             { type: 'group', groupRef: 'group:default/team-payments' },
@@ -218,7 +219,7 @@ describe('EntityOnCallCard', () => {
       'Immediately: schedule Payments primary (now: amelia.chen)',
     );
     expect(steps[1]).toHaveTextContent(
-      'After 15 min: jon.snow, group team-payments, webhook sms-gateway',
+      'After 15 min: one of, in turns: jon.snow, group team-payments, webhook sms-gateway',
     );
 
     expect(screen.getByText('Open incidents (2)')).toBeInTheDocument();

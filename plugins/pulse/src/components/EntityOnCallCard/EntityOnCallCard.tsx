@@ -198,7 +198,8 @@ function Policy(props: { policy: NonNullable<EntityOnCall['policy']> }) {
               {step.delayMinutes === 0
                 ? 'Immediately'
                 : `After ${step.delayMinutes} min`}
-              : <StepTargets targets={step.targets} />
+              : {step.roundRobin && 'one of, in turns: '}
+              <StepTargets targets={step.targets} />
             </Typography>
           </li>
         ))}
