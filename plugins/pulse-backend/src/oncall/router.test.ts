@@ -174,6 +174,18 @@ describe.each(databases.eachSupportedId())(
       expect(acked.body).toMatchObject({ status: 'acknowledged' });
       expect(acked.body.timeToAcknowledgeSeconds).toEqual(expect.any(Number));
 
+      const withdrawn = await api.post(`/incidents/${id}/unacknowledge`);
+      expect(withdrawn.status).toBe(200);
+      expect(withdrawn.body).toMatchObject({ status: 'triggered' });
+      expect(withdrawn.body.nextEscalationAt).toEqual(expect.any(String));
+      // Only an acknowledged incident can be unacknowledged.
+      const again = await api.post(`/incidents/${id}/unacknowledge`);
+      expect(again.status).toBe(409);
+      expect(again.body.error.message).toMatch(/it is triggered/);
+      expect(
+        (await api.post(`/incidents/${id}/acknowledge`)).body,
+      ).toMatchObject({ status: 'acknowledged' });
+
       const note = await api.post(`/incidents/${id}/notes`, {
         text: 'Rolling back 1.4.2',
       });
@@ -250,6 +262,7 @@ describe.each(databases.eachSupportedId())(
           'incident.created',
           'incident.notified',
           'incident.acknowledged',
+          'incident.unacknowledged',
           'incident.note_added',
           'incident.escalated',
           'incident.reassigned',
@@ -405,6 +418,7 @@ describe.each(databases.eachSupportedId())(
       const responses = await Promise.all([
         api.get('/incidents/no-such-incident'),
         api.post('/incidents/no-such-incident/acknowledge'),
+        api.post('/incidents/no-such-incident/unacknowledge'),
         api.post('/incidents/no-such-incident/resolve'),
         api.post('/incidents/no-such-incident/escalate'),
         api.post('/incidents/no-such-incident/reassign', { userRef: CALLER }),
@@ -441,6 +455,7 @@ describe.each(databases.eachSupportedId())(
           severity: 'info',
         }),
         api.post('/incidents/any/acknowledge'),
+        api.post('/incidents/any/unacknowledge'),
         api.post('/incidents/any/resolve'),
         api.post('/incidents/any/reassign', { userRef: CALLER }),
         api.post('/incidents/any/escalate'),

@@ -281,6 +281,11 @@ export function createOncallRouter(
     res.json(await incidents.acknowledge(req.params.id, ctx));
   });
 
+  router.post('/incidents/:id/unacknowledge', async (req, res) => {
+    const { ctx } = await authorize(req, pulseIncidentUpdatePermission);
+    res.json(await incidents.unacknowledge(req.params.id, ctx));
+  });
+
   router.post('/incidents/:id/resolve', async (req, res) => {
     const { ctx } = await authorize(req, pulseIncidentUpdatePermission);
     const body = parse(resolveBody, req.body, 'body');

@@ -111,6 +111,8 @@ export interface PulseApi {
   createIncident(request: CreateIncidentRequest): Promise<Incident>;
   /** Rejects with a 409 `ResponseError` when the incident is not triggered. */
   acknowledgeIncident(id: string): Promise<Incident>;
+  /** Withdraws an acknowledgement; rejects with a 409 `ResponseError` unless acknowledged. */
+  unacknowledgeIncident(id: string): Promise<Incident>;
   /** Rejects with a 409 `ResponseError` when the incident is already resolved. */
   resolveIncident(id: string): Promise<Incident>;
   /** Pages the next step of the incident's escalation policy now. */

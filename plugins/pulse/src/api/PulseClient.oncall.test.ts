@@ -170,6 +170,7 @@ describe('PulseClient on-call and incidents', () => {
 
   it.each([
     ['acknowledgeIncident', 'acknowledge'],
+    ['unacknowledgeIncident', 'unacknowledge'],
     ['resolveIncident', 'resolve'],
     ['escalateIncident', 'escalate'],
   ] as const)('%s posts to /%s without a body', async (method, action) => {

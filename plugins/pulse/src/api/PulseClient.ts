@@ -148,6 +148,10 @@ export class PulseClient implements PulseApi {
     return this.send<Incident>('POST', `${incidentPath(id)}/acknowledge`);
   }
 
+  async unacknowledgeIncident(id: string): Promise<Incident> {
+    return this.send<Incident>('POST', `${incidentPath(id)}/unacknowledge`);
+  }
+
   async resolveIncident(id: string): Promise<Incident> {
     return this.send<Incident>('POST', `${incidentPath(id)}/resolve`);
   }

@@ -27,6 +27,7 @@ import {
   reassign,
   resolve,
   startEscalation,
+  unacknowledge,
   usesRoundRobin,
 } from '../escalation';
 import { normalizeEntityRef } from '../config';
@@ -732,6 +733,32 @@ export class IncidentService implements IncidentIntake {
     return this.act(id, ctx, 'incident-acknowledge', (incident, now) =>
       this.acknowledgeMutation(incident, now, ctx.actor),
     );
+  }
+
+  /**
+   * Withdraws an acknowledgement ("I can't take this after all"): back to triggered, and the
+   * current escalation level is paged again at once.
+   */
+  async unacknowledge(id: string, ctx: ActionContext): Promise<Incident> {
+    const incident = await this.act(
+      id,
+      ctx,
+      'incident-unacknowledge',
+      (current, now) => ({
+        patch: { escalation: unwrap(unacknowledge(current.escalation, now)) },
+        timeline: [
+          {
+            at: now,
+            type: 'unacknowledged',
+            actor: ctx.actor,
+            message: `Acknowledgement withdrawn by ${ctx.actor}: back to triggered, the current step is paged again`,
+          },
+        ],
+        event: { type: 'incident.unacknowledged' },
+      }),
+    );
+    this.options.onEscalationDue?.();
+    return incident;
   }
 
   async resolve(

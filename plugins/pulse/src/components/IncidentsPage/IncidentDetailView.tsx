@@ -344,17 +344,19 @@ function IncidentView(props: {
         </Alert>
       )}
       <Box className={classes.actions}>
-        {(['acknowledge', 'escalate', 'resolve'] as const).map(transition => (
-          <Button
-            key={transition}
-            variant={transition === 'acknowledge' ? 'contained' : 'outlined'}
-            color="primary"
-            disabled={!available.includes(transition)}
-            onClick={() => setPending(transition)}
-          >
-            {INCIDENT_TRANSITIONS[transition].label}
-          </Button>
-        ))}
+        {(['acknowledge', 'unacknowledge', 'escalate', 'resolve'] as const).map(
+          transition => (
+            <Button
+              key={transition}
+              variant={transition === 'acknowledge' ? 'contained' : 'outlined'}
+              color="primary"
+              disabled={!available.includes(transition)}
+              onClick={() => setPending(transition)}
+            >
+              {INCIDENT_TRANSITIONS[transition].label}
+            </Button>
+          ),
+        )}
         <Button
           variant="outlined"
           disabled={resolved}

@@ -341,10 +341,50 @@ describe('IncidentsPage detail', () => {
 
     expect(await screen.findByText(/after 5m/)).toBeInTheDocument();
     expect(screen.getByText(/after 1h 5m/)).toBeInTheDocument();
-    for (const name of ['Acknowledge', 'Escalate', 'Resolve', 'Reassign']) {
+    for (const name of [
+      'Acknowledge',
+      'Unacknowledge',
+      'Escalate',
+      'Resolve',
+      'Reassign',
+    ]) {
       expect(screen.getByRole('button', { name })).toBeDisabled();
     }
     expect(screen.getByRole('button', { name: 'Add note' })).toBeEnabled();
+  });
+
+  it('withdraws an acknowledgement after confirmation', async () => {
+    const getIncident = jest
+      .fn()
+      .mockResolvedValueOnce(detail({ status: 'acknowledged' }))
+      .mockResolvedValue(detail());
+    const unacknowledgeIncident = jest.fn(async () => incident());
+
+    await renderPage('/pulse/incidents/inc-1', {
+      getIncident,
+      unacknowledgeIncident,
+    });
+
+    expect(
+      await screen.findByRole('button', { name: 'Unacknowledge' }),
+    ).toBeEnabled();
+    expect(screen.getByRole('button', { name: 'Acknowledge' })).toBeDisabled();
+    fireEvent.click(screen.getByRole('button', { name: 'Unacknowledge' }));
+    const dialog = await screen.findByRole('dialog');
+    expect(
+      within(dialog).getByText('Withdraw your acknowledgement?'),
+    ).toBeInTheDocument();
+    expect(unacknowledgeIncident).not.toHaveBeenCalled();
+    fireEvent.click(
+      within(dialog).getByRole('button', { name: 'Unacknowledge' }),
+    );
+    expect(
+      await screen.findByText('Unacknowledged "Checkout latency above SLO"'),
+    ).toBeInTheDocument();
+    expect(unacknowledgeIncident).toHaveBeenCalledWith('inc-1');
+    await waitFor(() =>
+      expect(screen.getByRole('button', { name: 'Acknowledge' })).toBeEnabled(),
+    );
   });
 
   it('acknowledges after confirmation and shows the result', async () => {

@@ -5,7 +5,11 @@ import { PulseApi, pulseApiRef } from '../../api';
 import { ActionDialog } from './ActionDialog';
 
 /** The state changes an incident takes without input. */
-export type IncidentTransition = 'acknowledge' | 'resolve' | 'escalate';
+export type IncidentTransition =
+  | 'acknowledge'
+  | 'unacknowledge'
+  | 'resolve'
+  | 'escalate';
 
 interface TransitionText {
   label: string;
@@ -26,6 +30,15 @@ export const INCIDENT_TRANSITIONS: Record<IncidentTransition, TransitionText> =
         'The incident stays open until it is resolved.',
       done: 'Acknowledged',
       run: (api, id) => api.acknowledgeIncident(id),
+    },
+    unacknowledge: {
+      label: 'Unacknowledge',
+      question: 'Withdraw your acknowledgement?',
+      explanation:
+        'The incident goes back to triggered and the current step of the escalation policy is ' +
+        'paged again now, so that someone else can take it.',
+      done: 'Unacknowledged',
+      run: (api, id) => api.unacknowledgeIncident(id),
     },
     resolve: {
       label: 'Resolve',
@@ -54,7 +67,7 @@ export function availableTransitions(
     case 'triggered':
       return ['acknowledge', 'escalate', 'resolve'];
     case 'acknowledged':
-      return ['escalate', 'resolve'];
+      return ['unacknowledge', 'escalate', 'resolve'];
     default:
       return [];
   }
