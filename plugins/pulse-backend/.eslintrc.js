@@ -1,1 +1,4 @@
-module.exports = require('@backstage/cli/config/eslint-factory')(__dirname);
+module.exports = require('@backstage/cli/config/eslint-factory')(__dirname, {
+  // The benchmark compiled to plain JavaScript by `yarn bench:github-initial-sync`.
+  ignorePatterns: ['bench/*.bundle.js'],
+});

@@ -44,6 +44,12 @@ export interface CycleResult {
 }
 
 /** Dependencies and knobs of the sync engine. */
+/**
+ * Each first sync holds a page of pull requests and their details in memory; more than this many
+ * side by side add memory without adding speed (measured with bench/github-initial-sync.ts).
+ */
+const MAX_DEFAULT_BACKFILLS = 4;
+
 export interface GithubSyncEngineOptions {
   config: Config;
   syncConfig: GithubSyncConfig;
@@ -60,7 +66,7 @@ export interface GithubSyncEngineOptions {
   ciRecheckMs?: number;
   /** How many repositories sync at once. Defaults to max(2, maxConcurrentRequestsPerHost). */
   repositoryConcurrency?: number;
-  /** How many of them may be first syncs. Defaults to a quarter of maxConcurrentRequestsPerHost, at least 1. */
+  /** How many of them may be first syncs. Defaults to a quarter of maxConcurrentRequestsPerHost, from 1 to 8. */
   backfillConcurrency?: number;
   /** How long a repository's sync lease lasts before another replica may take over. Defaults to 10 minutes. */
   leaseMs?: number;
@@ -264,7 +270,8 @@ export class GithubSyncEngine {
     // A first sync keeps many requests in flight on its own (a page of pull requests at once);
     // fewer of them side by side use the same request slots with less memory.
     const backfillLimit = pLimit(
-      this.options.backfillConcurrency ?? Math.max(1, Math.ceil(perHost / 4)),
+      this.options.backfillConcurrency ??
+        Math.min(MAX_DEFAULT_BACKFILLS, Math.max(1, Math.ceil(perHost / 4))),
     );
     await Promise.all(
       sorted.map(target =>

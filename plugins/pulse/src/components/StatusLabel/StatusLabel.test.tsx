@@ -7,7 +7,7 @@ describe('StatusLabel', () => {
     await renderInTestApp(<StatusLabel kind="ok">Checks passed</StatusLabel>);
     const label = screen.getByText('Checks passed');
     expect(label.closest('[aria-hidden="true"]')).toBeNull();
-    expect(label).toHaveStyle({ whiteSpace: 'nowrap' });
+    expect(label).toHaveStyle({ whiteSpace: 'nowrap', display: 'inline-flex' });
     expect(screen.getByTestId('status-ok')).toBeInTheDocument();
   });
 

@@ -6,6 +6,7 @@ import {
   StatusRunning,
   StatusWarning,
 } from '@backstage/core-components';
+import { createStyles, makeStyles } from '@material-ui/core/styles';
 import { PropsWithChildren } from 'react';
 
 export type StatusKind =
@@ -25,14 +26,28 @@ const ICONS = {
   aborted: StatusAborted,
 };
 
+const useStyles = makeStyles(theme =>
+  createStyles({
+    root: {
+      // Backstage's status element is a block-level flex box: inline here, it keeps the label on
+      // the icon's line.
+      display: 'inline-flex',
+      alignItems: 'baseline',
+      whiteSpace: 'nowrap',
+      fontWeight: theme.typography.fontWeightMedium as number,
+    },
+  }),
+);
+
 /**
  * Backstage's status icon followed by its label. The label sits outside the status component,
  * which hides everything inside it from screen readers, and never wraps inside a narrow column.
  */
 export function StatusLabel(props: PropsWithChildren<{ kind: StatusKind }>) {
+  const classes = useStyles();
   const Icon = ICONS[props.kind];
   return (
-    <span style={{ whiteSpace: 'nowrap' }}>
+    <span className={classes.root}>
       <Icon />
       {props.children}
     </span>
