@@ -43,13 +43,13 @@ export interface CycleResult {
   malformed: number;
 }
 
-/** Dependencies and knobs of the sync engine. */
 /**
  * Each first sync holds a page of pull requests and their details in memory; more than this many
  * side by side add memory without adding speed (measured with bench/github-initial-sync.ts).
  */
 const MAX_DEFAULT_BACKFILLS = 4;
 
+/** Dependencies and knobs of the sync engine. */
 export interface GithubSyncEngineOptions {
   config: Config;
   syncConfig: GithubSyncConfig;
@@ -66,7 +66,7 @@ export interface GithubSyncEngineOptions {
   ciRecheckMs?: number;
   /** How many repositories sync at once. Defaults to max(2, maxConcurrentRequestsPerHost). */
   repositoryConcurrency?: number;
-  /** How many of them may be first syncs. Defaults to a quarter of maxConcurrentRequestsPerHost, from 1 to 8. */
+  /** How many of them may be first syncs. Defaults to a quarter of maxConcurrentRequestsPerHost, from 1 to 4. */
   backfillConcurrency?: number;
   /** How long a repository's sync lease lasts before another replica may take over. Defaults to 10 minutes. */
   leaseMs?: number;

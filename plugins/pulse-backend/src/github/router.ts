@@ -113,6 +113,14 @@ function parseQuery<T extends z.ZodTypeAny>(
   return result.data;
 }
 
+/** The path's entity, checked, with the GitHub repository it tracks. */
+interface ResolvedEntity {
+  entityRef: string;
+  host: string;
+  slug: string;
+  tracked: TrackedEntity;
+}
+
 /** Routes of the GitHub domain, mounted under `/v1`. */
 export function createGithubRouter(options: {
   httpAuth: HttpAuthService;
@@ -158,12 +166,7 @@ export function createGithubRouter(options: {
   async function resolveTracked(
     req: express.Request,
     extraPermission?: BasicPermission,
-  ): Promise<{
-    entityRef: string;
-    host: string;
-    slug: string;
-    tracked: TrackedEntity;
-  }> {
+  ): Promise<ResolvedEntity> {
     const credentials = await httpAuth.credentials(req, {
       allow: ['user', 'service'],
     });
@@ -211,10 +214,15 @@ export function createGithubRouter(options: {
     req: express.Request,
     extraPermission?: BasicPermission,
   ): Promise<SyncTarget> {
-    const { entityRef, host, slug, tracked } = await resolveTracked(
-      req,
-      extraPermission,
-    );
+    return targetOf(await resolveTracked(req, extraPermission));
+  }
+
+  async function targetOf({
+    entityRef,
+    host,
+    slug,
+    tracked,
+  }: ResolvedEntity): Promise<SyncTarget> {
     let target = await engine.target(host, slug);
     if (!target) {
       // The catalog knows the entity before Pulse's periodic refresh does.
@@ -234,9 +242,9 @@ export function createGithubRouter(options: {
   async function resolveRepository(
     req: express.Request,
   ): Promise<SyncedRepository> {
-    const { host, slug } = await resolveTracked(req);
-    const repository = await store.getRepository(host, slug);
-    return repository ?? (await resolveEntity(req)).repository;
+    const resolved = await resolveTracked(req);
+    const repository = await store.getRepository(resolved.host, resolved.slug);
+    return repository ?? (await targetOf(resolved)).repository;
   }
 
   function lastSyncedAt(repository: SyncedRepository): string | null {

@@ -181,21 +181,9 @@ export class IncidentStore {
   }
 
   /**
-   * Inserts the incident unless one with the same dedup key is open (the unique index on
-   * `open_dedup_key` decides, also between racing transactions); returns it as stored, or
-   * undefined when an open one already existed.
-   */
-  async insertIfNoneOpen(
-    tx: Db,
-    incident: NewStoredIncident,
-  ): Promise<StoredIncident | undefined> {
-    const [inserted] = await this.insertManyIfNoneOpen(tx, [incident]);
-    return inserted;
-  }
-
-  /**
-   * Inserts the incidents in one statement, each unless one with its dedup key is open; returns
-   * those inserted, as stored.
+   * Inserts the incidents in one statement, each unless one with its dedup key is open (the unique
+   * index on `open_dedup_key` decides, also between racing transactions); returns those inserted,
+   * as stored.
    */
   async insertManyIfNoneOpen(
     tx: Db,
