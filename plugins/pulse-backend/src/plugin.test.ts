@@ -8,7 +8,10 @@ import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import request from 'supertest';
 import { pulsePlugin } from './plugin';
+import { describeTracking } from './entities/describeTracking';
+import { TrackedEntityStore } from './entities/TrackedEntityStore';
 import { createTestDatabases } from './__testUtils__/testDatabases';
+import { serviceHeader, startPulseTestBackend } from './__testUtils__/testBackend';
 
 jest.setTimeout(60_000);
 
@@ -114,10 +117,8 @@ describe.each(databases.eachSupportedId())('pulse backend on %s', databaseId => 
     });
     expect(Date.parse(res.body.refreshedAt)).not.toBeNaN();
 
-    const stored = await knex('pulse_tracked_entities')
-      .where({ entity_ref: 'component:default/payments-api' })
-      .first();
-    expect(stored).toMatchObject({ repo_slug: 'acme/payments-api' });
+    // Reading never writes: tracking is the refresher's alone.
+    expect(await knex('pulse_tracked_entities')).toEqual([]);
     await backend.stop();
   });
 
@@ -183,7 +184,7 @@ describe.each(databases.eachSupportedId())('pulse backend on %s', databaseId => 
     expect(res.status).toBe(400);
     expect(res.body.error).toMatchObject({
       name: 'InputError',
-      message: expect.stringContaining('Invalid entity name'),
+      message: expect.stringContaining("Invalid path parameter 'name'"),
     });
     await backend.stop();
   });
@@ -214,21 +215,60 @@ describe.each(databases.eachSupportedId())('pulse backend on %s', databaseId => 
     await backend.stop();
   });
 
-  it('lists tracked entities and serves an unauthenticated health check', async () => {
-    const { server, backend } = await startPulse({ anonymousByDefault: true });
-    await request(server)
-      .get('/api/pulse/v1/entities/component/default/payments-api')
-      .set('Authorization', mockCredentials.user.header())
-      .expect(200);
-    const list = await request(server)
-      .get('/api/pulse/v1/entities')
-      .set('Authorization', mockCredentials.service.header());
-    expect(list.status).toBe(200);
-    expect(list.body.items.map((e: { entityRef: string }) => e.entityRef)).toContain(
-      'component:default/payments-api',
+  it('lists the tracked entities the caller may see, and never untracks on a read', async () => {
+    const knex = await databases.init(databaseId);
+    const { backend, as, server } = await startPulseTestBackend({
+      knex,
+      config,
+      entities,
+      visible: (entity, principal) =>
+        !(
+          principal.ref === 'user:default/outsider' &&
+          entity.metadata.name === 'payments-api'
+        ),
+    });
+    const store = new TrackedEntityStore(knex, () => 'https://github.com');
+    const refreshedAt = new Date();
+    await store.upsert(
+      entities
+        .map(entity => describeTracking(entity, { htmlBaseUrl: () => 'https://x' }, refreshedAt))
+        .filter((e): e is NonNullable<typeof e> => Boolean(e)),
     );
+    const refs = (body: any) => body.items.map((e: { entityRef: string }) => e.entityRef);
+
+    const insider = await as('user:default/insider').get('/entities');
+    expect(insider.status).toBe(200);
+    expect(refs(insider.body)).toEqual(
+      expect.arrayContaining(['component:default/payments-api', 'component:finance/ledger']),
+    );
+    const outsider = await as('user:default/outsider').get('/entities');
+    expect(outsider.status).toBe(200);
+    expect(refs(outsider.body)).not.toContain('component:default/payments-api');
+    expect(refs(outsider.body)).toContain('component:finance/ledger');
+
+    // A caller who may not see the entity gets a 404, and the entity stays tracked.
+    const hidden = await as('user:default/outsider').get(
+      '/entities/component/default/payments-api',
+    );
+    expect(hidden.status).toBe(404);
+    expect(await store.get('component:default/payments-api')).toBeDefined();
+
+    const plugin = await request(server)
+      .get('/api/pulse/v1/entities')
+      .set('Authorization', serviceHeader('plugin:search'));
+    expect(plugin.status).toBe(200);
     const health = await request(server).get('/api/pulse/health');
     expect(health.status).toBe(200);
+    expect(health.body).toEqual({ status: 'ok' });
+    await backend.stop();
+  });
+
+  it('answers 503 on /health when the database does not answer', async () => {
+    const { server, knex, backend } = await startPulse();
+    await knex.destroy();
+    const health = await request(server).get('/api/pulse/health');
+    expect(health.status).toBe(503);
+    expect(health.body.status).toBe('unavailable');
     await backend.stop();
   });
 });

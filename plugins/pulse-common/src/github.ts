@@ -39,7 +39,37 @@ export interface PullRequestPage extends SyncFreshness {
   items: PullRequest[];
   /** Opaque; pass back as `cursor` for the next page. Null on the last page. */
   nextCursor: string | null;
+  /** The repository's sync status, on the first page only: a card needs one request. */
+  sync?: SyncStatus;
 }
+
+/** A GitHub Actions run's status, as GitHub reports it. */
+export const WORKFLOW_RUN_STATUSES = [
+  'queued',
+  'in_progress',
+  'completed',
+  'waiting',
+  'requested',
+  'pending',
+] as const;
+
+/** How a completed GitHub Actions run ended, as GitHub reports it. */
+export const WORKFLOW_RUN_CONCLUSIONS = [
+  'success',
+  'failure',
+  'cancelled',
+  'skipped',
+  'timed_out',
+  'action_required',
+  'neutral',
+  'stale',
+] as const;
+
+/** A workflow run's status. */
+export type WorkflowRunStatus = (typeof WORKFLOW_RUN_STATUSES)[number];
+
+/** A completed workflow run's conclusion. */
+export type WorkflowRunConclusion = (typeof WORKFLOW_RUN_CONCLUSIONS)[number];
 
 /** A GitHub Actions workflow run as the portal stores it. */
 export interface WorkflowRun {
@@ -49,17 +79,8 @@ export interface WorkflowRun {
   name: string;
   branch: string;
   event: string;
-  status: 'queued' | 'in_progress' | 'completed' | 'waiting' | 'requested' | 'pending';
-  conclusion:
-    | 'success'
-    | 'failure'
-    | 'cancelled'
-    | 'skipped'
-    | 'timed_out'
-    | 'action_required'
-    | 'neutral'
-    | 'stale'
-    | null;
+  status: WorkflowRunStatus;
+  conclusion: WorkflowRunConclusion | null;
   runAttempt: number;
   headSha: string;
   startedAt: string | null;
@@ -93,6 +114,10 @@ export interface WorkflowSummary {
 export interface WorkflowSummaryList extends SyncFreshness {
   defaultBranch: string | null;
   items: WorkflowSummary[];
+  /** The repository's sync status: a card needs one request for its first paint. */
+  sync: SyncStatus;
+  /** The first page of recent runs on any branch, unless `recentRuns=0` was asked. */
+  recentRuns?: WorkflowRunPage;
 }
 
 /** `GET /entities/{kind}/{namespace}/{name}/sync` */

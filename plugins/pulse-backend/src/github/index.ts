@@ -1,5 +1,5 @@
-import express from 'express';
 import { PulseContext } from '../service/context';
+import { PulseApiRouter } from '../service/router';
 import { readGithubSyncConfig } from './config';
 import { GithubRetention } from './GithubRetention';
 import { GithubStore } from './GithubStore';
@@ -8,7 +8,7 @@ import {
   GITHUB_WEBHOOK_TOPICS,
   GithubWebhookHandler,
 } from './GithubWebhookHandler';
-import { createGithubRouter } from './router';
+import { addGithubRoutes } from './router';
 
 /**
  * The GitHub domain: the scheduled sync of every tracked repository, webhooks applied as they
@@ -16,7 +16,7 @@ import { createGithubRouter } from './router';
  */
 export async function setupGithubDomain(
   context: PulseContext,
-): Promise<{ routers: express.Router[] }> {
+): Promise<{ routes: (router: PulseApiRouter) => void }> {
   const syncConfig = readGithubSyncConfig(context.config);
   const store = new GithubStore(context.knex);
   const engine = new GithubSyncEngine({
@@ -66,17 +66,13 @@ export async function setupGithubDomain(
   context.lifecycle.addShutdownHook(() => engine.stop());
 
   return {
-    routers: [
-      createGithubRouter({
-        httpAuth: context.httpAuth,
-        permissions: context.permissions,
-        catalog: context.catalog,
-        trackedEntities: context.trackedEntities,
-        hosts: context.githubHosts,
-        store,
-        engine,
-        manualSyncCooldownSeconds: syncConfig.manualSyncCooldownSeconds,
-      }),
-    ],
+    routes: addGithubRoutes({
+      kit: context.requestKit,
+      hosts: context.githubHosts,
+      store,
+      engine,
+      scheduler: context.scheduler,
+      manualSyncCooldownSeconds: syncConfig.manualSyncCooldownSeconds,
+    }),
   };
 }

@@ -1,14 +1,10 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import request from 'supertest';
 import { pulsePlugin } from '../plugin';
 import { createTestDatabases } from '../__testUtils__/testDatabases';
+import { startPulseTestBackend } from '../__testUtils__/testBackend';
 import { createHarness, Harness, TEST_TOKEN } from './__testUtils__/harness';
 import { OpenApiResponseValidator } from './__testUtils__/openapi';
 
@@ -57,45 +53,27 @@ describe.each(databases.eachSupportedId())('GitHub REST API on %s', databaseId =
     cooldownSeconds?: number;
   } = {}) {
     const decide = options.decide ?? (() => AuthorizeResult.ALLOW);
-    const catalog = catalogServiceMock({ entities });
-    const backend = await startTestBackend({
-      features: [
-        pulsePlugin,
-        mockServices.database.factory({ knex: h.knex }),
-        mockServices.rootConfig.factory({
-          data: {
-            integrations: {
-              github: [{ host: 'github.com', apiBaseUrl: h.sim.url, token: TEST_TOKEN }],
-            },
-            pulse: {
-              github: { manualSyncCooldownSeconds: options.cooldownSeconds ?? 60 },
-            },
-          },
-        }),
-        // The catalog hides every entity from the outsider, as a catalog permission rule would.
-        catalogServiceMock.mock({
-          getEntityByRef: async (ref, opts) => {
-            const principal = (opts as any)?.credentials?.principal;
-            if (principal?.userEntityRef === OUTSIDER) {
-              return undefined;
-            }
-            return catalog.getEntityByRef(ref, opts as any);
-          },
-        }).factory,
-        mockServices.permissions.mock({
-          authorize: async requests =>
-            requests.map(r => ({ result: decide((r as any).permission.name) })),
-        }).factory,
-      ],
+    const { backend, as } = await startPulseTestBackend({
+      knex: h.knex,
+      entities,
+      config: {
+        integrations: {
+          github: [{ host: 'github.com', apiBaseUrl: h.sim.url, token: TEST_TOKEN }],
+        },
+        pulse: {
+          api: { validateResponses: true },
+          github: { manualSyncCooldownSeconds: options.cooldownSeconds ?? 60 },
+        },
+      },
+      // The catalog hides every entity from the outsider, as a catalog permission rule would.
+      visible: (_entity, principal) => principal.ref !== OUTSIDER,
+      decide: name => decide(name) === AuthorizeResult.ALLOW,
     });
     const get = (path: string, user?: string) =>
       request(backend.server)
         .get(`${BASE}${path}`)
         .set('Authorization', mockCredentials.user.header(user));
-    const post = (path: string) =>
-      request(backend.server)
-        .post(`${BASE}${path}`)
-        .set('Authorization', mockCredentials.user.header());
+    const post = (path: string) => as().post(`/entities/component/default${path}`);
     return { backend, get, post };
   }
 
@@ -306,7 +284,9 @@ describe.each(databases.eachSupportedId())('GitHub REST API on %s', databaseId =
     expect((await syncDenied.get('/web/sync')).status).toBe(200);
     const post = await syncDenied.post('/web/sync');
     expect(post.status).toBe(403);
-    expect(post.body.error.message).toContain('request a Pulse sync');
+    expect(post.body.error.message).toBe(
+      'You are not allowed to use pulse.sync.request for component:default/web',
+    );
     await syncDenied.backend.stop();
   });
 

@@ -6,6 +6,7 @@ import {
   DirectoryRefresher,
   DirectoryStore,
   referencedRefs,
+  ScheduleAudienceStore,
 } from './directory';
 import { CatalogPolicySource, choosePolicy } from './policies';
 import {
@@ -58,6 +59,13 @@ const config = testOncallConfig({
 const entities: Entity[] = [
   {
     apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: { name: 'invoices', namespace: 'default' },
+    spec: { owner: 'group:default/billing' },
+    relations: [{ type: 'ownedBy', targetRef: 'group:default/billing' }],
+  },
+  {
+    apiVersion: 'backstage.io/v1alpha1',
     kind: 'Group',
     metadata: { name: 'payments', namespace: 'default' },
     spec: { type: 'team', children: [] },
@@ -91,12 +99,14 @@ describe.each(databases.eachSupportedId())(
       const knex = await databases.init(databaseId);
       await migratedDatabase(knex);
       const store = new DirectoryStore(knex);
+      const audience = new ScheduleAudienceStore(knex);
       const logger = mockServices.logger.mock();
       const refresher = new DirectoryRefresher({
         config,
         catalog: catalogServiceMock({ entities }),
         auth: mockServices.auth(),
         store,
+        audience,
         logger,
       });
       expect(referencedRefs(config)).toEqual({
@@ -116,6 +126,11 @@ describe.each(databases.eachSupportedId())(
       expect(snapshot.groupMembers('group:default/gone')).toEqual([]);
       expect(snapshot.isMissing('user:default/zoe')).toBe(true);
       expect(snapshot.isMissing('user:default/carol')).toBe(false);
+      // invoices falls back to the default policy, which pages 'primary'; checkout's owner has a
+      // policy of its own that pages no schedule.
+      expect(await audience.load()).toEqual(
+        new Map([['primary', ['group:default/billing']]]),
+      );
       expect(logger.warn).toHaveBeenCalledWith(
         expect.stringContaining(
           'user:default/zoe, which is not in the catalog',
@@ -127,7 +142,7 @@ describe.each(databases.eachSupportedId())(
 
 describe('escalation policy choice', () => {
   it('follows annotation, then owner group, then default, and reports an unknown annotation', async () => {
-    const [, , , , checkout] = entities;
+    const [, , , , , checkout] = entities;
     expect(
       choosePolicy(config, 'component:default/checkout', checkout),
     ).toEqual({

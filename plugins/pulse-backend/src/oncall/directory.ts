@@ -1,10 +1,16 @@
 import { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { RELATION_HAS_MEMBER } from '@backstage/catalog-model';
 import { CatalogService } from '@backstage/plugin-catalog-node';
+import { Entity } from '@backstage/catalog-model';
 import { Knex } from 'knex';
 import { OncallConfig } from './config';
+import { scheduleAudience } from './scheduleAudience';
 
 const TABLE = 'pulse_oncall_directory';
+const AUDIENCE_TABLE = 'pulse_oncall_schedule_audience';
+
+/** The kinds of entity that own incidents unless configured otherwise. */
+export const DEFAULT_INCIDENT_KINDS = ['component', 'resource', 'system'];
 
 /**
  * The groups and users that schedules and policies name, as last read from the catalog. Kept in
@@ -94,6 +100,43 @@ export class DirectoryStore {
   }
 }
 
+/** All SQL for who each schedule concerns beyond its members (see `scheduleAudience`). */
+export class ScheduleAudienceStore {
+  constructor(private readonly db: Knex) {}
+
+  /** The owner refs per schedule id. */
+  async load(scheduleIds?: string[]): Promise<Map<string, string[]>> {
+    const query = this.db(AUDIENCE_TABLE)
+      .select<{ schedule_id: string; owner_ref: string }[]>(
+        'schedule_id',
+        'owner_ref',
+      )
+      .orderBy(['schedule_id', 'owner_ref']);
+    if (scheduleIds) {
+      query.whereIn('schedule_id', scheduleIds);
+    }
+    const result = new Map<string, string[]>();
+    for (const row of await query) {
+      const list = result.get(row.schedule_id) ?? [];
+      list.push(row.owner_ref);
+      result.set(row.schedule_id, list);
+    }
+    return result;
+  }
+
+  async replace(audience: Map<string, string[]>): Promise<void> {
+    const rows = [...audience].flatMap(([scheduleId, owners]) =>
+      owners.map(owner => ({ schedule_id: scheduleId, owner_ref: owner })),
+    );
+    await this.db.transaction(async tx => {
+      await tx(AUDIENCE_TABLE).delete();
+      for (let i = 0; i < rows.length; i += 200) {
+        await tx(AUDIENCE_TABLE).insert(rows.slice(i, i + 200));
+      }
+    });
+  }
+}
+
 /** Every user and group ref that on-call config names. */
 export function referencedRefs(config: OncallConfig): {
   users: string[];
@@ -127,10 +170,45 @@ export class DirectoryRefresher {
       catalog: CatalogService;
       auth: AuthService;
       store: DirectoryStore;
+      audience: ScheduleAudienceStore;
+      /** Entity kinds (lower case) that own incidents, whose owners a schedule concerns. */
+      incidentKinds?: string[];
       logger: LoggerService;
       now?: () => Date;
     },
   ) {}
+
+  /** The entities that can have incidents, with what choosing their policy needs. */
+  private async incidentEntities(
+    credentials: Awaited<ReturnType<AuthService['getOwnServiceCredentials']>>,
+  ): Promise<Entity[]> {
+    const { catalog } = this.options;
+    const kinds = this.options.incidentKinds ?? DEFAULT_INCIDENT_KINDS;
+    const entities: Entity[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = cursor
+        ? await catalog.queryEntities({ cursor, limit: 500 }, { credentials })
+        : await catalog.queryEntities(
+            {
+              filter: { kind: kinds },
+              fields: [
+                'kind',
+                'metadata.name',
+                'metadata.namespace',
+                'metadata.annotations',
+                'spec.owner',
+                'relations',
+              ],
+              limit: 500,
+            },
+            { credentials },
+          );
+      entities.push(...page.items);
+      cursor = page.pageInfo.nextCursor;
+    } while (cursor);
+    return entities;
+  }
 
   async refresh(): Promise<{
     groups: number;
@@ -178,6 +256,9 @@ export class DirectoryRefresher {
       entries.push({ ref, kind: 'user', found, members: [] });
     });
     await store.replace(entries, this.options.now?.() ?? new Date());
+    await this.options.audience.replace(
+      scheduleAudience(config, await this.incidentEntities(credentials)),
+    );
     for (const ref of missing) {
       logger.warn(
         `On-call config names ${ref}, which is not in the catalog; its rotation slots are gaps and it is not paged`,

@@ -37,7 +37,8 @@ export const noEscalationPolicies: EscalationPolicySource = {
   policy: () => undefined,
 };
 
-function ownerGroupRefs(entity: Entity): string[] {
+/** The groups (or users) that own an entity, lower case: its ownedBy relations, else `spec.owner`. */
+export function ownerGroupRefs(entity: Entity): string[] {
   const fromRelations = (entity.relations ?? [])
     .filter(r => r.type === RELATION_OWNED_BY)
     .map(r => r.targetRef.toLocaleLowerCase('en-US'));

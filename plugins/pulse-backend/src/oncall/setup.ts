@@ -1,13 +1,25 @@
 import { ConflictError } from '@backstage/errors';
+import { pulsePermissions } from '@internal/plugin-pulse-common';
 import express from 'express';
 import { PulseContext } from '../service/context';
+import { PulseApiRouter } from '../service/router';
 import { OncallConfig, readOncallConfig } from './config';
-import { DirectoryRefresher } from './directory';
+import {
+  DEFAULT_INCIDENT_KINDS,
+  DirectoryRefresher,
+  ScheduleAudienceStore,
+} from './directory';
+import {
+  pulseScheduleResourceRef,
+  scheduleMemberRefs,
+  scheduleRules,
+  ScheduleResource,
+} from './permissions/scheduleAccess';
 import { EscalationRunner } from './engine/EscalationRunner';
 import { Pager } from './engine/Pager';
 import { IncidentService } from './incidents/IncidentService';
 import { CatalogPolicySource } from './policies';
-import { createOncallRouter } from './router';
+import { addOncallRoutes } from './router';
 import { setupAlertIntake } from './intake';
 import { ScheduleService } from './schedules/ScheduleService';
 
@@ -32,6 +44,11 @@ export interface OncallDomain {
   policies: CatalogPolicySource;
   runner: EscalationRunner;
   directory: DirectoryRefresher;
+  audience: ScheduleAudienceStore;
+  /** Entity kinds (lower case) that can own incidents. */
+  incidentKinds: string[];
+  /** Schedules as the permission rules see them. */
+  scheduleResources(ids: string[]): Promise<Array<ScheduleResource | undefined>>;
   health(): Promise<{ healthy: boolean; body: EscalationHealth }>;
 }
 
@@ -114,14 +131,34 @@ export function createOncallDomain(
     now,
     incidentLink: incidentPath,
   });
+  const audience = new ScheduleAudienceStore(context.knex);
+  const incidentKinds = DEFAULT_INCIDENT_KINDS;
   const directory = new DirectoryRefresher({
     config,
     catalog: context.catalog,
     auth: context.auth,
     store: schedules.directory,
+    audience,
+    incidentKinds,
     logger,
     now,
   });
+
+  async function scheduleResources(
+    ids: string[],
+  ): Promise<Array<ScheduleResource | undefined>> {
+    const owners = await audience.load(ids);
+    return ids.map(id => {
+      const schedule = schedules.find(id);
+      return schedule
+        ? {
+            id,
+            memberRefs: scheduleMemberRefs(schedule),
+            ownerRefs: owners.get(id) ?? [],
+          }
+        : undefined;
+    });
+  }
 
   const graceMs = config.escalation.watchdogGraceMinutes * 60_000;
   async function health(): Promise<{
@@ -173,7 +210,18 @@ export function createOncallDomain(
     };
   }
 
-  return { config, incidents, schedules, policies, runner, directory, health };
+  return {
+    config,
+    incidents,
+    schedules,
+    policies,
+    runner,
+    directory,
+    audience,
+    incidentKinds,
+    scheduleResources,
+    health,
+  };
 }
 
 /**
@@ -184,8 +232,22 @@ export function createOncallDomain(
 export async function setupOncallDomain(
   context: PulseContext,
   options: OncallSetupOptions = {},
-): Promise<{ routers: express.Router[]; domain: OncallDomain }> {
+): Promise<{
+  routes: (router: PulseApiRouter) => void;
+  intakeRouter: express.Router;
+  domain: OncallDomain;
+}> {
   const domain = createOncallDomain(context, options);
+  context.permissionsRegistry.addResourceType({
+    resourceRef: pulseScheduleResourceRef,
+    permissions: pulsePermissions.filter(
+      permission =>
+        'resourceType' in permission &&
+        permission.resourceType === pulseScheduleResourceRef.resourceType,
+    ),
+    rules: Object.values(scheduleRules),
+    getResources: ids => domain.scheduleResources(ids),
+  });
   const { config, runner, directory, policies } = domain;
   const { scheduler, logger } = context;
 
@@ -234,30 +296,23 @@ export async function setupOncallDomain(
     `On-call: ${config.schedules.length} schedules, ${config.policies.length} escalation policies`,
   );
 
-  const routers: express.Router[] = [
-    createOncallRouter({
-      httpAuth: context.httpAuth,
-      permissions: context.permissions,
-      userInfo: context.userInfo,
-      catalog: context.catalog,
-      incidents: domain.incidents,
-      schedules: domain.schedules,
-      policies,
-      config,
-      health: domain.health,
-      now: options.now,
-    }),
-  ];
-  // Alert intake adds its router here, feeding signals to `domain.incidents`.
-  routers.push(
-    (
-      await setupAlertIntake({
-        ...context,
-        intake: domain.incidents,
-        now: options.now,
-      })
-    ).router,
-  );
+  const routes = addOncallRoutes({
+    kit: context.requestKit,
+    catalog: context.catalog,
+    auth: context.auth,
+    incidents: domain.incidents,
+    schedules: domain.schedules,
+    policies,
+    config,
+    incidentKinds: domain.incidentKinds,
+    health: domain.health,
+    now: options.now,
+  });
+  const { router: intakeRouter } = await setupAlertIntake({
+    ...context,
+    intake: domain.incidents,
+    now: options.now,
+  });
 
-  return { routers, domain };
+  return { routes, intakeRouter, domain };
 }

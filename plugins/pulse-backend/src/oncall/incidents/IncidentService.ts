@@ -14,6 +14,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Request } from 'express';
 import { Knex } from 'knex';
 import { DomainEventPublisher } from '../../events/DomainEventPublisher';
+import { decodeCursor, encodeCursor } from '../../service/cursor';
 import {
   acknowledge,
   ackTimedOut,
@@ -125,22 +126,13 @@ function secondsBetween(from: Date, to: Date): number {
   return Math.max(0, Math.round((to.getTime() - from.getTime()) / 1000));
 }
 
-function encodeCursor(incident: StoredIncident): string {
-  return Buffer.from(
-    JSON.stringify([incident.createdAt.getTime(), incident.id]),
-  ).toString('base64url');
-}
 
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  try {
-    const [ms, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString());
-    if (typeof ms === 'number' && typeof id === 'string') {
-      return { createdAt: new Date(ms), id };
-    }
-  } catch {
-    // reported below
-  }
-  throw new InputError(`Invalid cursor '${cursor}'`);
+/** Incident pages are ordered by creation, whatever the filters: one cursor scope. */
+const INCIDENT_CURSOR_SCOPE = 'incidents';
+
+function cursorPosition(cursor: string): { createdAt: Date; id: string } {
+  const { at, id } = decodeCursor<string>(INCIDENT_CURSOR_SCOPE, cursor, 'string');
+  return { createdAt: new Date(at), id };
 }
 
 /** Thrown inside a transaction to roll it back and try again: what it read changed meanwhile. */
@@ -205,13 +197,18 @@ export class IncidentService implements IncidentIntake {
       entityRefs: query.entityRefs,
       assignee: query.assignee,
       limit: limit + 1,
-      before: query.cursor ? decodeCursor(query.cursor) : undefined,
+      before: query.cursor ? cursorPosition(query.cursor) : undefined,
     });
     const page = rows.slice(0, limit);
     return {
       items: await this.toApi(page),
       nextCursor:
-        rows.length > limit ? encodeCursor(page[page.length - 1]) : null,
+        rows.length > limit
+          ? encodeCursor(INCIDENT_CURSOR_SCOPE, {
+              at: page[page.length - 1].createdAt.getTime(),
+              id: page[page.length - 1].id,
+            })
+          : null,
     };
   }
 

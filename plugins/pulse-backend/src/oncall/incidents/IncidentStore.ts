@@ -462,6 +462,31 @@ export class IncidentStore {
     return (await q).map(fromRow);
   }
 
+  /** The distinct entities of the incidents a query matches (limit and position aside). */
+  async entityRefsOf(
+    query: Omit<IncidentQuery, 'limit' | 'before'>,
+  ): Promise<string[]> {
+    const q = this.db<IncidentRow>(INCIDENTS).distinct('entity_ref');
+    if (query.statuses?.length) {
+      q.whereIn('status', query.statuses);
+    }
+    if (query.severities?.length) {
+      q.whereIn('severity', query.severities);
+    }
+    if (query.entityRefs) {
+      q.whereIn('entity_ref', query.entityRefs);
+    }
+    if (query.assignee) {
+      q.whereIn(
+        'id',
+        this.db(ASSIGNEES)
+          .where({ user_ref: query.assignee })
+          .select('incident_id'),
+      );
+    }
+    return (await q).map(row => row.entity_ref);
+  }
+
   async openForEntity(entityRef: string): Promise<StoredIncident[]> {
     const rows = await this.db<IncidentRow>(INCIDENTS)
       .where({ entity_ref: entityRef })

@@ -16,6 +16,7 @@ import request from 'supertest';
 import { createTestDatabases } from '../../__testUtils__/testDatabases';
 import { applyMigrations } from '../../database/migrations';
 import { DomainEventPublisher } from '../../events/DomainEventPublisher';
+import { RequestKit } from '../../service/requestKit';
 import { createRouter } from '../../service/router';
 import { FakeClock } from '../__testUtils__/fixtures';
 import { IncidentIntake } from '../incidents/IncidentIntake';
@@ -118,6 +119,8 @@ function intakeTestPlugin(
           httpAuth: coreServices.httpAuth,
           auth: coreServices.auth,
           scheduler: coreServices.scheduler,
+          permissions: coreServices.permissions,
+          userInfo: coreServices.userInfo,
           catalog: catalogServiceRef,
         },
         async init(deps) {
@@ -134,7 +137,15 @@ function intakeTestPlugin(
             intake: wrapIntake?.(incidents) ?? incidents,
             now: clock.now,
           });
-          deps.httpRouter.use(createRouter({ v1Routers: [router] }));
+          deps.httpRouter.use(
+            await createRouter({
+              kit: new RequestKit({ ...deps, decisionCacheMs: 0 }),
+              knex,
+              logger: deps.logger,
+              intakeRouter: router,
+              routes: [],
+            }),
+          );
           Object.assign(handles, {
             incidents,
             heartbeats,

@@ -173,6 +173,10 @@ export class ScheduleService {
     return [...this.schedules.values()];
   }
 
+  find(id: string): Schedule | undefined {
+    return this.schedules.get(id);
+  }
+
   require(id: string): Schedule {
     const schedule = this.schedules.get(id);
     if (!schedule) {
@@ -280,12 +284,18 @@ export class ScheduleService {
         problems.map(p => `${p.path}: ${p.message}`).join('; '),
       );
     }
+    const start = computeInstant(schedule, input.start);
+    const end = computeInstant(schedule, input.end);
+    const rangeProblem = overrideRangeProblem(start, end, this.now());
+    if (rangeProblem) {
+      throw new InputError(rangeProblem);
+    }
     const override: ScheduleOverride = {
       id: randomUUID(),
       scheduleId,
       userRef,
-      start: computeInstant(schedule, input.start),
-      end: computeInstant(schedule, input.end),
+      start,
+      end,
       layerId: input.layerId ?? null,
       createdBy: ctx.actor,
       createdAt: this.now().toISOString(),
@@ -450,6 +460,31 @@ export class ScheduleService {
       ]),
     );
   }
+}
+
+/** The longest override; longer cover is a change to the schedule's layers. */
+export const MAX_OVERRIDE_DAYS = 31;
+/** How far ahead an override may start. */
+export const MAX_OVERRIDE_LEAD_DAYS = 365;
+
+/** Why an override's range cannot be right, or undefined when it can. */
+export function overrideRangeProblem(
+  start: string,
+  end: string,
+  now: Date,
+): string | undefined {
+  const startMs = Date.parse(start);
+  const endMs = Date.parse(end);
+  if (endMs <= now.getTime()) {
+    return 'end: an override must end in the future';
+  }
+  if (startMs > now.getTime() + MAX_OVERRIDE_LEAD_DAYS * DAY_MS) {
+    return `start: an override may start at most ${MAX_OVERRIDE_LEAD_DAYS} days ahead`;
+  }
+  if (endMs - startMs > MAX_OVERRIDE_DAYS * DAY_MS) {
+    return `end: an override may last at most ${MAX_OVERRIDE_DAYS} days`;
+  }
+  return undefined;
 }
 
 /** An override bound as an instant; a local time without offset means the schedule's zone. */
