@@ -43,7 +43,10 @@ const adminOnlyPermissions = [
 ];
 
 /** Acting on a service's incidents and its sync: its owners and the platform group. */
-const ownerPermissions = [pulseIncidentUpdatePermission, pulseSyncRequestPermission];
+const ownerPermissions = [
+  pulseIncidentUpdatePermission,
+  pulseSyncRequestPermission,
+];
 
 /** Changing who covers a schedule: its members and the platform group. */
 const scheduleMemberPermissions = [

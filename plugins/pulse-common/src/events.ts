@@ -3,7 +3,10 @@
  * `entityRef` is the catalog entity the change belongs to, or null for changes that belong to none
  * (e.g. a schedule handoff).
  */
-export interface PulseDomainEvent<TType extends string = string, TPayload = unknown> {
+export interface PulseDomainEvent<
+  TType extends string = string,
+  TPayload = unknown,
+> {
   id: string;
   /** Monotonic position in the event log; later events have larger sequences. */
   sequence: number;
@@ -15,7 +18,10 @@ export interface PulseDomainEvent<TType extends string = string, TPayload = unkn
 }
 
 /** What a domain hands to the publisher; the log assigns `id`, `sequence` and, if absent, `occurredAt`. */
-export interface NewPulseDomainEvent<TType extends string = string, TPayload = unknown> {
+export interface NewPulseDomainEvent<
+  TType extends string = string,
+  TPayload = unknown,
+> {
   entityRef: string | null;
   type: TType;
   payload: TPayload;

@@ -5,7 +5,10 @@ export interface SyncFreshness {
 }
 
 /** The review state of a pull request, as GitHub's review decision. */
-export type ReviewDecision = 'approved' | 'changes_requested' | 'review_required';
+export type ReviewDecision =
+  | 'approved'
+  | 'changes_requested'
+  | 'review_required';
 
 /** The combined CI state of a commit: check runs and commit statuses together. */
 export type CiState = 'success' | 'failure' | 'pending' | 'none';

@@ -86,63 +86,65 @@ export async function startPulseTestBackend(options: PulseTestBackendOptions) {
     extra.map(feature => feature?.service?.id).filter(Boolean),
   );
   const defaults: any[] = [
-      mockServices.database.factory({ knex: options.knex }),
-      mockServices.rootConfig.factory({
-        data: (options.config ?? {}) as JsonObject,
-      }),
-      catalogServiceMock.mock({
-        getEntityByRef: async (ref, opts) => {
-          const entity = lookup(
-            typeof ref === 'string' ? ref : stringifyEntityRef(ref),
-          );
-          return entity && visible(entity, principalOf((opts as any)?.credentials))
+    mockServices.database.factory({ knex: options.knex }),
+    mockServices.rootConfig.factory({
+      data: (options.config ?? {}) as JsonObject,
+    }),
+    catalogServiceMock.mock({
+      getEntityByRef: async (ref, opts) => {
+        const entity = lookup(
+          typeof ref === 'string' ? ref : stringifyEntityRef(ref),
+        );
+        return entity &&
+          visible(entity, principalOf((opts as any)?.credentials))
+          ? entity
+          : undefined;
+      },
+      getEntitiesByRefs: async (req, opts?) => ({
+        items: req.entityRefs.map(ref => {
+          const entity = lookup(ref);
+          return entity &&
+            visible(entity, principalOf((opts as any)?.credentials))
             ? entity
             : undefined;
-        },
-        getEntitiesByRefs: async (req, opts?) => ({
-          items: req.entityRefs.map(ref => {
-            const entity = lookup(ref);
-            return entity && visible(entity, principalOf((opts as any)?.credentials))
-              ? entity
-              : null;
-          }),
         }),
-        queryEntities: async (req, opts) => {
-          const page = await catalog.queryEntities(req, opts as any);
-          return {
-            ...page,
-            items: page.items.filter(entity =>
-              visible(
-                lookup(stringifyEntityRef(entity)) ?? entity,
-                principalOf((opts as any)?.credentials),
-              ),
-            ),
-          };
-        },
-      }).factory,
-      mockServices.permissions.mock({
-        authorize: async (requests, opts) =>
-          requests.map(r => ({
-            result: decide(
-              (r as any).permission.name,
-              (r as any).resourceRef,
-              principalOf((opts as any)?.credentials),
-            )
-              ? AuthorizeResult.ALLOW
-              : AuthorizeResult.DENY,
-          })),
-      }).factory,
-      mockServices.userInfo.mock({
-        getUserInfo: async credentials => {
-          const ref = principalOf(credentials).ref!;
-          return { userEntityRef: ref, ownershipEntityRefs: ownership(ref) };
-        },
-      }).factory,
-      createServiceFactory({
-        service: notificationService,
-        deps: {},
-        factory: () => ({ send: async () => {} }),
       }),
+      queryEntities: async (req, opts) => {
+        const page = await catalog.queryEntities(req, opts as any);
+        return {
+          ...page,
+          items: page.items.filter(entity =>
+            visible(
+              lookup(stringifyEntityRef(entity)) ?? entity,
+              principalOf((opts as any)?.credentials),
+            ),
+          ),
+        };
+      },
+    }).factory,
+    mockServices.permissions.mock({
+      authorize: async (requests, opts) =>
+        requests.map(r => ({
+          result: decide(
+            (r as any).permission.name,
+            (r as any).resourceRef,
+            principalOf((opts as any)?.credentials),
+          )
+            ? AuthorizeResult.ALLOW
+            : AuthorizeResult.DENY,
+        })),
+    }).factory,
+    mockServices.userInfo.mock({
+      getUserInfo: async credentials => {
+        const ref = principalOf(credentials).ref!;
+        return { userEntityRef: ref, ownershipEntityRefs: ownership(ref) };
+      },
+    }).factory,
+    createServiceFactory({
+      service: notificationService,
+      deps: {},
+      factory: () => ({ send: async () => {} }),
+    }),
   ];
   const backend = await startTestBackend({
     features: [

@@ -11,7 +11,8 @@ jest.setTimeout(60_000);
 
 const databases = createTestDatabases();
 const hosts: GithubHosts = {
-  htmlBaseUrl: host => (host === 'github.com' ? 'https://github.com' : undefined),
+  htmlBaseUrl: host =>
+    host === 'github.com' ? 'https://github.com' : undefined,
 };
 
 function component(name: string, slug?: string): Entity {
@@ -46,7 +47,10 @@ describe.each(databases.eachSupportedId())(
     it('tracks exactly the annotated entities, across catalog pages', async () => {
       const entities = [
         ...Array.from({ length: 1203 }, (_, i) =>
-          component(`service-${String(i).padStart(4, '0')}`, `acme/service-${i}`),
+          component(
+            `service-${String(i).padStart(4, '0')}`,
+            `acme/service-${i}`,
+          ),
         ),
         component('untracked'),
         component('broken', 'not-a-slug'),

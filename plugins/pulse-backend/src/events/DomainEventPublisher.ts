@@ -67,7 +67,14 @@ export class DomainEventPublisher {
     for (let i = 0; i < rows.length; i += 200) {
       const inserted: EventRow[] = await db(TABLE)
         .insert(rows.slice(i, i + 200))
-        .returning(['sequence', 'id', 'entity_ref', 'type', 'payload', 'occurred_at']);
+        .returning([
+          'sequence',
+          'id',
+          'entity_ref',
+          'type',
+          'payload',
+          'occurred_at',
+        ]);
       stored.push(...inserted.map(fromRow));
     }
     stored.sort((a, b) => a.sequence - b.sequence);

@@ -78,7 +78,10 @@ describe('readGithubSyncConfig', () => {
     [{ github: { schedule: { frequency: 'often' } } }, 'pulse.github.schedule'],
     [{ retention: { days: 0 } }, 'pulse.retention.days'],
     [{ retention: { eventLogDays: -3 } }, 'pulse.retention.eventLogDays'],
-    [{ retention: { schedule: { timeout: { minutes: 1 } } } }, 'pulse.retention.schedule'],
+    [
+      { retention: { schedule: { timeout: { minutes: 1 } } } },
+      'pulse.retention.schedule',
+    ],
   ])('fails naming the key for %j', (pulse, key) => {
     expect(() => readGithubSyncConfig(new ConfigReader({ pulse }))).toThrow(
       `Invalid Pulse configuration at '${key}'`,

@@ -84,7 +84,9 @@ function readNumber(
   ) {
     throw invalid(
       key,
-      `must be ${rule.describe}, got ${JSON.stringify(config.getOptional(key))}`,
+      `must be ${rule.describe}, got ${JSON.stringify(
+        config.getOptional(key),
+      )}`,
     );
   }
   return value;

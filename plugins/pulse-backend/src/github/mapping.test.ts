@@ -55,9 +55,16 @@ describe('pull requests', () => {
   });
 
   it('tells closed from merged and open', () => {
-    expect(parsePullRequestHeader({ ...pull, merged_at: null }).state).toBe('closed');
+    expect(parsePullRequestHeader({ ...pull, merged_at: null }).state).toBe(
+      'closed',
+    );
     expect(
-      parsePullRequestHeader({ ...pull, state: 'open', merged_at: null, closed_at: null }).state,
+      parsePullRequestHeader({
+        ...pull,
+        state: 'open',
+        merged_at: null,
+        closed_at: null,
+      }).state,
     ).toBe('open');
   });
 
@@ -66,11 +73,15 @@ describe('pull requests', () => {
   });
 
   it('rejects malformed items naming the field', () => {
-    expect(() => parsePullRequest({ ...pull, title: null })).toThrow(MalformedItemError);
-    expect(() => parsePullRequest({ ...pull, updated_at: 'yesterday' })).toThrow(
-      /Malformed pull request: updated_at not a timestamp/,
+    expect(() => parsePullRequest({ ...pull, title: null })).toThrow(
+      MalformedItemError,
     );
-    expect(() => parsePullRequestHeader('not an object')).toThrow(MalformedItemError);
+    expect(() =>
+      parsePullRequest({ ...pull, updated_at: 'yesterday' }),
+    ).toThrow(/Malformed pull request: updated_at not a timestamp/);
+    expect(() => parsePullRequestHeader('not an object')).toThrow(
+      MalformedItemError,
+    );
   });
 });
 
@@ -78,7 +89,12 @@ describe('reviews, checks and statuses', () => {
   it('upper-cases webhook review states', () => {
     expect(
       parseReview(
-        { id: 1, user: { login: 'bob' }, state: 'approved', submitted_at: '2026-01-01T00:00:00Z' },
+        {
+          id: 1,
+          user: { login: 'bob' },
+          state: 'approved',
+          submitted_at: '2026-01-01T00:00:00Z',
+        },
         7,
       ),
     ).toMatchObject({ pullNumber: 7, reviewerLogin: 'bob', state: 'APPROVED' });
@@ -113,7 +129,11 @@ describe('reviews, checks and statuses', () => {
         {
           state: 'pending',
           statuses: [
-            { context: 'ci/lint', state: 'success', updated_at: '2026-01-01T00:00:00Z' },
+            {
+              context: 'ci/lint',
+              state: 'success',
+              updated_at: '2026-01-01T00:00:00Z',
+            },
             { context: 'ci/e2e', state: 'pending', updated_at: null },
           ],
         },
@@ -154,7 +174,8 @@ describe('workflow runs', () => {
       completedAt: new Date('2026-01-01T10:07:00Z'),
     });
     expect(
-      parseWorkflowRun({ ...run, status: 'in_progress', conclusion: null }).completedAt,
+      parseWorkflowRun({ ...run, status: 'in_progress', conclusion: null })
+        .completedAt,
     ).toBeNull();
   });
 
@@ -170,7 +191,11 @@ describe('latestDeploymentStatus', () => {
     const statuses = [
       { id: 1, state: 'queued', createdAt: new Date('2026-01-01T10:00:00Z') },
       { id: 3, state: 'success', createdAt: new Date('2026-01-01T10:05:00Z') },
-      { id: 2, state: 'in_progress', createdAt: new Date('2026-01-01T10:05:00Z') },
+      {
+        id: 2,
+        state: 'in_progress',
+        createdAt: new Date('2026-01-01T10:05:00Z'),
+      },
     ];
     expect(latestDeploymentStatus(statuses)?.state).toBe('success');
     expect(latestDeploymentStatus([])).toBeUndefined();

@@ -250,7 +250,10 @@ const combinedStatusSchema = z.object({
 });
 
 /** `GET /repos/{owner}/{repo}/commits/{ref}/status`: the latest status per context. */
-export function parseCombinedStatus(value: unknown, sha: string): CheckRecord[] {
+export function parseCombinedStatus(
+  value: unknown,
+  sha: string,
+): CheckRecord[] {
   const combined = parse(combinedStatusSchema, 'combined status', value);
   return combined.statuses.map(status => ({
     sha,

@@ -1,13 +1,9 @@
 import { createServiceFactory } from '@backstage/backend-plugin-api';
-import {
-  mockCredentials,
-  mockServices,
-} from '@backstage/backend-test-utils';
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import request from 'supertest';
-import { pulsePlugin } from '../plugin';
 import { pulseClockServiceRef } from '../service/clock';
 import { startPulseTestBackend } from '../__testUtils__/testBackend';
 import { createTestDatabases } from '../__testUtils__/testDatabases';
@@ -340,7 +336,10 @@ describe.each(databases.eachSupportedId())(
           api.post(`/incidents/${incident.id}/notes`, { text: '  ' }),
           /body field 'text': must not be blank/,
         ],
-        [api.post(`/incidents/${incident.id}/resolve`, { note: 5 }), /body field 'note'/],
+        [
+          api.post(`/incidents/${incident.id}/resolve`, { note: 5 }),
+          /body field 'note'/,
+        ],
         [
           api.get(
             '/schedules/primary/shifts?from=2025-05-05T00:00:00Z&to=2025-05-01T00:00:00Z',
@@ -396,7 +395,10 @@ describe.each(databases.eachSupportedId())(
           }),
           /body field 'userRef': is required/,
         ],
-        [api.get('/entities/component/default/bad%20name/oncall'), /path parameter 'name'/],
+        [
+          api.get('/entities/component/default/bad%20name/oncall'),
+          /path parameter 'name'/,
+        ],
       ];
       for (const [response, message] of cases) {
         const res = await response;
@@ -497,9 +499,9 @@ describe.each(databases.eachSupportedId())(
       ).toBe(403);
       // An incident the reader cannot see is not found; acting on visible ones is in the
       // authorization matrix test of the demo portal.
-      expect((await reader.api.post(`/incidents/${NO_SUCH_ID}/acknowledge`)).status).toBe(
-        404,
-      );
+      expect(
+        (await reader.api.post(`/incidents/${NO_SUCH_ID}/acknowledge`)).status,
+      ).toBe(404);
       await reader.backend.stop();
 
       const anonymous = await start({ anonymous: true });

@@ -81,7 +81,11 @@ export function addOncallRoutes(
   /** The incident's id, after checking the caller may see it (404) and act on it (403). */
   async function actionable(caller: Caller, id: string): Promise<string> {
     const incident = await readableIncident(caller, id);
-    await kit.authorize(caller, pulseIncidentUpdatePermission, incident.entityRef);
+    await kit.authorize(
+      caller,
+      pulseIncidentUpdatePermission,
+      incident.entityRef,
+    );
     return incident.id;
   }
 
@@ -244,7 +248,9 @@ export function addOncallRoutes(
       const kind = entity.kind.toLocaleLowerCase('en-US');
       if (!options.incidentKinds.includes(kind)) {
         throw new InputError(
-          `Invalid body field 'entityRef': a ${entity.kind} cannot have incidents; incidents are about ${options.incidentKinds.join(
+          `Invalid body field 'entityRef': a ${
+            entity.kind
+          } cannot have incidents; incidents are about ${options.incidentKinds.join(
             ', ',
           )} entities`,
         );
@@ -310,7 +316,9 @@ export function addOncallRoutes(
         throw new InputError("Invalid body field 'text': must not be blank");
       }
       const id = await actionable(caller, req.params.id);
-      res.status(201).json(await incidents.addNote(id, text, actionContext(caller)));
+      res
+        .status(201)
+        .json(await incidents.addNote(id, text, actionContext(caller)));
     });
 
     // -------------------------------------------------------------- on-call
@@ -389,20 +397,17 @@ export function addOncallRoutes(
         );
     });
 
-    router.delete(
-      '/schedules/:id/overrides/:overrideId',
-      async (req, res) => {
-        const caller = callerOf(res);
-        const schedule = await readableSchedule(caller, req.params.id);
-        await kit.authorize(caller, pulseOverrideDeletePermission, schedule.id);
-        await schedules.deleteOverride(
-          schedule.id,
-          req.params.overrideId,
-          actionContext(caller),
-        );
-        res.status(204).end();
-      },
-    );
+    router.delete('/schedules/:id/overrides/:overrideId', async (req, res) => {
+      const caller = callerOf(res);
+      const schedule = await readableSchedule(caller, req.params.id);
+      await kit.authorize(caller, pulseOverrideDeletePermission, schedule.id);
+      await schedules.deleteOverride(
+        schedule.id,
+        req.params.overrideId,
+        actionContext(caller),
+      );
+      res.status(204).end();
+    });
 
     // --------------------------------------------------------------- health
 

@@ -26,7 +26,5 @@ export function scheduleAudience(
       audience.set(scheduleId, set);
     }
   }
-  return new Map(
-    [...audience].map(([id, owners]) => [id, [...owners].sort()]),
-  );
+  return new Map([...audience].map(([id, owners]) => [id, [...owners].sort()]));
 }

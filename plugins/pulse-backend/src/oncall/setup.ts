@@ -48,7 +48,9 @@ export interface OncallDomain {
   /** Entity kinds (lower case) that can own incidents. */
   incidentKinds: string[];
   /** Schedules as the permission rules see them. */
-  scheduleResources(ids: string[]): Promise<Array<ScheduleResource | undefined>>;
+  scheduleResources(
+    ids: string[],
+  ): Promise<Array<ScheduleResource | undefined>>;
   health(): Promise<{ healthy: boolean; body: EscalationHealth }>;
 }
 

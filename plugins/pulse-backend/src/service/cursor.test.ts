@@ -5,21 +5,27 @@ const crafted = (value: unknown) =>
 
 describe('cursors', () => {
   it('round-trip within their scope only', () => {
-    const cursor = encodeCursor('pull-requests:open', { at: 1700000000000, id: 42 });
+    const cursor = encodeCursor('pull-requests:open', {
+      at: 1700000000000,
+      id: 42,
+    });
     expect(decodeCursor('pull-requests:open', cursor, 'number')).toEqual({
       at: 1700000000000,
       id: 42,
     });
-    expect(() => decodeCursor('pull-requests:merged', cursor, 'number')).toThrow(
-      "Invalid query parameter 'cursor'",
-    );
-    expect(() => decodeCursor('pull-requests:open', 'garbage', 'number')).toThrow(
-      "Invalid query parameter 'cursor'",
-    );
+    expect(() =>
+      decodeCursor('pull-requests:merged', cursor, 'number'),
+    ).toThrow("Invalid query parameter 'cursor'");
+    expect(() =>
+      decodeCursor('pull-requests:open', 'garbage', 'number'),
+    ).toThrow("Invalid query parameter 'cursor'");
   });
 
   it('carries string ids for lists keyed by UUID', () => {
-    const position = { at: 1700000000000, id: 'b0f7a4c2-9a51-4d3e-8e0a-2f1c3d4e5f60' };
+    const position = {
+      at: 1700000000000,
+      id: 'b0f7a4c2-9a51-4d3e-8e0a-2f1c3d4e5f60',
+    };
     expect(
       decodeCursor('incidents', encodeCursor('incidents', position), 'string'),
     ).toEqual(position);

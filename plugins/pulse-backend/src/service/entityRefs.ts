@@ -25,7 +25,6 @@ export function normalizeEntityRef(
   }
 }
 
-
 /**
  * The normalised ref of the entity a route's path names (`/entities/{kind}/{namespace}/{name}`);
  * the OpenAPI description has already checked each part.

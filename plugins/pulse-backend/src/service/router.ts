@@ -33,9 +33,8 @@ function rewordValidationMessage(message: string): string {
   return message
     .split(', ')
     .map(part => {
-      const match = /^request\/(query|params|body|headers)(?:\/([^ ]+))? (.*)$/.exec(
-        part,
-      );
+      const match =
+        /^request\/(query|params|body|headers)(?:\/([^ ]+))? (.*)$/.exec(part);
       if (!match) {
         return part;
       }
@@ -52,7 +51,9 @@ function rewordValidationMessage(message: string): string {
           ? name
             ? `body field '${name.replace(/\//g, '.')}'`
             : 'body'
-          : `${where === 'params' ? 'path' : where.replace(/s$/, '')} parameter '${name}'`;
+          : `${
+              where === 'params' ? 'path' : where.replace(/s$/, '')
+            } parameter '${name}'`;
       return `Invalid ${place}: ${detail}`;
     })
     .join('; ');

@@ -126,12 +126,15 @@ function secondsBetween(from: Date, to: Date): number {
   return Math.max(0, Math.round((to.getTime() - from.getTime()) / 1000));
 }
 
-
 /** Incident pages are ordered by creation, whatever the filters: one cursor scope. */
 const INCIDENT_CURSOR_SCOPE = 'incidents';
 
 function cursorPosition(cursor: string): { createdAt: Date; id: string } {
-  const { at, id } = decodeCursor<string>(INCIDENT_CURSOR_SCOPE, cursor, 'string');
+  const { at, id } = decodeCursor<string>(
+    INCIDENT_CURSOR_SCOPE,
+    cursor,
+    'string',
+  );
   return { createdAt: new Date(at), id };
 }
 
