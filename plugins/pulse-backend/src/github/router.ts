@@ -225,6 +225,16 @@ export function addGithubRoutes(options: {
       const caller = callerOf(res);
       const linked = await linkedEntity(caller, req.params);
       await kit.authorize(caller, pulseSyncRequestPermission, linked.entityRef);
+      const target = await engine.target(linked.host, linked.slug);
+      if (!target) {
+        // The catalog has the entity but the refresher has not seen it yet: ask it to look now.
+        await options.scheduler
+          .triggerTask(CATALOG_REFRESH_TASK_ID)
+          .catch(() => undefined);
+        throw new NotFoundError(
+          `Entity ${linked.entityRef} is not tracked by Pulse yet; a refresh of tracked entities was started, try again in a few seconds`,
+        );
+      }
       const decision = await store.recordSyncRequest(
         linked.entityRef,
         clock.now(),
@@ -234,16 +244,6 @@ export function addGithubRoutes(options: {
         throw new TooManyRequestsError(
           `A sync of ${linked.entityRef} was requested less than ${options.manualSyncCooldownSeconds} seconds ago; try again in ${decision.retryAfterSeconds} seconds`,
           decision.retryAfterSeconds,
-        );
-      }
-      const target = await engine.target(linked.host, linked.slug);
-      if (!target) {
-        // The catalog has the entity but the refresher has not seen it yet: ask it to look now.
-        await options.scheduler
-          .triggerTask(CATALOG_REFRESH_TASK_ID)
-          .catch(() => undefined);
-        throw new NotFoundError(
-          `Entity ${linked.entityRef} is not tracked by Pulse yet; a refresh of tracked entities was started, try again in a few seconds`,
         );
       }
       const repository = await engine.requestSync(target);
