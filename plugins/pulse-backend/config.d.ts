@@ -8,6 +8,30 @@ export interface Config {
    * `integrations.github` section (github.com and GitHub Enterprise, token or GitHub App).
    */
   pulse?: {
+    /**
+     * Who sees and does what. Pulse asks the catalog (with the caller's own credentials) whether
+     * the caller may see an entity, and the permission framework whether the adopter's policy
+     * allows an action on it (`pulse.incident.update`, `pulse.sync.request`, ... as resource
+     * permissions on `catalog-entity`; schedule permissions on `pulse-schedule`).
+     */
+    permissions?: {
+      /**
+       * How long one caller's permission decisions and entity visibility are reused, in seconds
+       * (0 to 300). A revoked permission or a hidden entity takes at most this long to show.
+       * 0 asks on every request. Defaults to 10.
+       */
+      cacheSeconds?: number;
+    };
+
+    /** The REST API under `/api/pulse/v1`. */
+    api?: {
+      /**
+       * Also check every response against the OpenAPI description, and answer 500 when one does
+       * not match it. For tests and development; it costs time on every response. Defaults to false.
+       */
+      validateResponses?: boolean;
+    };
+
     /** How Pulse learns which catalog entities it tracks. */
     catalog?: {
       /**

@@ -12,3 +12,9 @@ export class TooManyRequestsError extends CustomErrorBase {
     super(message);
   }
 }
+
+/** 405: the route exists, but not with this method. */
+export class MethodNotAllowedError extends CustomErrorBase {
+  name = 'MethodNotAllowedError' as const;
+  statusCode = 405 as const;
+}

@@ -7,7 +7,8 @@ import express from 'express';
 import Router from 'express-promise-router';
 import { Knex } from 'knex';
 import { createOpenApiRouter } from '../schema/openapi/generated/router';
-import { TooManyRequestsError } from './errors';
+import { NotFoundError } from '@backstage/errors';
+import { MethodNotAllowedError, TooManyRequestsError } from './errors';
 import { requestHygiene } from './requestHygiene';
 import { Caller, RequestKit } from './requestKit';
 
@@ -137,6 +138,8 @@ export async function createRouter(
     middleware: [express.json({ limit: '1mb' }), requestHygiene],
     validatorOptions: {
       ignoreUndocumented: false,
+      // The description itself, served by the router.
+      ignorePaths: (path: string) => path.endsWith('/openapi.json'),
       validateResponses: options.validateResponses ?? false,
     },
   });
@@ -157,8 +160,26 @@ export async function createRouter(
       if (error instanceof TooManyRequestsError) {
         res.setHeader('Retry-After', String(error.retryAfterSeconds));
       }
-      if (error.name === 'InputError' && error.message.startsWith('request/')) {
-        error.message = rewordValidationMessage(error.message);
+      if (error.name === 'InputError') {
+        if (error.message === 'not found') {
+          next(
+            new NotFoundError(
+              `No such route: ${_req.method} ${_req.originalUrl}`,
+            ),
+          );
+          return;
+        }
+        if (/ method not allowed$/.test(error.message)) {
+          next(
+            new MethodNotAllowedError(
+              `${_req.method} is not allowed on ${_req.path}`,
+            ),
+          );
+          return;
+        }
+        if (error.message.startsWith('request/')) {
+          error.message = rewordValidationMessage(error.message);
+        }
       }
       next(error);
     },
