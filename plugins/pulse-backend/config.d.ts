@@ -166,7 +166,8 @@ export interface Config {
 
       /**
        * PagerDuty Events API v2 routing keys and what they page: each key maps to a service
-       * (entity ref). A sender uses the key as `routing_key`.
+       * (entity ref) of a kind in `intake.entityKinds`. A sender uses the key as `routing_key`;
+       * its `dedup_key`s hold within the key (events through another key never meet them).
        */
       routingKeys?: {
         /** @visibility secret */
@@ -191,9 +192,26 @@ export interface Config {
       intake?: {
         /** Bodies larger than this many bytes are refused with 413. Defaults to 524288 (512 KB). */
         maxBodyBytes?: number;
+        /**
+         * Seconds a sender has to deliver the whole request body once the request is admitted;
+         * a slower body is refused with 408 and its connection closed, so a stalled sender does
+         * not hold a request for Node's default 300 s. From 0.01 to 300. Defaults to 30.
+         */
+        bodyTimeoutSeconds?: number;
         /** One incident per Alertmanager alert `fingerprint` (default) or per `groupKey`. */
         alertmanagerGrouping?: 'fingerprint' | 'groupKey';
-        /** Per-token request limit of the alert endpoints, per replica; over it senders get 429 with `retry-after`. */
+        /**
+         * The catalog kinds an alert (and a page by hand) may be about: an incident belongs to
+         * a service, not to a Group or a User. An alert about another kind is refused with 400;
+         * a routing key or heartbeat naming another kind fails start-up. Compared without regard
+         * to case. Defaults to `[Component, Resource, System]`.
+         */
+        entityKinds?: string[];
+        /**
+         * Per-token request limit of the alert endpoints, held across all replicas (a token
+         * bucket per token subject in the database, one statement per request); over it senders
+         * get 429 with `retry-after`.
+         */
         rateLimit?: {
           /** Sustained requests per second. Defaults to 50. */
           requestsPerSecond?: number;

@@ -9,9 +9,6 @@ import { scheduleAudience } from './scheduleAudience';
 const TABLE = 'pulse_oncall_directory';
 const AUDIENCE_TABLE = 'pulse_oncall_schedule_audience';
 
-/** The kinds of entity that own incidents unless configured otherwise. */
-export const DEFAULT_INCIDENT_KINDS = ['component', 'resource', 'system'];
-
 /**
  * The groups and users that schedules and policies name, as last read from the catalog. Kept in
  * the database so that every replica pages the same people and a restart does not forget them.
@@ -183,7 +180,11 @@ export class DirectoryRefresher {
     credentials: Awaited<ReturnType<AuthService['getOwnServiceCredentials']>>,
   ): Promise<Entity[]> {
     const { catalog } = this.options;
-    const kinds = this.options.incidentKinds ?? DEFAULT_INCIDENT_KINDS;
+    const kinds = this.options.incidentKinds ?? [
+      'component',
+      'resource',
+      'system',
+    ];
     const entities: Entity[] = [];
     let cursor: string | undefined;
     do {

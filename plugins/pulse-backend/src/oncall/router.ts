@@ -17,6 +17,7 @@ import { OncallConfig } from './config';
 import { describeEntityOnCall } from './entityOnCall';
 import { ActionContext, IncidentService } from './incidents/IncidentService';
 import { StoredIncident } from './incidents/IncidentStore';
+import { incidentKindProblem, IncidentKinds } from './intake/entityKinds';
 import { DAY_MS } from './localTime';
 import { CatalogPolicySource } from './policies';
 import {
@@ -35,8 +36,8 @@ export interface OncallRouteOptions {
   schedules: ScheduleService;
   policies: CatalogPolicySource;
   config: OncallConfig;
-  /** Entity kinds (lower case) that can own incidents. */
-  incidentKinds: string[];
+  /** Entity kinds that can own incidents (`pulse.oncall.intake.entityKinds`). */
+  incidentKinds: IncidentKinds;
   /** The escalation health report, for `GET /health/escalation`. */
   health: () => Promise<{ healthy: boolean; body: unknown }>;
   now?: () => Date;
@@ -244,17 +245,11 @@ export function addOncallRoutes(
           `Invalid body field 'entityRef': '${body.entityRef}' is not an entity ref (e.g. component:default/name)`,
         );
       }
-      const entity = await kit.requireVisibleEntity(caller, entityRef);
-      const kind = entity.kind.toLocaleLowerCase('en-US');
-      if (!options.incidentKinds.includes(kind)) {
-        throw new InputError(
-          `Invalid body field 'entityRef': a ${
-            entity.kind
-          } cannot have incidents; incidents are about ${options.incidentKinds.join(
-            ', ',
-          )} entities`,
-        );
+      const kindProblem = incidentKindProblem(entityRef, options.incidentKinds);
+      if (kindProblem) {
+        throw new InputError(`Invalid body field 'entityRef': ${kindProblem}`);
       }
+      await kit.requireVisibleEntity(caller, entityRef);
       await kit.authorize(caller, pulseIncidentCreatePermission, entityRef);
       const title = body.title.trim();
       if (!title) {

@@ -4,11 +4,9 @@ import express from 'express';
 import { PulseContext } from '../service/context';
 import { PulseApiRouter } from '../service/router';
 import { OncallConfig, readOncallConfig } from './config';
-import {
-  DEFAULT_INCIDENT_KINDS,
-  DirectoryRefresher,
-  ScheduleAudienceStore,
-} from './directory';
+import { DirectoryRefresher, ScheduleAudienceStore } from './directory';
+import { readIntakeConfig } from './intake';
+import { IncidentKinds } from './intake/entityKinds';
 import {
   pulseScheduleResourceRef,
   scheduleMemberRefs,
@@ -45,8 +43,8 @@ export interface OncallDomain {
   runner: EscalationRunner;
   directory: DirectoryRefresher;
   audience: ScheduleAudienceStore;
-  /** Entity kinds (lower case) that can own incidents. */
-  incidentKinds: string[];
+  /** Entity kinds that can own incidents (`pulse.oncall.intake.entityKinds`). */
+  incidentKinds: IncidentKinds;
   /** Schedules as the permission rules see them. */
   scheduleResources(
     ids: string[],
@@ -134,14 +132,18 @@ export function createOncallDomain(
     incidentLink: incidentPath,
   });
   const audience = new ScheduleAudienceStore(context.knex);
-  const incidentKinds = DEFAULT_INCIDENT_KINDS;
+  const incidentKinds: IncidentKinds = {
+    entityKinds: readIntakeConfig(context.config).entityKinds,
+  };
   const directory = new DirectoryRefresher({
     config,
     catalog: context.catalog,
     auth: context.auth,
     store: schedules.directory,
     audience,
-    incidentKinds,
+    incidentKinds: incidentKinds.entityKinds.map(kind =>
+      kind.toLocaleLowerCase('en-US'),
+    ),
     logger,
     now,
   });

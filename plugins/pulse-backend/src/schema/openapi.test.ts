@@ -18,7 +18,7 @@ describe('the OpenAPI description', () => {
     const api = await SwaggerParser.validate(
       resolve(__dirname, 'openapi.yaml'),
     );
-    expect(api.openapi).toBe('3.1.0');
+    expect((api as { openapi?: string }).openapi).toBe('3.1.0');
   });
 
   it('matches the generated router and models (run `yarn generate:openapi` after editing it)', async () => {

@@ -224,7 +224,8 @@ describe.each(databases.eachSupportedId())(
         outcome: 'ignored',
         incidentId: null,
         dedupKey: 'nope',
-        reason: 'no incident has this key',
+        reason:
+          'no incident of this service has this key through this integration',
       });
       const resolved = await service.get(first.incidentId!);
       expect(resolved.timeline.map(e => e.type)).toEqual([
@@ -234,7 +235,7 @@ describe.each(databases.eachSupportedId())(
       ]);
     });
 
-    it('ignores acknowledge and resolve from another integration', async () => {
+    it('applies acknowledge and resolve only to the incident opened through the same integration', async () => {
       const { service } = await setup();
       const { incidentId } = await service.receive(signal(), 'pd');
       for (const action of ['acknowledge', 'resolve'] as const) {
@@ -243,9 +244,18 @@ describe.each(databases.eachSupportedId())(
             signal({ action, integrationKey: 'routing-key-2' }),
             'pd',
           ),
-        ).toMatchObject({ outcome: 'ignored', incidentId });
+        ).toEqual({
+          outcome: 'ignored',
+          incidentId: null,
+          dedupKey: 'disk-full',
+          reason:
+            'no incident of this service has this key through this integration',
+        });
       }
       expect((await service.get(incidentId!)).status).toBe('triggered');
+      expect(
+        (await service.get(incidentId!)).timeline.map(e => e.type),
+      ).toEqual(['created']);
       expect(
         await service.receive(signal({ action: 'acknowledge' }), 'pd'),
       ).toMatchObject({ outcome: 'acknowledged' });
@@ -255,6 +265,84 @@ describe.each(databases.eachSupportedId())(
         outcome: 'ignored',
         reason: 'the incident is already acknowledged',
       });
+    });
+
+    it('keeps a dedup key apart per service and per integration', async () => {
+      const { service, knex } = await setup();
+      const other = 'component:default/other';
+      const a = await service.receive(signal(), 'pd');
+      const b = await service.receive(signal({ entityRef: other }), 'pd');
+      const c = await service.receive(
+        signal({ integrationKey: 'routing-key-2' }),
+        'pd',
+      );
+      const json = await service.receive(
+        signal({ source: 'json', integrationKey: 'json' }),
+        'json',
+      );
+      expect([a, b, c, json].map(r => r.outcome)).toEqual([
+        'created',
+        'created',
+        'created',
+        'created',
+      ]);
+      expect(new Set([a, b, c, json].map(r => r.incidentId)).size).toBe(4);
+      expect(
+        await service.receive(signal({ entityRef: other }), 'pd'),
+      ).toMatchObject({ outcome: 'absorbed', incidentId: b.incidentId });
+
+      expect(
+        await service.receive(
+          signal({ entityRef: other, action: 'resolve' }),
+          'pd',
+        ),
+      ).toMatchObject({ outcome: 'resolved', incidentId: b.incidentId });
+      const statuses = await knex('pulse_incidents')
+        .select('id', 'status')
+        .orderBy('id');
+      expect(
+        Object.fromEntries(statuses.map(row => [row.id, row.status])),
+      ).toEqual({
+        [a.incidentId!]: 'triggered',
+        [b.incidentId!]: 'resolved',
+        [c.incidentId!]: 'triggered',
+        [json.incidentId!]: 'triggered',
+      });
+    });
+
+    it('applies a delivery of 5,000 triggers in one transaction: a failure in a late chunk stores none of them', async () => {
+      const { service, knex } = await setup();
+      const signals = Array.from({ length: 5_000 }, (_, i) =>
+        signal({ dedupKey: `k${String(i).padStart(5, '0')}` }),
+      );
+      // Sorted last, so it fails in the last insert chunk, after the others were written.
+      const broken = signal({ dedupKey: 'zzz', title: null as any });
+      const failure = await service
+        .receiveAll([...signals, broken], 'alertmanager')
+        .then(
+          () => 'stored',
+          error => String(error),
+        );
+      // Matched as text: SQLite's error may come from a native module loaded in another realm.
+      expect(failure).toMatch(/null|not-null|NOT NULL/i);
+      for (const table of [
+        'pulse_incidents',
+        'pulse_incident_timeline',
+        'pulse_events',
+      ]) {
+        const [{ n }] = await knex(table).count({ n: '*' });
+        expect([table, Number(n)]).toEqual([table, 0]);
+      }
+
+      const results = await service.receiveAll(signals, 'alertmanager');
+      expect(results.filter(r => r.outcome === 'created')).toHaveLength(5_000);
+      const again = await service.receiveAll(signals, 'alertmanager');
+      expect(again.filter(r => r.outcome === 'absorbed')).toHaveLength(5_000);
+      const [{ n, total }] = await knex('pulse_incidents').select(
+        knex.raw('count(*) as n'),
+        knex.raw('sum(alert_count) as total'),
+      );
+      expect([Number(n), Number(total)]).toEqual([5_000, 10_000]);
     });
 
     it('hashes dedup keys longer than 255 characters to a fixed length', async () => {

@@ -41,9 +41,11 @@ import {
 import { AlertSignal, IncidentIntake, IntakeResult } from './IncidentIntake';
 import {
   IncidentPatch,
+  IncidentScope,
   IncidentStore,
   NewStoredIncident,
   NewTimelineEntry,
+  scopeKey,
   StoredIncident,
   toDate,
 } from './IncidentStore';
@@ -113,6 +115,18 @@ export function normalizeDedupKey(key: string): string {
     return key;
   }
   return `sha256:${createHash('sha256').update(key).digest('hex')}`;
+}
+
+/**
+ * Where a signal's dedup key holds: its service and the integration it came through (a signal
+ * without one, a page by hand, is its own source's).
+ */
+function scopeOf(signal: AlertSignal): IncidentScope {
+  return {
+    entityRef: signal.entityRef,
+    integrationKey: signal.integrationKey || signal.source,
+    dedupKey: signal.dedupKey,
+  };
 }
 
 /** The idempotency key of the page the escalation waits to send, whenever it is due. */
@@ -270,8 +284,9 @@ export class IncidentService implements IncidentIntake {
   /**
    * Applies the signals of one delivery in their order. Consecutive triggers commit together in
    * one transaction (a delivery of many alerts costs a handful of statements, not a handful per
-   * alert); acknowledge and resolve signals commit one by one. One audit record covers the
-   * delivery.
+   * alert); acknowledge and resolve signals commit one by one. A dedup key holds per service and
+   * integration: a signal only meets the incidents of its own service opened through its own
+   * integration (format, or PagerDuty routing key). One audit record covers the delivery.
    */
   async receiveAll(
     signals: AlertSignal[],
@@ -400,20 +415,25 @@ export class IncidentService implements IncidentIntake {
   }
 
   /**
-   * Applies trigger signals in one transaction: a signal whose dedup key has an open incident is
-   * absorbed by it (count and timeline); the first signal of any other key opens an incident and
-   * the later ones with that key are absorbed by it. Results are in the order of `signals`.
+   * Applies trigger signals in one transaction: a signal whose scope (service, integration,
+   * dedup key) has an open incident is absorbed by it (count and timeline); the first signal of
+   * any other scope opens an incident and the later ones of that scope are absorbed by it. Results
+   * are in the order of `signals`. However many signals, they commit together or not at all (the
+   * store writes big deliveries in chunks, inside this one transaction).
    */
   private async triggerAll(
     signals: AlertSignal[],
     actor: string,
   ): Promise<IntakeResult[]> {
-    const byKey = new Map<string, AlertSignal[]>();
+    const byScope = new Map<string, AlertSignal[]>();
     for (const signal of signals) {
-      byKey.set(signal.dedupKey, [
-        ...(byKey.get(signal.dedupKey) ?? []),
-        signal,
-      ]);
+      const key = scopeKey(scopeOf(signal));
+      const group = byScope.get(key);
+      if (group) {
+        group.push(signal);
+      } else {
+        byScope.set(key, [signal]);
+      }
     }
     const choices = new Map<string, PolicyChoice>();
     for (const signal of signals) {
@@ -428,7 +448,7 @@ export class IncidentService implements IncidentIntake {
       let outcomes: Map<string, IntakeResult[]>;
       try {
         outcomes = await this.store.transaction(tx =>
-          this.applyTriggers(tx, byKey, choices, actor),
+          this.applyTriggers(tx, byScope, choices, actor),
         );
       } catch (error) {
         if (error instanceof RetryableConflict || isDeadlock(error)) {
@@ -441,13 +461,16 @@ export class IncidentService implements IncidentIntake {
       }
       const taken = new Map<string, number>();
       return signals.map(signal => {
-        const index = taken.get(signal.dedupKey) ?? 0;
-        taken.set(signal.dedupKey, index + 1);
-        return outcomes.get(signal.dedupKey)![index];
+        const key = scopeKey(scopeOf(signal));
+        const index = taken.get(key) ?? 0;
+        taken.set(key, index + 1);
+        return outcomes.get(key)![index];
       });
     }
     throw new ConflictError(
-      `Could not apply the alerts for dedup keys ${[...byKey.keys()]
+      `Could not apply the alerts for dedup keys ${[
+        ...new Set(signals.map(signal => signal.dedupKey)),
+      ]
         .map(key => `'${key}'`)
         .join(', ')}: they kept changing`,
     );
@@ -481,36 +504,44 @@ export class IncidentService implements IncidentIntake {
   /** One attempt of {@link triggerAll}; throws RetryableConflict to roll back and retry. */
   private async applyTriggers(
     tx: Knex.Transaction,
-    byKey: Map<string, AlertSignal[]>,
+    byScope: Map<string, AlertSignal[]>,
     choices: Map<string, PolicyChoice>,
     actor: string,
   ): Promise<Map<string, IntakeResult[]>> {
     const now = this.now();
-    // Sorted keys: transactions touching overlapping keys lock and insert them in one order.
-    const keys = [...byKey.keys()].sort();
-    const open = await this.store.getOpenByDedupKeys(tx, keys, {
-      forUpdate: true,
-    });
+    // Sorted scopes: transactions touching overlapping scopes lock and insert them in one order.
+    const keys = [...byScope.keys()].sort();
+    const scopes = new Map(
+      keys.map(key => [key, scopeOf(byScope.get(key)![0])]),
+    );
+    const open = await this.store.getOpenByScopes(
+      tx,
+      keys.map(key => scopes.get(key)!),
+      { forUpdate: true },
+    );
     const freshKeys = keys.filter(key => !open.has(key));
     const turns = await this.takeTurns(
       tx,
       freshKeys.map(
-        key => choices.get(byKey.get(key)![0].entityRef)!.policy ?? NO_POLICY,
+        key => choices.get(byScope.get(key)![0].entityRef)!.policy ?? NO_POLICY,
       ),
     );
+    const freshIds = new Map<string, string>();
     const fresh: NewStoredIncident[] = freshKeys.map((key, index) => {
-      const group = byKey.get(key)!;
+      const group = byScope.get(key)!;
       const signal = group[0];
+      const scope = scopes.get(key)!;
       const policy = choices.get(signal.entityRef)!.policy ?? NO_POLICY;
       const id = randomUUID();
+      freshIds.set(id, key);
       return {
         id,
         title: signal.title,
-        entityRef: signal.entityRef,
+        entityRef: scope.entityRef,
         severity: signal.severity,
         status: 'triggered',
-        dedupKey: key,
-        integrationKey: signal.integrationKey || null,
+        dedupKey: scope.dedupKey,
+        integrationKey: scope.integrationKey,
         source: signal.source,
         rawPayload: signal.rawPayload ?? null,
         alertCount: group.length,
@@ -524,20 +555,21 @@ export class IncidentService implements IncidentIntake {
         flagged: false,
       };
     });
+    // Mapped back by id, not by the stored strings: what the database returns is not re-derived.
     const inserted = new Map(
       (await this.store.insertManyIfNoneOpen(tx, fresh)).map(incident => [
-        incident.dedupKey,
+        freshIds.get(incident.id)!,
         incident,
       ]),
     );
-    const raced = fresh
-      .map(incident => incident.dedupKey)
-      .filter(key => !inserted.has(key));
+    const raced = freshKeys.filter(key => !inserted.has(key));
     if (raced.length > 0) {
       // Another delivery opened these after the read above: they absorb ours.
-      const theirs = await this.store.getOpenByDedupKeys(tx, raced, {
-        forUpdate: true,
-      });
+      const theirs = await this.store.getOpenByScopes(
+        tx,
+        raced.map(key => scopes.get(key)!),
+        { forUpdate: true },
+      );
       if (theirs.size < raced.length) {
         // ...and one was resolved again in the meantime: start over.
         throw new RetryableConflict();
@@ -578,7 +610,7 @@ export class IncidentService implements IncidentIntake {
     };
 
     for (const key of keys) {
-      const group = byKey.get(key)!;
+      const group = byScope.get(key)!;
       const created = inserted.get(key);
       if (created) {
         const [first, ...rest] = group;
@@ -615,7 +647,11 @@ export class IncidentService implements IncidentIntake {
         }
         events.push({ incident: created, type: 'incident.created' });
         outcomes.set(key, [
-          { outcome: 'created', incidentId: created.id, dedupKey: key },
+          {
+            outcome: 'created',
+            incidentId: created.id,
+            dedupKey: created.dedupKey,
+          },
           ...rest.map((signal, index) => absorb(created, signal, index + 2)),
         ]);
         continue;
@@ -645,16 +681,20 @@ export class IncidentService implements IncidentIntake {
     return outcomes;
   }
 
+  /**
+   * Applies an acknowledge or resolve to the open incident of its scope (service, integration,
+   * dedup key). A signal for a scope with no open incident is accepted and ignored, noted on the
+   * scope's latest incident if it has one.
+   */
   private async transitionByKey(
     signal: AlertSignal,
     actor: string,
   ): Promise<IntakeResult> {
-    const { dedupKey } = signal;
+    const scope = scopeOf(signal);
+    const { dedupKey } = scope;
     return this.store.transaction(async tx => {
       const now = this.now();
-      const open = await this.store.getOpenByDedupKey(tx, dedupKey, {
-        forUpdate: true,
-      });
+      const open = await this.store.getOpen(tx, scope, { forUpdate: true });
       const ignore = async (
         reason: string,
         incident: StoredIncident | undefined,
@@ -679,21 +719,12 @@ export class IncidentService implements IncidentIntake {
       };
 
       if (!open) {
-        const latest = await this.store.getLatestByDedupKey(tx, dedupKey);
+        const latest = await this.store.getLatest(tx, scope);
         return ignore(
           latest
             ? 'the incident with this key is already resolved'
-            : 'no incident has this key',
+            : 'no incident of this service has this key through this integration',
           latest,
-        );
-      }
-      if (
-        open.integrationKey &&
-        signal.integrationKey !== open.integrationKey
-      ) {
-        return ignore(
-          'it came through another integration than the alert that opened the incident',
-          open,
         );
       }
       if (signal.action === 'acknowledge' && open.status === 'acknowledged') {

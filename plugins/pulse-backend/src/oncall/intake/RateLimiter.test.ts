@@ -1,9 +1,9 @@
-import { RateLimiter } from './RateLimiter';
+import { TokenBuckets } from './RateLimiter';
 
-describe('RateLimiter', () => {
+describe('TokenBuckets', () => {
   it('allows a burst, then refuses with the seconds until the next request is allowed', () => {
     let now = 0;
-    const limiter = new RateLimiter(
+    const limiter = new TokenBuckets(
       { requestsPerSecond: 2, burst: 3 },
       () => now,
     );
@@ -24,7 +24,7 @@ describe('RateLimiter', () => {
   });
 
   it('keeps callers apart', () => {
-    const limiter = new RateLimiter(
+    const limiter = new TokenBuckets(
       { requestsPerSecond: 1, burst: 1 },
       () => 0,
     );
@@ -35,7 +35,7 @@ describe('RateLimiter', () => {
 
   it('sustains the configured rate and never refills past the burst', () => {
     let now = 0;
-    const limiter = new RateLimiter(
+    const limiter = new TokenBuckets(
       { requestsPerSecond: 10, burst: 5 },
       () => now,
     );
@@ -54,7 +54,7 @@ describe('RateLimiter', () => {
   });
 
   it('rounds a long wait up to whole seconds', () => {
-    const limiter = new RateLimiter(
+    const limiter = new TokenBuckets(
       { requestsPerSecond: 1, burst: 1 },
       () => 0,
     );
@@ -63,7 +63,7 @@ describe('RateLimiter', () => {
       allowed: false,
       retryAfterSeconds: 1,
     });
-    const verySlow = new RateLimiter(
+    const verySlow = new TokenBuckets(
       { requestsPerSecond: 0.25, burst: 1 },
       () => 0,
     );

@@ -2,13 +2,15 @@ import { AuthService } from '@backstage/backend-plugin-api';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
+import { IncidentKinds, incidentKindProblem } from './entityKinds';
 import { EntityHint, normalizeEntityRef } from './formats/common';
 
 /** How long a service found in the catalog is remembered. Unknown services are never cached. */
 export const SERVICE_CACHE_MS = 60_000;
 
 /**
- * Checks that the services alerts name exist in the catalog, reading it with the plugin's own
+ * Checks that the services alerts name are of a kind that has incidents
+ * (`pulse.oncall.intake.entityKinds`) and exist in the catalog, reading it with the plugin's own
  * service credentials (senders are external tools, not catalog users). Known services are cached
  * for a minute so an alert storm does not become a catalog storm; an unknown service is asked
  * again every time, so a newly registered one is accepted at once.
@@ -23,6 +25,7 @@ export class ServiceResolver {
     private readonly options: {
       catalog: CatalogService;
       auth: AuthService;
+      kinds: IncidentKinds;
       now?: () => number;
     },
   ) {}
@@ -33,10 +36,14 @@ export class ServiceResolver {
 
   /**
    * The catalog's own ref of the entity a hint names, or an `InputError` saying which service
-   * is unknown and where the alert named it.
+   * is unknown, or of a kind that has no incidents, and where the alert named it.
    */
   async resolve(hint: EntityHint): Promise<string> {
     const ref = normalizeEntityRef(hint);
+    const kindProblem = incidentKindProblem(ref, this.options.kinds);
+    if (kindProblem) {
+      throw new InputError(`Alert refused (from ${hint.from}): ${kindProblem}`);
+    }
     const key = ref.toLocaleLowerCase('en-US');
     const cached = this.cache.get(key);
     if (cached && cached.expiresAt > this.now()) {

@@ -61,14 +61,14 @@ describe('schedule permission rules', () => {
           {
             id: 'a',
             members: ['user:default/Alice', null, 'group:default/web'],
-            rotation: 'weekly',
+            rotation: { unit: 'weekly' },
             handoffTime: '09:00',
             start: '2026-01-05',
           },
           {
             id: 'b',
             members: ['user:default/alice'],
-            rotation: 'daily',
+            rotation: { unit: 'daily' },
             handoffTime: '09:00',
             start: '2026-01-05',
           },

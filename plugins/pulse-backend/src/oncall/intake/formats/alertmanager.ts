@@ -220,8 +220,11 @@ function groupSignal(
     .map(time => time.getTime());
   let occurredAt: Date | undefined;
   if (times.length > 0) {
+    // A reduce, not Math.min(...times): a group of many thousand alerts is not an argument list.
     occurredAt = new Date(
-      action === 'trigger' ? Math.min(...times) : Math.max(...times),
+      times.reduce((a, b) =>
+        action === 'trigger' ? Math.min(a, b) : Math.max(a, b),
+      ),
     );
   }
   return {

@@ -42,12 +42,18 @@ export function boundedDedupKey(key: string, prefix = ''): string {
   return `${prefix}sha256:${createHash('sha256').update(key).digest('hex')}`;
 }
 
-/** Cuts a title to {@link MAX_TITLE_LENGTH} characters. */
+/** Cuts a title to {@link MAX_TITLE_LENGTH} characters, never between the halves of a surrogate pair. */
 export function boundedTitle(title: string): string {
   const oneLine = title.replace(/\s+/g, ' ').trim();
-  return oneLine.length <= MAX_TITLE_LENGTH
-    ? oneLine
-    : `${oneLine.slice(0, MAX_TITLE_LENGTH - 1)}…`;
+  if (oneLine.length <= MAX_TITLE_LENGTH) {
+    return oneLine;
+  }
+  let end = MAX_TITLE_LENGTH - 1;
+  const last = oneLine.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) {
+    end -= 1;
+  }
+  return `${oneLine.slice(0, end)}…`;
 }
 
 const SEVERITY_WORDS: Record<string, IncidentSeverity> = {
@@ -90,7 +96,9 @@ export function severityFromWord(word: string | undefined): IncidentSeverity {
   if (!word) {
     return 'critical';
   }
-  return SEVERITY_WORDS[word.trim().toLowerCase()] ?? 'critical';
+  const key = word.trim().toLowerCase();
+  // Own keys only: `constructor` or `toString` is an unknown word, not Object's method.
+  return Object.hasOwn(SEVERITY_WORDS, key) ? SEVERITY_WORDS[key] : 'critical';
 }
 
 /**

@@ -862,7 +862,7 @@ export interface components {
       /** @enum {string} */
       outcome: 'created' | 'absorbed' | 'acknowledged' | 'resolved' | 'ignored';
       incidentId: string | null;
-      /** @description Why a signal was ignored (unknown key, another integration, already resolved). */
+      /** @description Why a signal was ignored (no incident of this service has the key through this integration, already resolved, already acknowledged). */
       reason?: string;
     };
     IntakeAccepted: {
@@ -965,8 +965,17 @@ export interface components {
         'application/json': components['schemas']['Error'];
       };
     };
-    /** @description Bad JSON, an empty body, missing or wrong fields (each named), an unknown service or routing key. Nothing of the delivery is stored. */
+    /** @description Bad JSON, an empty body, missing or wrong fields (each named), an unknown service or routing key, a service of a kind that has no incidents (`pulse.oncall.intake.entityKinds`, by default Component, Resource, System). Nothing of the delivery is stored. */
     IntakeBadRequest: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/json': components['schemas']['Error'];
+      };
+    };
+    /** @description The body did not arrive whole within `pulse.oncall.intake.bodyTimeoutSeconds` (default 30); the connection is closed. Nothing is stored. */
+    IntakeTimeout: {
       headers: {
         [name: string]: unknown;
       };
@@ -983,7 +992,7 @@ export interface components {
         'application/json': components['schemas']['Error'];
       };
     };
-    /** @description Over the per-token rate limit; `retry-after` says when to send again. */
+    /** @description Over the per-token rate limit, which holds across replicas; `retry-after` says when to send again. */
     IntakeRateLimited: {
       headers: {
         /** @description Whole seconds. */
@@ -1753,6 +1762,7 @@ export interface operations {
       };
       400: components['responses']['IntakeBadRequest'];
       403: components['responses']['Forbidden'];
+      408: components['responses']['IntakeTimeout'];
       413: components['responses']['IntakeTooLarge'];
       429: components['responses']['IntakeRateLimited'];
     };
@@ -1783,6 +1793,7 @@ export interface operations {
       };
       400: components['responses']['IntakeBadRequest'];
       403: components['responses']['Forbidden'];
+      408: components['responses']['IntakeTimeout'];
       413: components['responses']['IntakeTooLarge'];
       429: components['responses']['IntakeRateLimited'];
     };
@@ -1837,6 +1848,13 @@ export interface operations {
         content?: never;
       };
       403: components['responses']['Forbidden'];
+      /** @description `{ status: "invalid event", message, errors }`: the body did not arrive within the body timeout. */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
       /** @description `{ status: "invalid event", message, errors }`: the body is over the limit. */
       413: {
         headers: {
@@ -1847,6 +1865,8 @@ export interface operations {
       /** @description `{ status: "throttle event", message, errors }` with `retry-after`. */
       429: {
         headers: {
+          /** @description Whole seconds. */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content?: never;
@@ -1895,6 +1915,7 @@ export interface operations {
       };
       400: components['responses']['IntakeBadRequest'];
       403: components['responses']['Forbidden'];
+      408: components['responses']['IntakeTimeout'];
       413: components['responses']['IntakeTooLarge'];
       429: components['responses']['IntakeRateLimited'];
     };

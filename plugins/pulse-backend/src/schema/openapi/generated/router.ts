@@ -226,7 +226,18 @@ export const spec = {
       },
       IntakeBadRequest: {
         description:
-          'Bad JSON, an empty body, missing or wrong fields (each named), an unknown service or routing key. Nothing of the delivery is stored.',
+          'Bad JSON, an empty body, missing or wrong fields (each named), an unknown service or routing key, a service of a kind that has no incidents (`pulse.oncall.intake.entityKinds`, by default Component, Resource, System). Nothing of the delivery is stored.',
+        content: {
+          'application/json': {
+            schema: {
+              $ref: '#/components/schemas/Error',
+            },
+          },
+        },
+      },
+      IntakeTimeout: {
+        description:
+          'The body did not arrive whole within `pulse.oncall.intake.bodyTimeoutSeconds` (default 30); the connection is closed. Nothing is stored.',
         content: {
           'application/json': {
             schema: {
@@ -248,7 +259,7 @@ export const spec = {
       },
       IntakeRateLimited: {
         description:
-          'Over the per-token rate limit; `retry-after` says when to send again.',
+          'Over the per-token rate limit, which holds across replicas; `retry-after` says when to send again.',
         headers: {
           'Retry-After': {
             description: 'Whole seconds.',
@@ -1332,7 +1343,7 @@ export const spec = {
           reason: {
             type: 'string',
             description:
-              'Why a signal was ignored (unknown key, another integration, already resolved).',
+              'Why a signal was ignored (no incident of this service has the key through this integration, already resolved, already acknowledged).',
           },
         },
       },
@@ -2589,6 +2600,9 @@ export const spec = {
           '403': {
             $ref: '#/components/responses/Forbidden',
           },
+          '408': {
+            $ref: '#/components/responses/IntakeTimeout',
+          },
           '413': {
             $ref: '#/components/responses/IntakeTooLarge',
           },
@@ -2641,6 +2655,9 @@ export const spec = {
           },
           '403': {
             $ref: '#/components/responses/Forbidden',
+          },
+          '408': {
+            $ref: '#/components/responses/IntakeTimeout',
           },
           '413': {
             $ref: '#/components/responses/IntakeTooLarge',
@@ -2734,6 +2751,10 @@ export const spec = {
           '403': {
             $ref: '#/components/responses/Forbidden',
           },
+          '408': {
+            description:
+              '`{ status: "invalid event", message, errors }`: the body did not arrive within the body timeout.',
+          },
           '413': {
             description:
               '`{ status: "invalid event", message, errors }`: the body is over the limit.',
@@ -2741,6 +2762,14 @@ export const spec = {
           '429': {
             description:
               '`{ status: "throttle event", message, errors }` with `retry-after`.',
+            headers: {
+              'Retry-After': {
+                description: 'Whole seconds.',
+                schema: {
+                  type: 'integer',
+                },
+              },
+            },
           },
         },
       },
@@ -2821,6 +2850,9 @@ export const spec = {
           },
           '403': {
             $ref: '#/components/responses/Forbidden',
+          },
+          '408': {
+            $ref: '#/components/responses/IntakeTimeout',
           },
           '413': {
             $ref: '#/components/responses/IntakeTooLarge',
