@@ -18,7 +18,10 @@ import { CATALOG_REFRESH_TASK_ID } from './github/router';
 import { DomainEventPublisher } from './events/DomainEventPublisher';
 import { PulseContext } from './service/context';
 import { githubHostsFromConfig } from './service/githubHosts';
+import { ActivityStore } from './live/ActivityStore';
 import { LiveHints } from './live/LiveHints';
+import { addLiveRoutes } from './live/router';
+import { VersionStore } from './live/VersionStore';
 import { pulseClockServiceRef } from './service/clock';
 import { RequestKit } from './service/requestKit';
 import { createRouter } from './service/router';
@@ -122,6 +125,13 @@ export const pulsePlugin = createBackendPlugin({
               }),
               github.routes,
               oncall.routes,
+              addLiveRoutes({
+                kit: requestKit,
+                catalog: services.catalog,
+                activity: new ActivityStore(knex),
+                versions: new VersionStore(knex),
+                scheduleExists: id => Boolean(oncall.domain.schedules.find(id)),
+              }),
             ],
             validateResponses: pulseConfig.validateResponses,
           }),

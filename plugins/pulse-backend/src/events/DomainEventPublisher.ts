@@ -118,7 +118,8 @@ export class DomainEventPublisher {
         }
         return {
           id: randomUUID(),
-          entity_ref: event.entityRef,
+          entity_ref:
+            subjects[index] && event.entityRef ? subjects[index] : null,
           type: event.type,
           payload: JSON.stringify(event.payload ?? null),
           occurred_at: event.occurredAt ?? new Date(),

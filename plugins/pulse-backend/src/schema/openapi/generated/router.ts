@@ -1319,6 +1319,70 @@ export const spec = {
           },
         },
       },
+      EntityVersions: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['entityRef', 'versions'],
+        properties: {
+          entityRef: {
+            type: 'string',
+          },
+          versions: {
+            type: 'object',
+            description:
+              'Topic to version; a topic that never changed is absent (version 0).',
+            additionalProperties: {
+              type: 'integer',
+              minimum: 0,
+            },
+          },
+        },
+      },
+      ActivityItem: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'type', 'entityRef', 'occurredAt', 'payload'],
+        properties: {
+          id: {
+            type: 'string',
+          },
+          type: {
+            type: 'string',
+            description: 'The domain event type, e.g. `incident.acknowledged`.',
+          },
+          entityRef: {
+            type: 'string',
+          },
+          occurredAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+          payload: {
+            description:
+              'What changed, as the REST API serves it (a pull request, run, deployment, incident...).',
+          },
+        },
+      },
+      ActivityPage: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['items', 'nextCursor', 'version'],
+        properties: {
+          items: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/ActivityItem',
+            },
+          },
+          nextCursor: {
+            type: ['string', 'null'],
+          },
+          version: {
+            type: 'integer',
+            minimum: 0,
+          },
+        },
+      },
       IntakeResult: {
         type: 'object',
         description: 'What became of one alert of a delivery.',
@@ -2523,6 +2587,159 @@ export const spec = {
         },
       },
     },
+    '/entities/{kind}/{namespace}/{name}/versions': {
+      get: {
+        operationId: 'getEntityVersions',
+        summary:
+          "The live version of each topic of an entity's Pulse data (permission pulse.read).",
+        description:
+          'Cheap, for a client to check after it may have missed live hints (tab focus, back online, a slow safety interval): a topic whose version is above the one the client rendered has changed. Versions rise in commit order.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/entityKind',
+          },
+          {
+            $ref: '#/components/parameters/entityNamespace',
+          },
+          {
+            $ref: '#/components/parameters/entityName',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The versions.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/EntityVersions',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/BadRequest',
+          },
+          '401': {
+            $ref: '#/components/responses/Unauthorized',
+          },
+          '403': {
+            $ref: '#/components/responses/Forbidden',
+          },
+          '404': {
+            $ref: '#/components/responses/EntityNotFound',
+          },
+        },
+      },
+    },
+    '/entities/{kind}/{namespace}/{name}/activity': {
+      get: {
+        operationId: 'getActivity',
+        summary:
+          'What changed about an entity, newest first (permission pulse.read); for a group, about the entities it and its child groups own.',
+        description:
+          "From the domain event log. Incident events appear only where pulse.incident.read allows the caller the entity. An entity's feed is ordered by commit: a change committed after a page was read always sorts above it.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/entityKind',
+          },
+          {
+            $ref: '#/components/parameters/entityNamespace',
+          },
+          {
+            $ref: '#/components/parameters/entityName',
+          },
+          {
+            name: 'before',
+            in: 'query',
+            allowReserved: true,
+            description: 'The `nextCursor` of the previous page.',
+            schema: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 500,
+              pattern: '^[A-Za-z0-9_-]+$',
+            },
+          },
+          {
+            $ref: '#/components/parameters/pageLimit',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'A page of the feed.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/ActivityPage',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/BadRequest',
+          },
+          '401': {
+            $ref: '#/components/responses/Unauthorized',
+          },
+          '403': {
+            $ref: '#/components/responses/Forbidden',
+          },
+          '404': {
+            $ref: '#/components/responses/EntityNotFound',
+          },
+        },
+      },
+    },
+    '/schedules/{id}/versions': {
+      get: {
+        operationId: 'getScheduleVersions',
+        summary:
+          "The live version of a schedule's topics (pulse.oncall.read for the schedule).",
+        parameters: [
+          {
+            $ref: '#/components/parameters/scheduleId',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The versions.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['scheduleId', 'versions'],
+                  properties: {
+                    scheduleId: {
+                      type: 'string',
+                    },
+                    versions: {
+                      type: 'object',
+                      additionalProperties: {
+                        type: 'integer',
+                        minimum: 0,
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/BadRequest',
+          },
+          '401': {
+            $ref: '#/components/responses/Unauthorized',
+          },
+          '403': {
+            $ref: '#/components/responses/Forbidden',
+          },
+          '404': {
+            $ref: '#/components/responses/ScheduleNotFound',
+          },
+        },
+      },
+    },
     '/health/escalation': {
       get: {
         operationId: 'getEscalationHealth',
@@ -3083,6 +3300,25 @@ export type EndpointMap = {
   '#_delete|/schedules/{id}/overrides/{overrideId}': {
     path: operations['deleteScheduleOverride']['parameters']['path'];
     response: void | components['schemas']['Error'];
+  };
+  '#get|/entities/{kind}/{namespace}/{name}/versions': {
+    path: operations['getEntityVersions']['parameters']['path'];
+    response:
+      | operations['getEntityVersions']['responses'][200]['content']['application/json']
+      | components['schemas']['Error'];
+  };
+  '#get|/entities/{kind}/{namespace}/{name}/activity': {
+    path: operations['getActivity']['parameters']['path'];
+    query: NonNullable<operations['getActivity']['parameters']['query']>;
+    response:
+      | operations['getActivity']['responses'][200]['content']['application/json']
+      | components['schemas']['Error'];
+  };
+  '#get|/schedules/{id}/versions': {
+    path: operations['getScheduleVersions']['parameters']['path'];
+    response:
+      | operations['getScheduleVersions']['responses'][200]['content']['application/json']
+      | components['schemas']['Error'];
   };
   '#get|/health/escalation': {
     response:
