@@ -50,6 +50,9 @@ const config = {
   },
   pulse: {
     api: { validateResponses: true },
+    // One manual sync, before fuzzing (below); every later request is inside the cooldown, so no
+    // sync runs in the background while the fuzz compares table counts.
+    github: { manualSyncCooldownSeconds: 86400 },
     oncall: {
       routingKeys: { R0UTINGKEY: 'component:default/payments-api' },
       heartbeats: [
@@ -313,7 +316,17 @@ describe.each(databases.eachSupportedId())(
           .first();
         return Number(tracked?.n) === 1 && Number(notified?.n) === 1;
       });
-      const valid: Record<string, string[]> = {
+      const synced = await request(server)
+      .post('/api/pulse/v1/entities/component/default/payments-api/sync')
+      .set('Authorization', user);
+    expect(synced.status).toBe(202);
+    await waitUntil(async () => {
+      const status = await request(server)
+        .get('/api/pulse/v1/entities/component/default/payments-api/sync')
+        .set('Authorization', user);
+      return status.body.requestedAt === null;
+    });
+    const valid: Record<string, string[]> = {
         kind: ['component'],
         namespace: ['default'],
         name: ['payments-api'],
