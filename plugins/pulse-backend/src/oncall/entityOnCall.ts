@@ -51,7 +51,7 @@ export function describeEntityOnCall(options: {
   view: OnCallView;
   webhooks: Map<string, WebhookConfig>;
   openIncidents: Incident[];
-}): EntityOnCall {
+}): Omit<EntityOnCall, 'version'> {
   const { entityRef, choice, view, webhooks, openIncidents } = options;
   const policy = choice.policy;
   let now: EntityOnCall['now'] = {

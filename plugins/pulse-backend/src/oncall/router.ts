@@ -17,6 +17,8 @@ import { OncallConfig } from './config';
 import { describeEntityOnCall } from './entityOnCall';
 import { ActionContext, IncidentService } from './incidents/IncidentService';
 import { StoredIncident } from './incidents/IncidentStore';
+import { scheduleSubject } from '../live/topics';
+import { VersionStore } from '../live/VersionStore';
 import { incidentKindProblem, IncidentKinds } from './intake/entityKinds';
 import { DAY_MS } from './localTime';
 import { CatalogPolicySource } from './policies';
@@ -38,6 +40,8 @@ export interface OncallRouteOptions {
   config: OncallConfig;
   /** Entity kinds that can own incidents (`pulse.oncall.intake.entityKinds`). */
   incidentKinds: IncidentKinds;
+  /** Live versions, read before the data each response carries. */
+  versions: VersionStore;
   /** The escalation health report, for `GET /health/escalation`. */
   health: () => Promise<{ healthy: boolean; body: unknown }>;
   now?: () => Date;
@@ -57,7 +61,18 @@ function actionContext(caller: Caller): ActionContext {
 export function addOncallRoutes(
   options: OncallRouteOptions,
 ): (router: PulseApiRouter) => void {
-  const { kit, catalog, auth, incidents, schedules } = options;
+  const { kit, catalog, auth, incidents, schedules, versions } = options;
+
+  async function withScheduleVersions(ids: string[]) {
+    const scheduleVersions = await Promise.all(
+      ids.map(id => versions.versionOf(scheduleSubject(id), 'oncall')),
+    );
+    const summaries = await schedules.summaries(ids);
+    return summaries.map((summary, index) => ({
+      ...summary,
+      version: scheduleVersions[index],
+    }));
+  }
   const now = options.now ?? (() => new Date());
 
   /** The incident, if the caller may see it; 404 otherwise (the two are not told apart). */
@@ -233,7 +248,8 @@ export function addOncallRoutes(
     router.get('/incidents/:id', async (req, res) => {
       const caller = callerOf(res);
       const incident = await readableIncident(caller, req.params.id);
-      res.json(await incidents.get(incident.id));
+      const version = await versions.versionOf(incident.entityRef, 'incidents');
+      res.json({ ...(await incidents.get(incident.id)), version });
     });
 
     router.post('/incidents', async (req, res) => {
@@ -327,9 +343,11 @@ export function addOncallRoutes(
         pulseIncidentReadPermission,
         entityRef,
       );
+      const version = await versions.versionOf(entityRef, 'oncall');
       const at = now();
-      res.json(
-        describeEntityOnCall({
+      res.json({
+        version,
+        ...describeEntityOnCall({
           entityRef,
           choice: options.policies.choose(entityRef, entity),
           view: await schedules.viewAround(at, 14),
@@ -338,7 +356,7 @@ export function addOncallRoutes(
             ? await incidents.openForEntity(entityRef)
             : [],
         }),
-      );
+      });
     });
 
     router.get('/schedules', async (_req, res) => {
@@ -347,13 +365,13 @@ export function addOncallRoutes(
       const allowed = await kit.allowed(caller, pulseOnCallReadPermission, ids);
       const visible = ids.filter((_, index) => allowed[index]);
       res.json({
-        items: visible.length > 0 ? await schedules.summaries(visible) : [],
+        items: visible.length > 0 ? await withScheduleVersions(visible) : [],
       });
     });
 
     router.get('/schedules/:id', async (req, res) => {
       const schedule = await readableSchedule(callerOf(res), req.params.id);
-      const [summary] = await schedules.summaries([schedule.id]);
+      const [summary] = await withScheduleVersions([schedule.id]);
       res.json(summary);
     });
 

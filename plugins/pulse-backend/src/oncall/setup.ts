@@ -2,6 +2,7 @@ import { ConflictError } from '@backstage/errors';
 import { pulsePermissions } from '@internal/plugin-pulse-common';
 import express from 'express';
 import { PulseContext } from '../service/context';
+import { VersionStore } from '../live/VersionStore';
 import { PulseApiRouter } from '../service/router';
 import { OncallConfig, readOncallConfig } from './config';
 import { DirectoryRefresher, ScheduleAudienceStore } from './directory';
@@ -309,6 +310,7 @@ export async function setupOncallDomain(
     policies,
     config,
     incidentKinds: domain.incidentKinds,
+    versions: new VersionStore(context.knex),
     health: domain.health,
     now: options.now,
   });

@@ -317,16 +317,16 @@ describe.each(databases.eachSupportedId())(
         return Number(tracked?.n) === 1 && Number(notified?.n) === 1;
       });
       const synced = await request(server)
-      .post('/api/pulse/v1/entities/component/default/payments-api/sync')
-      .set('Authorization', user);
-    expect(synced.status).toBe(202);
-    await waitUntil(async () => {
-      const status = await request(server)
-        .get('/api/pulse/v1/entities/component/default/payments-api/sync')
+        .post('/api/pulse/v1/entities/component/default/payments-api/sync')
         .set('Authorization', user);
-      return status.body.requestedAt === null;
-    });
-    const valid: Record<string, string[]> = {
+      expect(synced.status).toBe(202);
+      await waitUntil(async () => {
+        const status = await request(server)
+          .get('/api/pulse/v1/entities/component/default/payments-api/sync')
+          .set('Authorization', user);
+        return status.body.requestedAt === null;
+      });
+      const valid: Record<string, string[]> = {
         kind: ['component'],
         namespace: ['default'],
         name: ['payments-api'],

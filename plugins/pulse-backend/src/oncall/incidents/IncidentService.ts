@@ -193,7 +193,7 @@ export class IncidentService implements IncidentIntake {
 
   // ------------------------------------------------------------------ reading
 
-  async get(id: string): Promise<IncidentDetail> {
+  async get(id: string): Promise<Omit<IncidentDetail, 'version'>> {
     const incident = await this.store.get(id);
     if (!incident) {
       throw new NotFoundError(`No incident with id '${id}'`);

@@ -215,7 +215,9 @@ export class ScheduleService {
     );
   }
 
-  async summaries(ids?: string[]): Promise<ScheduleSummary[]> {
+  async summaries(
+    ids?: string[],
+  ): Promise<Array<Omit<ScheduleSummary, 'version'>>> {
     const now = this.now();
     const view = await this.viewAround(now, SUMMARY_HORIZON_DAYS);
     return (ids ?? [...this.schedules.keys()]).map(id => {

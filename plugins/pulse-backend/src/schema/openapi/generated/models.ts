@@ -619,6 +619,8 @@ export interface components {
       /** @description Null on the last page. */
       nextCursor: string | null;
       lastSyncedAt: components['schemas']['LastSyncedAt'];
+      /** @description The live version of this data's topic when it was read. */
+      version: number;
     };
     WorkflowRun: {
       id: number;
@@ -661,6 +663,8 @@ export interface components {
       /** @description Null on the last page. */
       nextCursor: string | null;
       lastSyncedAt: components['schemas']['LastSyncedAt'];
+      /** @description The live version of this data's topic when it was read. */
+      version: number;
     };
     WorkflowSummary: {
       workflowId: number;
@@ -679,6 +683,8 @@ export interface components {
       recentRuns?: components['schemas']['WorkflowRunPage'];
       items: components['schemas']['WorkflowSummary'][];
       lastSyncedAt: components['schemas']['LastSyncedAt'];
+      /** @description The live version of this data's topic when it was read. */
+      version: number;
     };
     SyncStatus: {
       /** @description `owner/repo`. */
@@ -707,6 +713,8 @@ export interface components {
       /** Format: date-time */
       requestedAt: string | null;
       lastSyncedAt: components['schemas']['LastSyncedAt'];
+      /** @description The live version of this data's topic when it was read. */
+      version: number;
     };
     /** @description An entity ref, e.g. `component:default/payments-api` or `user:default/jane`. */
     EntityRefString: string;
@@ -806,6 +814,8 @@ export interface components {
       timeline: components['schemas']['IncidentTimelineEntry'][];
       /** @description The payload of the alert that opened the incident. */
       rawPayload: unknown;
+      /** @description The live version of this data's topic when it was read. */
+      version: number;
     };
     IncidentList: {
       items: components['schemas']['Incident'][];
@@ -827,6 +837,8 @@ export interface components {
       timeZone: string;
       current: components['schemas']['OnCallShift'];
       next: components['schemas']['OnCallShift'] | null;
+      /** @description The live version of this data's topic when it was read. */
+      version: number;
     };
     ScheduleShifts: {
       scheduleId: string;
@@ -894,6 +906,8 @@ export interface components {
         from: string | null;
       } | null;
       openIncidents: components['schemas']['Incident'][];
+      /** @description The live version of this data's topic when it was read. */
+      version: number;
     };
     EscalationHealth: {
       /** @enum {string} */

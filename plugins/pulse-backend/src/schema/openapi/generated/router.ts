@@ -487,7 +487,7 @@ export const spec = {
       PullRequestPage: {
         type: 'object',
         additionalProperties: false,
-        required: ['items', 'nextCursor', 'lastSyncedAt'],
+        required: ['items', 'nextCursor', 'lastSyncedAt', 'version'],
         properties: {
           sync: {
             $ref: '#/components/schemas/SyncStatus',
@@ -506,6 +506,12 @@ export const spec = {
           },
           lastSyncedAt: {
             $ref: '#/components/schemas/LastSyncedAt',
+          },
+          version: {
+            type: 'integer',
+            minimum: 0,
+            description:
+              "The live version of this data's topic when it was read.",
           },
         },
       },
@@ -598,7 +604,7 @@ export const spec = {
       WorkflowRunPage: {
         type: 'object',
         additionalProperties: false,
-        required: ['items', 'nextCursor', 'lastSyncedAt'],
+        required: ['items', 'nextCursor', 'lastSyncedAt', 'version'],
         properties: {
           items: {
             type: 'array',
@@ -612,6 +618,12 @@ export const spec = {
           },
           lastSyncedAt: {
             $ref: '#/components/schemas/LastSyncedAt',
+          },
+          version: {
+            type: 'integer',
+            minimum: 0,
+            description:
+              "The live version of this data's topic when it was read.",
           },
         },
       },
@@ -664,7 +676,7 @@ export const spec = {
       WorkflowSummaryList: {
         type: 'object',
         additionalProperties: false,
-        required: ['defaultBranch', 'items', 'lastSyncedAt', 'sync'],
+        required: ['defaultBranch', 'items', 'lastSyncedAt', 'sync', 'version'],
         properties: {
           defaultBranch: {
             type: ['string', 'null'],
@@ -686,6 +698,12 @@ export const spec = {
           lastSyncedAt: {
             $ref: '#/components/schemas/LastSyncedAt',
           },
+          version: {
+            type: 'integer',
+            minimum: 0,
+            description:
+              "The live version of this data's topic when it was read.",
+          },
         },
       },
       SyncStatus: {
@@ -701,6 +719,7 @@ export const spec = {
           'pausedUntil',
           'requestedAt',
           'lastSyncedAt',
+          'version',
         ],
         properties: {
           repository: {
@@ -756,6 +775,12 @@ export const spec = {
           },
           lastSyncedAt: {
             $ref: '#/components/schemas/LastSyncedAt',
+          },
+          version: {
+            type: 'integer',
+            minimum: 0,
+            description:
+              "The live version of this data's topic when it was read.",
           },
         },
       },
@@ -978,7 +1003,7 @@ export const spec = {
           },
           {
             type: 'object',
-            required: ['timeline', 'rawPayload'],
+            required: ['timeline', 'rawPayload', 'version'],
             properties: {
               timeline: {
                 type: 'array',
@@ -989,6 +1014,12 @@ export const spec = {
               rawPayload: {
                 description:
                   'The payload of the alert that opened the incident.',
+              },
+              version: {
+                type: 'integer',
+                minimum: 0,
+                description:
+                  "The live version of this data's topic when it was read.",
               },
             },
           },
@@ -1035,7 +1066,7 @@ export const spec = {
       },
       ScheduleSummary: {
         type: 'object',
-        required: ['id', 'name', 'timeZone', 'current', 'next'],
+        required: ['id', 'name', 'timeZone', 'current', 'next', 'version'],
         properties: {
           id: {
             type: 'string',
@@ -1058,6 +1089,12 @@ export const spec = {
                 type: 'null',
               },
             ],
+          },
+          version: {
+            type: 'integer',
+            minimum: 0,
+            description:
+              "The live version of this data's topic when it was read.",
           },
         },
       },
@@ -1197,6 +1234,7 @@ export const spec = {
           'now',
           'next',
           'openIncidents',
+          'version',
         ],
         properties: {
           entityRef: {
@@ -1266,6 +1304,12 @@ export const spec = {
             items: {
               $ref: '#/components/schemas/Incident',
             },
+          },
+          version: {
+            type: 'integer',
+            minimum: 0,
+            description:
+              "The live version of this data's topic when it was read.",
           },
         },
       },
