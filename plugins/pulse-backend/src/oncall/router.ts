@@ -10,16 +10,17 @@ import {
   pulseOverrideCreatePermission,
   pulseOverrideDeletePermission,
 } from '@internal/plugin-pulse-common';
+import { Clock, systemClock } from '../service/clock';
 import { entityRefFromPath, normalizeEntityRef } from '../service/entityRefs';
 import { Caller, RequestKit } from '../service/requestKit';
 import { callerOf, PulseApiRouter } from '../service/router';
 import { OncallConfig } from './config';
 import { describeEntityOnCall } from './entityOnCall';
-import { ActionContext, IncidentService } from './incidents/IncidentService';
+import { ActionContext, IncidentActions } from './incidents/IncidentActions';
 import { StoredIncident } from './incidents/IncidentStore';
 import { incidentKindProblem, IncidentKinds } from './intake/entityKinds';
 import { DAY_MS } from './localTime';
-import { CatalogPolicySource } from './policies';
+import { CatalogPolicySource } from './CatalogPolicySource';
 import {
   MAX_SHIFT_RANGE_DAYS,
   ScheduleService,
@@ -32,7 +33,7 @@ export interface OncallRouteOptions {
   kit: RequestKit;
   catalog: CatalogService;
   auth: AuthService;
-  incidents: IncidentService;
+  incidents: IncidentActions;
   schedules: ScheduleService;
   policies: CatalogPolicySource;
   config: OncallConfig;
@@ -40,7 +41,7 @@ export interface OncallRouteOptions {
   incidentKinds: IncidentKinds;
   /** The escalation health report, for `GET /health/escalation`. */
   health: () => Promise<{ healthy: boolean; body: unknown }>;
-  now?: () => Date;
+  clock?: Clock;
 }
 
 function actionContext(caller: Caller): ActionContext {
@@ -58,14 +59,15 @@ export function addOncallRoutes(
   options: OncallRouteOptions,
 ): (router: PulseApiRouter) => void {
   const { kit, catalog, auth, incidents, schedules } = options;
-  const now = options.now ?? (() => new Date());
+  const clock = options.clock ?? systemClock;
+  const now = () => clock.now();
 
   /** The incident, if the caller may see it; 404 otherwise (the two are not told apart). */
   async function readableIncident(
     caller: Caller,
     id: string,
   ): Promise<StoredIncident> {
-    const incident = await incidents.store.get(id);
+    const incident = await incidents.find(id);
     const readable =
       incident &&
       (
@@ -209,7 +211,7 @@ export function addOncallRoutes(
       };
       // Visibility is part of the query: the entities the caller may read, among those the other
       // filters leave, so a page is never cut before it is filtered.
-      const candidates = await incidents.store.entityRefsOf(filter);
+      const candidates = await incidents.entityRefsOf(filter);
       const readable = await kit.readableEntityRefs(
         caller,
         pulseIncidentReadPermission,

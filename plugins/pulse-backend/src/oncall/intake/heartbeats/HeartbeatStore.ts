@@ -1,12 +1,13 @@
 import { Knex } from 'knex';
+import { DbDate, toDate } from '../../../database/rows';
 
 const TABLE = 'pulse_heartbeats';
 
 interface HeartbeatRow {
   id: string;
-  created_at: Date | string | number;
-  last_ping_at: Date | string | number | null;
-  expired_at: Date | string | number | null;
+  created_at: DbDate;
+  last_ping_at: DbDate | null;
+  expired_at: DbDate | null;
 }
 
 /** What the database knows of one heartbeat monitor. */
@@ -19,16 +20,12 @@ export interface HeartbeatState {
   expiredAt: Date | null;
 }
 
-function toDate(value: Date | string | number): Date {
-  return value instanceof Date ? value : new Date(value);
-}
-
 function fromRow(row: HeartbeatRow): HeartbeatState {
   return {
     id: row.id,
     createdAt: toDate(row.created_at),
-    lastPingAt: row.last_ping_at === null ? null : toDate(row.last_ping_at),
-    expiredAt: row.expired_at === null ? null : toDate(row.expired_at),
+    lastPingAt: toDate(row.last_ping_at),
+    expiredAt: toDate(row.expired_at),
   };
 }
 
