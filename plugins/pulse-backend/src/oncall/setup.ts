@@ -14,6 +14,8 @@ import {
 } from './engine/escalationHealth';
 import { readIntakeConfig } from './intake';
 import { IncidentKinds } from './intake/entityKinds';
+import { HeartbeatStore } from './intake/heartbeats/HeartbeatStore';
+import { RateLimitStore } from './intake/RateLimitStore';
 import {
   pulseScheduleResourceRef,
   scheduleMemberRefs,
@@ -29,6 +31,11 @@ import {
 } from './incidents';
 import { addOncallRoutes } from './router';
 import { setupAlertIntake } from './intake';
+import {
+  OncallRetentionConfig,
+  readOncallRetentionConfig,
+} from './retention/config';
+import { OncallRetention } from './retention/OncallRetention';
 import { ScheduleService } from './schedules/ScheduleService';
 
 export type { EscalationHealth } from './engine/escalationHealth';
@@ -37,6 +44,7 @@ export type { EscalationHealth } from './engine/escalationHealth';
 export const ESCALATION_TASK_ID = 'pulse-oncall-escalation';
 export const WATCHDOG_TASK_ID = 'pulse-oncall-watchdog';
 export const DIRECTORY_TASK_ID = 'pulse-oncall-directory';
+export const RETENTION_TASK_ID = 'pulse-oncall-retention';
 
 /** Test seams: a fake clock and a fixed replica id. */
 export interface OncallSetupOptions {
@@ -54,6 +62,9 @@ export interface OncallDomain {
   runner: EscalationRunner;
   directory: DirectoryRefresher;
   audience: ScheduleAudienceStore;
+  retention: OncallRetention;
+  /** `pulse.retention.oncall` and the retention schedule. */
+  retentionConfig: OncallRetentionConfig;
   /** Entity kinds that can own incidents (`pulse.oncall.intake.entityKinds`). */
   incidentKinds: IncidentKinds;
   /** Schedules as the permission rules see them. */
@@ -69,6 +80,7 @@ export function createOncallDomain(
   options: OncallSetupOptions = {},
 ): OncallDomain {
   const config = readOncallConfig(context.config);
+  const retentionConfig = readOncallRetentionConfig(context.config);
   const intakeConfig = readIntakeConfig(context.config);
   const clock = options.clock ?? systemClock;
   const logger = context.logger.child({ domain: 'oncall' });
@@ -146,6 +158,17 @@ export function createOncallDomain(
     logger,
     clock,
   });
+  const retention = new OncallRetention({
+    incidents: incidentStore,
+    overrides: schedules.overrides,
+    heartbeats: new HeartbeatStore(context.knex),
+    rateLimits: new RateLimitStore(context.knex),
+    retention: retentionConfig,
+    heartbeatIds: intakeConfig.heartbeats.map(monitor => monitor.id),
+    rateLimit: intakeConfig.rateLimit,
+    logger,
+    clock,
+  });
 
   async function scheduleResources(
     ids: string[],
@@ -193,6 +216,8 @@ export function createOncallDomain(
     runner,
     directory,
     audience,
+    retention,
+    retentionConfig,
     incidentKinds,
     scheduleResources,
     health,
@@ -201,8 +226,8 @@ export function createOncallDomain(
 
 /**
  * Sets up the on-call domain: validates `pulse.oncall` (failing start-up with the key named),
- * schedules the escalation engine, its watchdog and the catalog directory refresh, and returns
- * the routers for `/v1`.
+ * schedules the escalation engine, its watchdog, the catalog directory refresh and the on-call
+ * retention, and returns the routers for `/v1`.
  */
 export async function setupOncallDomain(
   context: PulseContext,
@@ -223,7 +248,7 @@ export async function setupOncallDomain(
     rules: Object.values(scheduleRules),
     getResources: ids => domain.scheduleResources(ids),
   });
-  const { config, runner, directory, policies } = domain;
+  const { config, runner, directory, policies, retention } = domain;
   const { scheduler, logger } = context;
 
   await scheduler.scheduleTask({
@@ -258,6 +283,13 @@ export async function setupOncallDomain(
         reportedPolicies = true;
         await policies.reportUnknownPolicies();
       }
+    },
+  });
+  await scheduler.scheduleTask({
+    id: RETENTION_TASK_ID,
+    ...domain.retentionConfig.schedule,
+    fn: async () => {
+      await retention.run();
     },
   });
 

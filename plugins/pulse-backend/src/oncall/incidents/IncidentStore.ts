@@ -699,4 +699,34 @@ export class IncidentStore {
       });
     return count === 1;
   }
+
+  // ------------------------------------------------------------------ retention
+
+  /**
+   * Deletes up to `limit` incidents resolved before `cutoff`, oldest first, with their timelines,
+   * assignees and pages, in one transaction; returns how many incidents went. An open incident
+   * (triggered or acknowledged) is never deleted, however old.
+   */
+  async deleteResolvedBefore(cutoff: Date, limit: number): Promise<number> {
+    return this.transaction(async tx => {
+      const ids: string[] = await tx(INCIDENTS)
+        .where({ status: 'resolved' })
+        .whereNotNull('resolved_at')
+        .where('resolved_at', '<', cutoff)
+        .orderBy('resolved_at')
+        .limit(limit)
+        .pluck('id');
+      if (ids.length === 0) {
+        return 0;
+      }
+      // Children first: SQLite does not enforce the foreign keys' ON DELETE CASCADE.
+      for (const table of [TIMELINE, ASSIGNEES, PAGES]) {
+        await tx(table).whereIn('incident_id', ids).delete();
+      }
+      return tx(INCIDENTS)
+        .whereIn('id', ids)
+        .where({ status: 'resolved' })
+        .delete();
+    });
+  }
 }

@@ -88,4 +88,23 @@ export class OverrideStore {
       .delete();
     return count > 0;
   }
+
+  /**
+   * Deletes up to `limit` overrides that ended before `cutoff`, oldest first; returns how many.
+   * An override still running or to come is never deleted.
+   */
+  async deleteEndedBefore(cutoff: Date, limit: number): Promise<number> {
+    const ids = await this.db(TABLE)
+      .where('end_at', '<', cutoff)
+      .orderBy('end_at')
+      .limit(limit)
+      .pluck('id');
+    if (ids.length === 0) {
+      return 0;
+    }
+    return this.db(TABLE)
+      .whereIn('id', ids)
+      .where('end_at', '<', cutoff)
+      .delete();
+  }
 }

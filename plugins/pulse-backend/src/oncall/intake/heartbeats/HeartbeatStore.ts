@@ -102,4 +102,35 @@ export class HeartbeatStore {
       .whereNotNull('expired_at')
       .update({ expired_at: null });
   }
+
+  /**
+   * Forgets monitors that are no longer configured and have not been pinged (or, never pinged,
+   * were first seen) since `silentSince`; up to `limit` a call. A configured monitor is kept
+   * whatever its age. Returns how many went.
+   */
+  async deleteUnconfigured(
+    configuredIds: string[],
+    silentSince: Date,
+    limit: number,
+  ): Promise<number> {
+    const forgettable = (query: Knex.QueryBuilder) =>
+      query
+        .whereNotIn('id', configuredIds)
+        .where(silent =>
+          silent
+            .where(q =>
+              q.whereNull('last_ping_at').where('created_at', '<', silentSince),
+            )
+            .orWhere('last_ping_at', '<', silentSince),
+        );
+    const ids = await forgettable(this.db(TABLE))
+      .orderBy('id')
+      .limit(limit)
+      .pluck('id');
+    if (ids.length === 0) {
+      return 0;
+    }
+    // Checked again: a replica still configured with the monitor may have recorded a ping.
+    return forgettable(this.db(TABLE).whereIn('id', ids)).delete();
+  }
 }
