@@ -5,12 +5,12 @@ import pLimit from 'p-limit';
 import { Clock, systemClock } from '../../service/clock';
 import { dueAction, PageAction, resolveTargets } from '../escalation';
 import {
+  EngineRunKind,
   EscalationLedger,
   StoredIncident,
 } from '../incidents/EscalationLedger';
 import { OnCallView } from '../schedules/OnCallView';
 import { ScheduleService } from '../schedules/ScheduleService';
-import { EngineRunKind } from './EngineStatusStore';
 import { Pager } from './Pager';
 
 export interface EscalationRunnerOptions {

@@ -7,7 +7,7 @@ import {
   EngineRun,
   EngineRunKind,
   EngineStatusStore,
-} from '../engine/EngineStatusStore';
+} from './EngineStatusStore';
 import {
   ackTimedOut,
   afterPaged,
@@ -27,7 +27,7 @@ import {
   StoredIncident,
 } from './IncidentStore';
 
-export type { StoredIncident };
+export type { EngineRun, EngineRunKind, StoredIncident };
 
 /** What the escalation engine reports after sending a page. */
 export interface SentPage {

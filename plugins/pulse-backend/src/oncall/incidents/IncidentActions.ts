@@ -14,7 +14,7 @@ import { Clock } from '../../service/clock';
 import { decodeCursor, encodeCursor } from '../../service/cursor';
 import { normalizeEntityRef } from '../../service/entityRefs';
 import { Assignee, escalateNow, reassign, unacknowledge } from '../escalation';
-import { timelineEntryToApi } from '../incidentApi';
+import { timelineEntryToApi } from './incidentApi';
 import { EscalationPolicySource, noEscalationPolicies } from '../policies';
 import {
   acknowledgeChange,

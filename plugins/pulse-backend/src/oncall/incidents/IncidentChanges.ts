@@ -15,7 +15,7 @@ import {
   resolve,
 } from '../escalation';
 import { IncidentEventPayload, OncallEventType } from '../events';
-import { incidentToApi } from '../incidentApi';
+import { incidentToApi } from './incidentApi';
 import {
   IncidentPatch,
   IncidentStore,

@@ -2,7 +2,7 @@ import { AuditorService, LoggerService } from '@backstage/backend-plugin-api';
 import { Knex } from 'knex';
 import { DomainEventPublisher } from '../../events/DomainEventPublisher';
 import { Clock, systemClock } from '../../service/clock';
-import { EngineStatusStore } from '../engine/EngineStatusStore';
+import { EngineStatusStore } from './EngineStatusStore';
 import { EscalationPolicySource } from '../policies';
 import { EscalationLedger } from './EscalationLedger';
 import { IncidentActions } from './IncidentActions';

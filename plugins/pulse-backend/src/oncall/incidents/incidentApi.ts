@@ -4,7 +4,7 @@
  * records (and the assignees) and gives the link.
  */
 import { Incident, IncidentTimelineEntry } from '@internal/plugin-pulse-common';
-import { StoredIncident, StoredTimelineEntry } from './incidents/IncidentStore';
+import { StoredIncident, StoredTimelineEntry } from './IncidentStore';
 
 /** The API shape of a stored incident; `htmlUrl` only when a link is given. */
 export function incidentToApi(
