@@ -109,7 +109,7 @@ export const pulsePlugin = createBackendPlugin({
         });
 
         const github = await setupGithubDomain(context);
-        const oncall = await setupOncallDomain(context, { now });
+        const oncall = await setupOncallDomain(context, { clock });
         httpRouter.use(
           await createRouter({
             kit: requestKit,

@@ -6,7 +6,7 @@ import {
 import { WebhookConfig } from './config';
 import { EscalationPolicy } from './escalation';
 import { PolicyChoice } from './policies';
-import { OnCallView } from './schedules/ScheduleService';
+import { OnCallView } from './schedules/OnCallView';
 
 function stepViews(
   policy: EscalationPolicy,

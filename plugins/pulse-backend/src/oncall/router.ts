@@ -10,18 +10,19 @@ import {
   pulseOverrideCreatePermission,
   pulseOverrideDeletePermission,
 } from '@internal/plugin-pulse-common';
+import { Clock, systemClock } from '../service/clock';
 import { entityRefFromPath, normalizeEntityRef } from '../service/entityRefs';
 import { Caller, RequestKit } from '../service/requestKit';
 import { callerOf, PulseApiRouter } from '../service/router';
 import { OncallConfig } from './config';
 import { describeEntityOnCall } from './entityOnCall';
-import { ActionContext, IncidentService } from './incidents/IncidentService';
+import { ActionContext, IncidentActions } from './incidents/IncidentActions';
 import { StoredIncident } from './incidents/IncidentStore';
 import { scheduleSubject } from '../live/topics';
 import { VersionStore } from '../live/VersionStore';
 import { incidentKindProblem, IncidentKinds } from './intake/entityKinds';
 import { DAY_MS } from './localTime';
-import { CatalogPolicySource } from './policies';
+import { CatalogPolicySource } from './CatalogPolicySource';
 import {
   MAX_SHIFT_RANGE_DAYS,
   ScheduleService,
@@ -34,7 +35,7 @@ export interface OncallRouteOptions {
   kit: RequestKit;
   catalog: CatalogService;
   auth: AuthService;
-  incidents: IncidentService;
+  incidents: IncidentActions;
   schedules: ScheduleService;
   policies: CatalogPolicySource;
   config: OncallConfig;
@@ -44,7 +45,7 @@ export interface OncallRouteOptions {
   versions: VersionStore;
   /** The escalation health report, for `GET /health/escalation`. */
   health: () => Promise<{ healthy: boolean; body: unknown }>;
-  now?: () => Date;
+  clock?: Clock;
 }
 
 function actionContext(caller: Caller): ActionContext {
@@ -73,14 +74,15 @@ export function addOncallRoutes(
       version: scheduleVersions[index],
     }));
   }
-  const now = options.now ?? (() => new Date());
+  const clock = options.clock ?? systemClock;
+  const now = () => clock.now();
 
   /** The incident, if the caller may see it; 404 otherwise (the two are not told apart). */
   async function readableIncident(
     caller: Caller,
     id: string,
   ): Promise<StoredIncident> {
-    const incident = await incidents.store.get(id);
+    const incident = await incidents.find(id);
     const readable =
       incident &&
       (
@@ -224,7 +226,7 @@ export function addOncallRoutes(
       };
       // Visibility is part of the query: the entities the caller may read, among those the other
       // filters leave, so a page is never cut before it is filtered.
-      const candidates = await incidents.store.entityRefsOf(filter);
+      const candidates = await incidents.entityRefsOf(filter);
       const readable = await kit.readableEntityRefs(
         caller,
         pulseIncidentReadPermission,

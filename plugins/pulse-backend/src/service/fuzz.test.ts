@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { Knex } from 'knex';
 import request from 'supertest';
 import { spec } from '../schema/openapi/generated/router';
+import { componentEntity, userEntity } from '../__testUtils__/entities';
 import { createTestDatabases } from '../__testUtils__/testDatabases';
 import {
   serviceHeader,
@@ -23,23 +24,11 @@ const SEED = Number(process.env.PULSE_FUZZ_SEED ?? 20261201);
 const RUNS_PER_OPERATION = Number(process.env.PULSE_FUZZ_RUNS ?? 24);
 
 const entities: Entity[] = [
-  {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: {
-      name: 'payments-api',
-      namespace: 'default',
-      annotations: { 'github.com/project-slug': 'acme/payments-api' },
-    },
-    spec: { owner: 'group:default/payments' },
-    relations: [{ type: 'ownedBy', targetRef: 'group:default/payments' }],
-  },
-  ...['alice', 'bob', 'mock'].map(name => ({
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'User',
-    metadata: { name, namespace: 'default' },
-    spec: {},
-  })),
+  componentEntity('payments-api', {
+    projectSlug: 'acme/payments-api',
+    owner: 'group:default/payments',
+  }),
+  ...['alice', 'bob', 'mock'].map(userEntity),
 ];
 
 const config = {
