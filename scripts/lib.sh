@@ -94,18 +94,17 @@ pg_bin_dir() {
   done
 }
 
-# PostgreSQL 15 for the test suites: the given connection string, else a throwaway cluster on
-# 127.0.0.1 started from Debian's package (installed when missing).
-ensure_postgres() {
-  if [ -n "${BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING:-}" ]; then return; fi
+# Starts (creating when needed) a throwaway PostgreSQL 15 cluster in <dir>, listening on
+# 127.0.0.1:<port> with trust auth; prints the pg_ctl command line that stops it.
+start_postgres_cluster() { # dir port what
+  local cluster="$1" port="$2" what="$3"
   local bin; bin="$(pg_bin_dir)"
   if [ -z "$bin" ]; then
     apt_install postgresql-15
     bin="$(pg_bin_dir)"
   fi
   [ -n "$bin" ] || die "PostgreSQL 15 is not installed and could not be installed"
-
-  local cluster="$DATA_DIR/postgres-test" port="${PULSE_TEST_PG_PORT:-5439}" run_as=()
+  local run_as=()
   if [ "$(id -u)" = 0 ]; then
     id postgres >/dev/null 2>&1 || die "the postgres system user is missing (reinstall the postgresql-15 package)"
     run_as=(runuser -u postgres --)
@@ -115,16 +114,24 @@ ensure_postgres() {
   chmod 700 "$cluster"
   if [ ! -f "$cluster/PG_VERSION" ]; then
     "${run_as[@]}" "$bin/initdb" -D "$cluster" -U postgres --auth=trust -E UTF8 >/dev/null \
-      || die "initdb failed for the test PostgreSQL cluster in $cluster"
+      || die "initdb failed for the $what PostgreSQL cluster in $cluster"
   fi
   if ! "${run_as[@]}" "$bin/pg_ctl" -D "$cluster" status >/dev/null 2>&1; then
-    port_in_use "$port" && die "port $port is in use; set PULSE_TEST_PG_PORT to a free port"
+    port_in_use "$port" && die "port $port is in use; it is needed for the $what PostgreSQL server"
     "${run_as[@]}" "$bin/pg_ctl" -D "$cluster" -l "$cluster/server.log" -w -t 60 \
       -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=/tmp -c max_connections=300 -c fsync=off" start >/dev/null \
-      || die "the test PostgreSQL server did not start; see $cluster/server.log"
+      || die "the $what PostgreSQL server did not start; see $cluster/server.log"
   fi
+  echo "$bin/pg_ctl -D $cluster"
+}
+
+# PostgreSQL 15 for the test suites: the given connection string, else a throwaway cluster on
+# 127.0.0.1 started from Debian's package (installed when missing).
+ensure_postgres() {
+  if [ -n "${BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING:-}" ]; then return; fi
+  local port="${PULSE_TEST_PG_PORT:-5439}"
+  PULSE_STARTED_POSTGRES="$(start_postgres_cluster "$DATA_DIR/postgres-test" "$port" test)" || exit 1
   export BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING="postgresql://postgres@127.0.0.1:$port"
-  PULSE_STARTED_POSTGRES="$bin/pg_ctl -D $cluster"
 }
 
 stop_postgres() {
@@ -132,4 +139,9 @@ stop_postgres() {
     if [ "$(id -u)" = 0 ]; then runuser -u postgres -- $PULSE_STARTED_POSTGRES -m fast stop >/dev/null 2>&1 || true
     else $PULSE_STARTED_POSTGRES -m fast stop >/dev/null 2>&1 || true; fi
   fi
+}
+
+ensure_nginx() {
+  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || apt_install nginx
+  NGINX_BIN="$(command -v nginx || echo /usr/sbin/nginx)"
 }
