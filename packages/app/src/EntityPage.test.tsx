@@ -49,6 +49,19 @@ const trackedEntity: TrackedEntity = {
   refreshedAt: new Date().toISOString(),
 };
 
+const idleSync: SyncStatus = {
+  repository: 'acme/payments-api',
+  host: 'github.com',
+  state: 'idle',
+  progressPercent: 100,
+  itemsSynced: 2,
+  lastError: null,
+  pausedUntil: null,
+  requestedAt: null,
+  lastSyncedAt: new Date().toISOString(),
+  version: 1,
+};
+
 function renderEntityPage(path: string, pulseApi: Partial<PulseApi>) {
   return renderTestApp({
     features: [catalogPlugin, pulsePlugin],
@@ -67,6 +80,7 @@ describe('entity page', () => {
 
     renderEntityPage('/catalog/default/component/payments-api', {
       getTrackedEntity,
+      getSyncStatus: async () => idleSync,
     });
 
     // The first render compiles the catalog plugin's lazily loaded pages.
@@ -78,6 +92,7 @@ describe('entity page', () => {
       ),
     ).toBeInTheDocument();
     expect(screen.getByText('Pulse')).toBeInTheDocument();
+    expect(await screen.findByText(/^Synced/)).toBeInTheDocument();
   });
 
   it('has no Pulse card on a component without the annotation', async () => {
@@ -148,6 +163,7 @@ describe('entity page GitHub cards', () => {
     pausedUntil: null,
     requestedAt: null,
     lastSyncedAt,
+    version: 1,
   };
 
   const pulseApi: Partial<PulseApi> = {
@@ -157,6 +173,7 @@ describe('entity page GitHub cards', () => {
       nextCursor: null,
       lastSyncedAt,
       sync: syncStatus,
+      version: 1,
     }),
     getWorkflowSummary: async () => ({
       defaultBranch: 'main',
@@ -172,12 +189,19 @@ describe('entity page GitHub cards', () => {
       ],
       lastSyncedAt,
       sync: syncStatus,
-      recentRuns: { items: [workflowRun], nextCursor: null, lastSyncedAt },
+      recentRuns: {
+        items: [workflowRun],
+        nextCursor: null,
+        lastSyncedAt,
+        version: 1,
+      },
+      version: 1,
     }),
     getWorkflowRuns: async () => ({
       items: [workflowRun],
       nextCursor: null,
       lastSyncedAt,
+      version: 1,
     }),
     requestSync: async () => syncStatus,
   };

@@ -69,6 +69,7 @@ const onCall: EntityOnCall = {
   },
   next: null,
   openIncidents: [incident],
+  version: 1,
 };
 
 const schedule: ScheduleSummary = {
@@ -81,6 +82,7 @@ const schedule: ScheduleSummary = {
     userRef: 'user:default/amelia.chen',
   },
   next: null,
+  version: 1,
 };
 
 const pulseApi: Partial<PulseApi> = {

@@ -24,6 +24,7 @@ const component: Entity = {
 };
 
 const onCall: EntityOnCall = {
+  version: 1,
   entityRef: 'component:default/payments-api',
   policy: {
     id: 'payments',
@@ -52,6 +53,11 @@ function pulseApi(overrides: Partial<PulseApi> = {}): Partial<PulseApi> {
     getEntityOnCall: jest.fn(async () => onCall),
     listIncidents: jest.fn(async () => ({ items: [], nextCursor: null })),
     listSchedules: jest.fn(async () => ({ items: [] })),
+    getActivity: jest.fn(async () => ({
+      items: [],
+      nextCursor: null,
+      version: 0,
+    })),
     ...overrides,
   };
 }
@@ -127,6 +133,10 @@ describe('pulse plugin on-call extensions (new frontend system)', () => {
         }),
       ],
       apis: [[pulseApiRef, api], mockApis.permission()],
+      // A group gets the team activity card; this test is about the on-call card.
+      config: {
+        app: { extensions: [{ 'entity-card:pulse/group-activity': false }] },
+      },
     });
 
     expect(await screen.findByTestId('empty-entity-page')).toBeInTheDocument();

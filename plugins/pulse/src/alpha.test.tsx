@@ -36,6 +36,19 @@ const entity: Entity = {
   spec: { type: 'service', lifecycle: 'production', owner: 'team-a' },
 };
 
+const idleSync: SyncStatus = {
+  version: 1,
+  repository: 'acme/payments-api',
+  host: 'github.com',
+  state: 'idle',
+  progressPercent: 100,
+  itemsSynced: 2,
+  lastError: null,
+  pausedUntil: null,
+  requestedAt: null,
+  lastSyncedAt: new Date().toISOString(),
+};
+
 const trackedEntity: TrackedEntity = {
   entityRef: 'component:default/payments-api',
   kind: 'component',
@@ -60,7 +73,13 @@ describe('pulse plugin (new frontend system)', () => {
     renderTestApp({
       features: [pulsePlugin],
       extensions: [createTestEntityPage({ entity })],
-      apis: [[pulseApiRef, { getTrackedEntity }], mockApis.permission()],
+      apis: [
+        [
+          pulseApiRef,
+          { getTrackedEntity, getSyncStatus: async () => idleSync },
+        ],
+        mockApis.permission(),
+      ],
     });
 
     // The first render compiles the lazily loaded entity page and card.
@@ -83,9 +102,14 @@ describe('pulse plugin (new frontend system)', () => {
           entity: { ...entity, metadata: { name: 'untracked' } },
         }),
       ],
-      // The on-call card shows on every component; this test is about the GitHub cards.
+      // The on-call and activity cards show on every component; this test is about the GitHub cards.
       config: {
-        app: { extensions: [{ 'entity-card:pulse/oncall': false }] },
+        app: {
+          extensions: [
+            { 'entity-card:pulse/oncall': false },
+            { 'entity-card:pulse/activity': false },
+          ],
+        },
       },
       apis: [[pulseApiRef, { getTrackedEntity }], mockApis.permission()],
     });
@@ -155,6 +179,7 @@ describe('pulse plugin GitHub cards (new frontend system)', () => {
   };
 
   const syncStatus: SyncStatus = {
+    version: 1,
     repository: 'acme/payments-api',
     host: 'github.com',
     state: 'idle',
@@ -168,13 +193,16 @@ describe('pulse plugin GitHub cards (new frontend system)', () => {
 
   const pulseApi: Partial<PulseApi> = {
     getTrackedEntity: async () => trackedEntity,
+    getSyncStatus: async () => syncStatus,
     getPullRequests: async () => ({
+      version: 1,
       items: [pullRequest],
       nextCursor: null,
       lastSyncedAt: syncStatus.lastSyncedAt,
       sync: syncStatus,
     }),
     getWorkflowSummary: async () => ({
+      version: 1,
       defaultBranch: 'main',
       items: [
         {
@@ -189,12 +217,14 @@ describe('pulse plugin GitHub cards (new frontend system)', () => {
       lastSyncedAt: syncStatus.lastSyncedAt,
       sync: syncStatus,
       recentRuns: {
+        version: 1,
         items: [workflowRun],
         nextCursor: null,
         lastSyncedAt: syncStatus.lastSyncedAt,
       },
     }),
     requestSync: async () => syncStatus,
+    getActivity: async () => ({ items: [], nextCursor: null, version: 0 }),
   };
 
   it('adds the pull request and workflow run cards to annotated entities', async () => {
@@ -248,12 +278,14 @@ describe('pulse plugin GitHub cards (new frontend system)', () => {
         [pulseApiRef, api],
         [permissionApiRef, permissions.api],
       ],
-      // The status and on-call cards have requests of their own; this test is about the GitHub cards.
+      // The status, on-call and activity cards have requests of their own; this test is about the
+      // GitHub cards.
       config: {
         app: {
           extensions: [
             { 'entity-card:pulse/status': false },
             { 'entity-card:pulse/oncall': false },
+            { 'entity-card:pulse/activity': false },
           ],
         },
       },

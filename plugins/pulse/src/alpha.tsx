@@ -70,6 +70,34 @@ const pulseOnCallCard = EntityCardBlueprint.make({
   },
 });
 
+// Components and the other kinds Pulse has data of; a group gets the team variant below.
+const pulseActivityCard = EntityCardBlueprint.make({
+  name: 'activity',
+  params: {
+    filter: entity => {
+      const kind = entity.kind.toLocaleLowerCase('en-US');
+      return (
+        kind === 'component' || (kind !== 'group' && isPulseAvailable(entity))
+      );
+    },
+    loader: () =>
+      import('./components/EntityActivityCard').then(m => (
+        <m.EntityActivityCard />
+      )),
+  },
+});
+
+const pulseGroupActivityCard = EntityCardBlueprint.make({
+  name: 'group-activity',
+  params: {
+    filter: { kind: 'group' },
+    loader: () =>
+      import('./components/EntityActivityCard').then(m => (
+        <m.EntityGroupActivityCard />
+      )),
+  },
+});
+
 // A page with a title and an icon is also the sidebar's nav item.
 const pulseIncidentsPage = PageBlueprint.make({
   name: 'incidents',
@@ -112,6 +140,8 @@ export default createFrontendPlugin({
     pulsePullRequestsCard,
     pulseWorkflowRunsCard,
     pulseOnCallCard,
+    pulseActivityCard,
+    pulseGroupActivityCard,
     pulseIncidentsPage,
     pulseOnCallPage,
   ],

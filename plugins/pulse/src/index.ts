@@ -38,6 +38,14 @@ export {
   PulseIncidentsPage,
   PulseOnCallPage,
 } from './plugin';
+
+export { EntityActivityCard, EntityGroupActivityCard } from './plugin';
+export type { ActivityQuery, ScheduleVersions } from './api';
+export type {
+  ActivityItem,
+  ActivityPage,
+  EntityVersions,
+} from '@internal/plugin-pulse-common';
 export { incidentsRouteRef, incidentRouteRef, onCallRouteRef } from './routes';
 export type {
   IncidentQuery,

@@ -76,6 +76,32 @@ export const EntityOnCallCard = pulsePlugin.provide(
   }),
 );
 
+/** Entity card with what changed about the entity, one sentence each, live. */
+export const EntityActivityCard = pulsePlugin.provide(
+  createComponentExtension({
+    name: 'EntityActivityCard',
+    component: {
+      lazy: () =>
+        import('./components/EntityActivityCard').then(
+          m => m.EntityActivityCard,
+        ),
+    },
+  }),
+);
+
+/** Card for a group's page with what changed about everything the group and its child groups own, live. */
+export const EntityGroupActivityCard = pulsePlugin.provide(
+  createComponentExtension({
+    name: 'EntityGroupActivityCard',
+    component: {
+      lazy: () =>
+        import('./components/EntityActivityCard').then(
+          m => m.EntityGroupActivityCard,
+        ),
+    },
+  }),
+);
+
 /** Page listing the incidents of the signed-in user, their teams and everyone, with each incident's detail below it. */
 export const PulseIncidentsPage = pulsePlugin.provide(
   createRoutableExtension({

@@ -1,7 +1,9 @@
 import { CompoundEntityRef } from '@backstage/catalog-model';
 import { createApiRef } from '@backstage/core-plugin-api';
 import {
+  ActivityPage,
   EntityOnCall,
+  EntityVersions,
   Incident,
   IncidentDetail,
   IncidentList,
@@ -55,6 +57,20 @@ export interface IncidentQuery {
   limit?: number;
   /** The `nextCursor` of the previous page. */
   cursor?: string;
+}
+
+/** Which page of an activity feed {@link PulseApi.getActivity} returns. */
+export interface ActivityQuery {
+  /** The `nextCursor` of the previous page: items older than it. */
+  before?: string;
+  limit?: number;
+}
+
+/** `GET /schedules/{id}/versions`: the live version of each of a schedule's topics. */
+export interface ScheduleVersions {
+  scheduleId: string;
+  /** Topic to version; a topic that never changed is absent (version 0). */
+  versions: Record<string, number>;
 }
 
 /** What {@link PulseApi.createIncident} needs to page the on-call of a service by hand. */
@@ -142,6 +158,19 @@ export interface PulseApi {
   ): Promise<ScheduleOverride>;
   /** Removes an override. */
   deleteScheduleOverride(scheduleId: string, overrideId: string): Promise<void>;
+
+  /** The live version of each topic of the entity's data: cheap, to check for missed hints. */
+  getEntityVersions(ref: CompoundEntityRef): Promise<EntityVersions>;
+  /** The live version of each topic of a schedule (handoffs, overrides). */
+  getScheduleVersions(scheduleId: string): Promise<ScheduleVersions>;
+  /**
+   * What changed about the entity, newest first; for a group, about what it and its child groups
+   * own.
+   */
+  getActivity(
+    ref: CompoundEntityRef,
+    query?: ActivityQuery,
+  ): Promise<ActivityPage>;
 }
 
 /** Reference to the {@link PulseApi}. */

@@ -125,8 +125,9 @@ describe('PulseClient', () => {
 describe('PulseClient GitHub data', () => {
   const ref = { kind: 'component', namespace: 'default', name: 'payments-api' };
   const entityUrl = `${baseUrl}/v1/entities/component/default/payments-api`;
-  const page = { items: [], nextCursor: null, lastSyncedAt: null };
+  const page = { items: [], nextCursor: null, lastSyncedAt: null, version: 3 };
   const syncStatus = {
+    version: 2,
     repository: 'acme/payments-api',
     host: 'github.com',
     state: 'idle',
@@ -180,7 +181,12 @@ describe('PulseClient GitHub data', () => {
   });
 
   it('fetches the workflow summary', async () => {
-    const summary = { defaultBranch: 'main', items: [], lastSyncedAt: null };
+    const summary = {
+      defaultBranch: 'main',
+      items: [],
+      lastSyncedAt: null,
+      version: 5,
+    };
     const { client, fetch } = createClient(jsonResponse(200, summary));
 
     await expect(client.getWorkflowSummary(ref)).resolves.toEqual(summary);
@@ -188,7 +194,12 @@ describe('PulseClient GitHub data', () => {
   });
 
   it('asks the workflow summary for a number of recent runs, 0 for none', async () => {
-    const summary = { defaultBranch: 'main', items: [], lastSyncedAt: null };
+    const summary = {
+      defaultBranch: 'main',
+      items: [],
+      lastSyncedAt: null,
+      version: 5,
+    };
     const { client, fetch } = createClient(jsonResponse(200, summary));
     fetch.mockImplementation(async () => jsonResponse(200, summary));
 
@@ -241,5 +252,51 @@ describe('PulseClient GitHub data', () => {
     expect(error).toBeInstanceOf(ResponseError);
     expect(error.statusCode).toBe(429);
     expect(error.response.headers.get('retry-after')).toBe('42');
+  });
+});
+
+describe('PulseClient live data', () => {
+  const ref = { kind: 'component', namespace: 'default', name: 'payments-api' };
+  const entityUrl = `${baseUrl}/v1/entities/component/default/payments-api`;
+
+  it("fetches an entity's versions", async () => {
+    const versions = {
+      entityRef: 'component:default/payments-api',
+      versions: { 'pull-requests': 4, activity: 9 },
+    };
+    const { client, fetch } = createClient(jsonResponse(200, versions));
+
+    await expect(client.getEntityVersions(ref)).resolves.toEqual(versions);
+    expect(fetch).toHaveBeenCalledWith(`${entityUrl}/versions`);
+  });
+
+  it("fetches a schedule's versions, encoding its id", async () => {
+    const versions = {
+      scheduleId: 'payments/primary',
+      versions: { oncall: 2 },
+    };
+    const { client, fetch } = createClient(jsonResponse(200, versions));
+
+    await expect(
+      client.getScheduleVersions('payments/primary'),
+    ).resolves.toEqual(versions);
+    expect(fetch).toHaveBeenCalledWith(
+      `${baseUrl}/v1/schedules/payments%2Fprimary/versions`,
+    );
+  });
+
+  it('fetches a page of activity, older than a cursor', async () => {
+    const page = { items: [], nextCursor: null, version: 3 };
+    const { client, fetch } = createClient(jsonResponse(200, page));
+    fetch.mockImplementation(async () => jsonResponse(200, page));
+
+    await expect(client.getActivity(ref)).resolves.toEqual(page);
+    await client.getActivity(ref, { before: 'b3_x-Y', limit: 25 });
+
+    expect(fetch).toHaveBeenNthCalledWith(1, `${entityUrl}/activity`);
+    expect(fetch).toHaveBeenNthCalledWith(
+      2,
+      `${entityUrl}/activity?before=b3_x-Y&limit=25`,
+    );
   });
 });

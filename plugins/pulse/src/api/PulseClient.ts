@@ -2,7 +2,9 @@ import { CompoundEntityRef } from '@backstage/catalog-model';
 import { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import {
+  ActivityPage,
   EntityOnCall,
+  EntityVersions,
   Incident,
   IncidentDetail,
   IncidentList,
@@ -18,11 +20,13 @@ import {
   WorkflowSummaryList,
 } from '@internal/plugin-pulse-common';
 import {
+  ActivityQuery,
   CreateIncidentRequest,
   CreateScheduleOverrideRequest,
   IncidentQuery,
   PullRequestQuery,
   PulseApi,
+  ScheduleVersions,
   WorkflowRunQuery,
 } from './PulseApi';
 
@@ -66,10 +70,7 @@ export class PulseClient implements PulseApi {
   }
 
   async getTrackedEntity(ref: CompoundEntityRef): Promise<TrackedEntity> {
-    const path = [ref.kind, ref.namespace, ref.name]
-      .map(segment => encodeURIComponent(segment))
-      .join('/');
-    return this.get<TrackedEntity>(`/v1/entities/${path}`);
+    return this.get<TrackedEntity>(entityPath(ref));
   }
 
   async listTrackedEntities(): Promise<TrackedEntityList> {
@@ -224,6 +225,26 @@ export class PulseClient implements PulseApi {
     await this.send<void>(
       'DELETE',
       `${schedulePath(scheduleId)}/overrides/${encodeURIComponent(overrideId)}`,
+    );
+  }
+
+  async getEntityVersions(ref: CompoundEntityRef): Promise<EntityVersions> {
+    return this.get<EntityVersions>(`${entityPath(ref)}/versions`);
+  }
+
+  async getScheduleVersions(scheduleId: string): Promise<ScheduleVersions> {
+    return this.get<ScheduleVersions>(`${schedulePath(scheduleId)}/versions`);
+  }
+
+  async getActivity(
+    ref: CompoundEntityRef,
+    query: ActivityQuery = {},
+  ): Promise<ActivityPage> {
+    return this.get<ActivityPage>(
+      withQuery(`${entityPath(ref)}/activity`, {
+        before: query.before,
+        limit: query.limit,
+      }),
     );
   }
 

@@ -124,6 +124,7 @@ function onCall(overrides: Partial<EntityOnCall> = {}): EntityOnCall {
         assignees: ['user:default/jon.snow'],
       }),
     ],
+    version: 1,
     ...overrides,
   };
 }

@@ -29,8 +29,19 @@ import {
   pulseIncidentCreatePermission,
   pulseIncidentUpdatePermission,
 } from '@internal/plugin-pulse-common';
-import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { pulseApiRef } from '../../api';
+import {
+  entitySubject,
+  entityVersionKey,
+  LiveStatus,
+  scheduleSubject,
+  useLiveData,
+} from '../../live';
+import {
+  formatDateTime,
+  formatElapsed,
+  formatRelative,
+} from '../../shared/time';
 import {
   EntityRefList,
   EntityRefOrText,
@@ -39,11 +50,7 @@ import {
   IncidentTransitionDialog,
   INCIDENT_TRANSITIONS,
   SeverityChip,
-  formatAge,
-  formatDateTime,
-  formatRelative,
   useIncidentLinks,
-  useRefreshEvery,
 } from '../oncallCommon';
 import { PageOnCallDialog } from './PageOnCallDialog';
 
@@ -241,7 +248,7 @@ function OpenIncidents(props: {
                 </Typography>
                 <Typography variant="caption" color="textSecondary">
                   <IncidentStatusLabel status={incident.status} /> · open for{' '}
-                  {formatAge(incident.createdAt)} · assigned to{' '}
+                  {formatElapsed(incident.createdAt)} · assigned to{' '}
                   <EntityRefList refs={incident.assignees} />
                 </Typography>
               </Box>
@@ -278,6 +285,28 @@ function OpenIncidents(props: {
       )}
     </Box>
   );
+}
+
+/**
+ * The schedules whose handoffs change what the card shows: the current shift's, and those the
+ * policy's steps page (each step shows who is on call on it now).
+ */
+function schedulesOf(onCall: EntityOnCall | undefined): string[] {
+  if (!onCall) {
+    return [];
+  }
+  const ids = new Set<string>();
+  if (onCall.now.scheduleId) {
+    ids.add(onCall.now.scheduleId);
+  }
+  for (const step of onCall.policy?.steps ?? []) {
+    for (const target of step.targets) {
+      if (target.type === 'schedule') {
+        ids.add(target.scheduleId);
+      }
+    }
+  }
+  return [...ids];
 }
 
 function OnCallDetails(props: {
@@ -343,11 +372,26 @@ export const EntityOnCallCard = () => {
     resourceRef,
   });
 
-  const { value, loading, error, retry } = useAsyncRetry(
-    () => pulseApi.getEntityOnCall({ kind, namespace, name }),
-    [pulseApi, kind, namespace, name],
-  );
-  useRefreshEvery(retry);
+  // Incidents of the entity move its oncall topic; handoffs and overrides move its schedules'.
+  // "On call now" changes at the end of the current shift: the card refetches then too.
+  const {
+    value,
+    loading,
+    error,
+    reload: retry,
+    live,
+  } = useLiveData<EntityOnCall>({
+    key: resourceRef,
+    load: () => pulseApi.getEntityOnCall({ kind, namespace, name }),
+    subjects: onCall => [
+      entitySubject(resourceRef, ['oncall']),
+      ...schedulesOf(onCall).map(id => scheduleSubject(id, ['oncall'])),
+    ],
+    versionsOf: onCall => ({
+      [entityVersionKey(resourceRef, 'oncall')]: onCall.version,
+    }),
+    refetchAt: onCall => onCall.now.until,
+  });
 
   let content;
   // A refresh after an action keeps the current data on screen.
@@ -370,6 +414,7 @@ export const EntityOnCallCard = () => {
   return (
     <InfoCard
       title="On-call"
+      subheader={<LiveStatus live={live} />}
       action={
         canPage.allowed ? (
           <Button

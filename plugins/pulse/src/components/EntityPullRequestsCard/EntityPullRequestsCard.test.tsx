@@ -27,10 +27,7 @@ import {
 } from '../../__testUtils__/permissions';
 import { requestsMade } from '../../__testUtils__/requests';
 import { PulseApi, pulseApiRef } from '../../api';
-import {
-  ACTIVE_SYNC_POLL_INTERVAL_MS,
-  POLL_INTERVAL_MS,
-} from '../GitHubSyncCard/useEntitySync';
+import { ACTIVE_SYNC_POLL_INTERVAL_MS, POLL_INTERVAL_MS } from '../../live';
 import { EntityPullRequestsCard } from './EntityPullRequestsCard';
 
 const MINUTE = 60 * 1000;
@@ -87,6 +84,7 @@ function pullRequest(overrides: Partial<PullRequest>): PullRequest {
 }
 
 const idleStatus: SyncStatus = {
+  version: 1,
   repository: 'acme/payments-api',
   host: 'github.com',
   state: 'idle',
@@ -100,6 +98,7 @@ const idleStatus: SyncStatus = {
 
 // First pages carry the repository's sync status, so that the card needs one request.
 const openPage: PullRequestPage = {
+  version: 1,
   items: [
     pullRequest({
       number: 42,
@@ -142,6 +141,7 @@ const openPage: PullRequestPage = {
 };
 
 const mergedPage: PullRequestPage = {
+  version: 1,
   items: [
     pullRequest({
       number: 39,
@@ -360,6 +360,7 @@ describe('EntityPullRequestsCard', () => {
     await renderCard(
       createPulseApi({
         getPullRequests: jest.fn(async () => ({
+          version: 1,
           items: [],
           nextCursor: null,
           lastSyncedAt: ago(MINUTE),
@@ -387,6 +388,7 @@ describe('EntityPullRequestsCard', () => {
     await renderCard(
       createPulseApi({
         getPullRequests: jest.fn(async () => ({
+          version: 1,
           items: [],
           nextCursor: null,
           lastSyncedAt: null,

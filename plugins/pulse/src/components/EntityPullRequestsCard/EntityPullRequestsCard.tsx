@@ -35,17 +35,20 @@ import Tab from '@material-ui/core/Tab';
 import Tabs from '@material-ui/core/Tabs';
 import Tooltip from '@material-ui/core/Tooltip';
 import { DateTime } from 'luxon';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { pulseApiRef } from '../../api';
 import {
-  DataErrorState,
-  formatAge,
-  GitHubSyncCard,
-  isNotFound,
+  entitySubject,
+  entityVersionKey,
   pollIntervalFor,
-  POLL_INTERVAL_MS,
+  useLiveData,
+} from '../../live';
+import { isNotFound } from '../../shared/errors';
+import { formatRelative } from '../../shared/time';
+import {
+  DataErrorState,
+  GitHubSyncCard,
   useEntitySync,
-  usePolledAsync,
 } from '../GitHubSyncCard';
 import { pullRequestSize } from './pullRequestSize';
 import { DEFAULT_STALE_AFTER_DAYS } from './config';
@@ -137,11 +140,11 @@ function PullRequestItem(props: {
   const secondary =
     pr.state === 'merged' && pr.mergedAt ? (
       <>
-        by {pr.author.login}, merged {formatAge(pr.mergedAt, now)}
+        by {pr.author.login}, merged {formatRelative(pr.mergedAt, now)}
       </>
     ) : (
       <>
-        opened {formatAge(pr.createdAt, now)} by {pr.author.login}
+        opened {formatRelative(pr.createdAt, now)} by {pr.author.login}
         {stale && <> · no activity for {daysWithoutActivity(pr, now)} days</>}
       </>
     );
@@ -275,15 +278,24 @@ function PullRequestsCard(props: {
   const classes = useStyles();
   const pulseApi = useApi(pulseApiRef);
   const [tab, setTab] = useState<PullRequestTab>('open');
+  const entityKey = stringifyEntityRef(entityRef);
 
-  const [pollInterval, setPollInterval] = useState(POLL_INTERVAL_MS);
-  const pullRequests = usePolledAsync(
-    `${stringifyEntityRef(entityRef)}?state=${tab}`,
-    () => pulseApi.getPullRequests(entityRef, { state: tab, limit: PAGE_SIZE }),
-    pollInterval,
-  );
+  // The page carries the sync status: the pull-requests topic and the sync topic (a first sync's
+  // progress) both refetch it.
+  const pullRequests = useLiveData({
+    key: `${entityKey}?state=${tab}`,
+    load: () =>
+      pulseApi.getPullRequests(entityRef, { state: tab, limit: PAGE_SIZE }),
+    subjects: [entitySubject(entityKey, ['pull-requests', 'sync'])],
+    versionsOf: page => ({
+      [entityVersionKey(entityKey, 'pull-requests')]: page.version,
+      ...(page.sync && {
+        [entityVersionKey(entityKey, 'sync')]: page.sync.version,
+      }),
+    }),
+    pollIntervalMs: page => pollIntervalFor(page?.sync),
+  });
   const status = pullRequests.value?.sync;
-  useEffect(() => setPollInterval(pollIntervalFor(status)), [status]);
   const sync = useEntitySync(entityRef, status, pullRequests.reload);
 
   const error = pullRequests.error;
@@ -291,9 +303,10 @@ function PullRequestsCard(props: {
     return (
       <GitHubSyncCard
         title={TITLE}
-        entityRef={stringifyEntityRef(entityRef)}
+        entityRef={entityKey}
         sync={sync}
         refreshable={false}
+        live={pullRequests.live}
       >
         <DataErrorState error={error} />
       </GitHubSyncCard>
@@ -318,9 +331,10 @@ function PullRequestsCard(props: {
 
   return (
     <GitHubSyncCard
-      entityRef={stringifyEntityRef(entityRef)}
+      entityRef={entityKey}
       title={TITLE}
       sync={sync}
+      live={pullRequests.live}
       lastSyncedAt={pullRequests.value?.lastSyncedAt}
       deepLink={gitHubLink(sync.status, tab)}
     >

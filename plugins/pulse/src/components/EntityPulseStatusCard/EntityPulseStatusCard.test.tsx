@@ -1,13 +1,17 @@
 import { Entity } from '@backstage/catalog-model';
 import { ResponseError } from '@backstage/errors';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
+import { signalApiRef } from '@backstage/plugin-signals-react';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
 import {
   GITHUB_PROJECT_SLUG_ANNOTATION,
+  SyncStatus,
   TrackedEntity,
 } from '@internal/plugin-pulse-common';
-import { screen } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
+import { createSignalApi, deferred } from '../../__testUtils__/signals';
 import { PulseApi, pulseApiRef } from '../../api';
+import { ACTIVE_SYNC_POLL_INTERVAL_MS } from '../../live';
 import { EntityPulseStatusCard } from './EntityPulseStatusCard';
 
 function createEntity(annotations: Record<string, string> = {}): Entity {
@@ -45,13 +49,52 @@ async function responseError(status: number, body: unknown) {
   );
 }
 
-async function renderCard(entity: Entity, pulseApi: Partial<PulseApi>) {
+const idleStatus: SyncStatus = {
+  version: 3,
+  repository: 'acme/payments-api',
+  host: 'github.com',
+  state: 'idle',
+  progressPercent: 100,
+  itemsSynced: 1234,
+  lastError: null,
+  pausedUntil: null,
+  requestedAt: null,
+  lastSyncedAt: new Date(Date.now() - 2 * 60 * 1000).toISOString(),
+};
+
+const backfilling = (version: number, progressPercent: number) => ({
+  ...idleStatus,
+  version,
+  state: 'backfilling' as const,
+  progressPercent,
+  itemsSynced: progressPercent * 10,
+  lastSyncedAt: null,
+});
+
+async function renderCard(
+  entity: Entity,
+  pulseApi: Partial<PulseApi>,
+  signals?: ReturnType<typeof createSignalApi>,
+) {
+  const api = { getSyncStatus: jest.fn(async () => idleStatus), ...pulseApi };
+  const card = (
+    <EntityProvider entity={entity}>
+      <EntityPulseStatusCard />
+    </EntityProvider>
+  );
   return renderInTestApp(
-    <TestApiProvider apis={[[pulseApiRef, pulseApi]]}>
-      <EntityProvider entity={entity}>
-        <EntityPulseStatusCard />
-      </EntityProvider>
-    </TestApiProvider>,
+    signals ? (
+      <TestApiProvider
+        apis={[
+          [pulseApiRef, api],
+          [signalApiRef, signals.api],
+        ]}
+      >
+        {card}
+      </TestApiProvider>
+    ) : (
+      <TestApiProvider apis={[[pulseApiRef, api]]}>{card}</TestApiProvider>
+    ),
   );
 }
 
@@ -189,5 +232,139 @@ describe('EntityPulseStatusCard', () => {
         .length,
     ).toBeGreaterThan(0);
     expect(getTrackedEntity).not.toHaveBeenCalled();
+  });
+
+  it('shows where the sync stands', async () => {
+    await renderCard(trackedComponent, {
+      getTrackedEntity: jest.fn(async () => trackedEntity),
+    });
+
+    expect(await screen.findByText(/^Synced/)).toHaveTextContent(
+      'Synced 2 minutes ago',
+    );
+  });
+
+  it("shows a first sync's progress", async () => {
+    await renderCard(trackedComponent, {
+      getTrackedEntity: jest.fn(async () => trackedEntity),
+      getSyncStatus: jest.fn(async () => backfilling(4, 42)),
+    });
+
+    expect(
+      await screen.findByRole('progressbar', {
+        name: 'First sync from GitHub',
+      }),
+    ).toHaveAttribute('aria-valuenow', '42');
+    expect(screen.getByText('First sync 42% · 420 items')).toBeInTheDocument();
+  });
+
+  it('shows the link when the sync status cannot be read', async () => {
+    const error = await responseError(503, {
+      error: { name: 'Error', message: 'database is busy' },
+      response: { statusCode: 503 },
+    });
+    await renderCard(trackedComponent, {
+      getTrackedEntity: jest.fn(async () => trackedEntity),
+      getSyncStatus: jest.fn(() => Promise.reject(error)),
+    });
+
+    expect(
+      await screen.findByText(/Could not read the sync status/),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('link', { name: /^acme\/payments-api/ }),
+    ).toBeInTheDocument();
+  });
+
+  describe('live', () => {
+    const channel = 'pulse:entity:component:default/payments-api';
+    const syncHint = (version: number) => ({
+      entityRef: 'component:default/payments-api',
+      topic: 'sync',
+      version,
+    });
+
+    it("follows a first sync's progress through the sync topic, refetching only on a newer version", async () => {
+      const signals = createSignalApi();
+      const getSyncStatus = jest
+        .fn()
+        .mockResolvedValueOnce(backfilling(4, 10))
+        .mockResolvedValueOnce(backfilling(6, 55));
+      const getTrackedEntity = jest.fn(async () => trackedEntity);
+      await renderCard(
+        trackedComponent,
+        { getTrackedEntity, getSyncStatus },
+        signals,
+      );
+      await screen.findByText('First sync 10% · 100 items');
+      expect(screen.getByRole('status')).toHaveTextContent('Live updates on');
+      expect(signals.channels()).toEqual([channel]);
+
+      await signals.send(channel, syncHint(4));
+      await signals.send(channel, syncHint(3));
+      expect(getSyncStatus).toHaveBeenCalledTimes(1);
+
+      await signals.send(channel, syncHint(6));
+
+      expect(
+        await screen.findByText('First sync 55% · 550 items'),
+      ).toBeInTheDocument();
+      expect(getSyncStatus).toHaveBeenCalledTimes(2);
+    });
+
+    it('keeps the progress on screen while it refetches, and queues one more for hints meanwhile', async () => {
+      const signals = createSignalApi();
+      const second = deferred<SyncStatus>();
+      const getSyncStatus = jest
+        .fn()
+        .mockResolvedValueOnce(backfilling(4, 10))
+        .mockReturnValueOnce(second.promise)
+        .mockResolvedValueOnce(backfilling(9, 90));
+      await renderCard(
+        trackedComponent,
+        { getTrackedEntity: jest.fn(async () => trackedEntity), getSyncStatus },
+        signals,
+      );
+      await screen.findByText('First sync 10% · 100 items');
+
+      await signals.send(channel, syncHint(5));
+      await signals.send(channel, syncHint(7));
+      await signals.send(channel, syncHint(9));
+      expect(getSyncStatus).toHaveBeenCalledTimes(2);
+      expect(
+        screen.getByText('First sync 10% · 100 items'),
+      ).toBeInTheDocument();
+
+      await act(async () => second.resolve(backfilling(5, 50)));
+
+      expect(
+        await screen.findByText('First sync 90% · 900 items'),
+      ).toBeInTheDocument();
+      expect(getSyncStatus).toHaveBeenCalledTimes(3);
+    });
+
+    describe('without signals', () => {
+      beforeEach(() => jest.useFakeTimers());
+      afterEach(() => jest.useRealTimers());
+
+      it('polls every 5 s during a first sync, and says so', async () => {
+        const getSyncStatus = jest.fn(async () => backfilling(4, 10));
+        await renderCard(trackedComponent, {
+          getTrackedEntity: jest.fn(async () => trackedEntity),
+          getSyncStatus,
+        });
+        await screen.findByText('First sync 10% · 100 items');
+        expect(
+          within(screen.getByRole('status')).getByText(
+            'Live updates unavailable: refreshing every 5 seconds.',
+          ),
+        ).toBeInTheDocument();
+
+        await act(async () => {
+          jest.advanceTimersByTime(ACTIVE_SYNC_POLL_INTERVAL_MS);
+        });
+        await waitFor(() => expect(getSyncStatus).toHaveBeenCalledTimes(2));
+      });
+    });
   });
 });

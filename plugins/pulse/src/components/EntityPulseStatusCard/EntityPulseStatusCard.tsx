@@ -1,4 +1,8 @@
-import { Entity, getCompoundEntityRef } from '@backstage/catalog-model';
+import {
+  Entity,
+  getCompoundEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
 import {
   EmptyState,
   InfoCard,
@@ -8,7 +12,6 @@ import {
   StructuredMetadataTable,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
-import { ResponseError } from '@backstage/errors';
 import {
   MissingAnnotationEmptyState,
   useEntity,
@@ -16,38 +19,113 @@ import {
 import {
   GITHUB_PROJECT_SLUG_ANNOTATION,
   isPulseAvailable,
+  SyncStatus,
   TrackedEntity,
 } from '@internal/plugin-pulse-common';
-import useAsync from 'react-use/esm/useAsync';
+import Box from '@material-ui/core/Box';
+import LinearProgress from '@material-ui/core/LinearProgress';
+import { DateTime } from 'luxon';
 import { pulseApiRef } from '../../api';
-import { formatRelativeTime } from './formatRelativeTime';
+import {
+  entitySubject,
+  entityVersionKey,
+  LiveStatus,
+  pollIntervalFor,
+  useLiveData,
+} from '../../live';
+import { errorMessage, isNotFound } from '../../shared/errors';
+import { formatRelative } from '../../shared/time';
 import { StatusLabel } from '../StatusLabel';
 
-// Checked by name, not instanceof: the error may come from another copy of @backstage/errors.
-function isNotFound(error: Error): error is ResponseError {
-  return (
-    error.name === 'ResponseError' &&
-    (error as ResponseError).statusCode === 404
-  );
-}
-
-function RefreshedAt(props: { value: string }) {
-  const date = new Date(props.value);
-  if (Number.isNaN(date.getTime())) {
+function RelativeTime(props: { value: string }) {
+  const time = DateTime.fromISO(props.value);
+  if (!time.isValid) {
     return <>{props.value}</>;
   }
   return (
-    <time dateTime={props.value} title={date.toLocaleString()}>
-      {formatRelativeTime(date)}
+    <time
+      dateTime={props.value}
+      title={time.toLocaleString(DateTime.DATETIME_FULL)}
+    >
+      {formatRelative(props.value)}
     </time>
   );
 }
 
-function TrackedEntityDetails(props: {
+/** Where the repository's sync stands: the first sync's progress, a pause, a failure, or when it last ran. */
+function SyncState(props: { status: SyncStatus }) {
+  const { status } = props;
+  const requested = status.requestedAt ? ' · sync requested' : '';
+  switch (status.state) {
+    case 'backfilling': {
+      const percent = Math.max(
+        0,
+        Math.min(100, Math.round(status.progressPercent)),
+      );
+      return (
+        <Box minWidth={160}>
+          <StatusLabel kind="running">
+            {`First sync ${percent}% · ${status.itemsSynced.toLocaleString(
+              'en-US',
+            )} items`}
+          </StatusLabel>
+          <LinearProgress
+            variant="determinate"
+            value={percent}
+            aria-label="First sync from GitHub"
+          />
+        </Box>
+      );
+    }
+    case 'pending':
+      return (
+        <StatusLabel kind="pending">{`Waiting for its first sync${requested}`}</StatusLabel>
+      );
+    case 'syncing':
+      return <StatusLabel kind="running">Syncing now</StatusLabel>;
+    case 'paused':
+      return (
+        <StatusLabel kind="warning">
+          {`Paused until ${
+            status.pausedUntil
+              ? DateTime.fromISO(status.pausedUntil).toLocaleString(
+                  DateTime.TIME_SIMPLE,
+                )
+              : 'later'
+          }: GitHub rate limit`}
+        </StatusLabel>
+      );
+    case 'error':
+      return (
+        <StatusLabel kind="error">
+          {`Last sync failed: ${status.lastError?.message ?? 'unknown error'}`}
+        </StatusLabel>
+      );
+    default:
+      return status.lastSyncedAt ? (
+        <StatusLabel kind="ok">
+          Synced <RelativeTime value={status.lastSyncedAt} />
+          {requested}
+        </StatusLabel>
+      ) : (
+        <StatusLabel kind="pending">{`Not synced yet${requested}`}</StatusLabel>
+      );
+  }
+}
+
+interface PulseStatus {
   tracked: TrackedEntity;
+  /** Undefined when the repository has no sync (an invalid link). */
+  sync?: SyncStatus;
+  syncError?: Error;
+}
+
+function TrackedEntityDetails(props: {
+  status: PulseStatus;
   annotation: string;
 }) {
-  const { repository, valid, problems, refreshedAt } = props.tracked;
+  const { tracked, sync, syncError } = props.status;
+  const { repository, valid, problems, refreshedAt } = tracked;
 
   const metadata: Record<string, unknown> = {
     repository: repository ? (
@@ -67,57 +145,93 @@ function TrackedEntityDetails(props: {
   if (!valid && problems.length > 0) {
     metadata.problems = problems;
   }
-  metadata.lastRefreshed = <RefreshedAt value={refreshedAt} />;
+  if (sync) {
+    metadata.sync = <SyncState status={sync} />;
+  } else if (syncError) {
+    metadata.sync = `Could not read the sync status: ${errorMessage(
+      syncError,
+    )}`;
+  }
+  metadata.lastRefreshed = <RelativeTime value={refreshedAt} />;
 
   return <StructuredMetadataTable metadata={metadata} />;
 }
 
-function TrackedEntityStatus(props: { entity: Entity }) {
+const TITLE = 'Pulse';
+
+function PulseStatusCard(props: { entity: Entity }) {
   const { entity } = props;
   const pulseApi = useApi(pulseApiRef);
-  const { kind, namespace, name } = getCompoundEntityRef(entity);
+  const ref = getCompoundEntityRef(entity);
+  const entityKey = stringifyEntityRef(entity);
   const annotation =
     entity.metadata.annotations?.[GITHUB_PROJECT_SLUG_ANNOTATION] ?? '';
 
-  const { value, loading, error } = useAsync(
-    () => pulseApi.getTrackedEntity({ kind, namespace, name }),
-    [pulseApi, kind, namespace, name],
-  );
+  // The link changes rarely; the sync moves, and its progress shows live through the sync topic.
+  const { value, loading, error, live } = useLiveData<PulseStatus>({
+    key: entityKey,
+    load: async () => {
+      const [tracked, sync] = await Promise.all([
+        pulseApi.getTrackedEntity(ref),
+        pulseApi.getSyncStatus(ref).then(
+          status => ({ status }),
+          (syncError: Error) => ({ syncError }),
+        ),
+      ]);
+      if ('status' in sync) {
+        return { tracked, sync: sync.status };
+      }
+      return isNotFound(sync.syncError)
+        ? { tracked }
+        : { tracked, syncError: sync.syncError };
+    },
+    subjects: [entitySubject(entityKey, ['sync'])],
+    versionsOf: status =>
+      status.sync
+        ? { [entityVersionKey(entityKey, 'sync')]: status.sync.version }
+        : {},
+    pollIntervalMs: status => pollIntervalFor(status?.sync),
+  });
 
-  if (loading) {
-    return <Progress />;
+  let content;
+  if (loading && !value) {
+    content = <Progress />;
+  } else if (error && isNotFound(error)) {
+    content = (
+      <EmptyState
+        missing="info"
+        title="Not tracked by Pulse"
+        description={error.cause.message}
+      />
+    );
+  } else if (error) {
+    content = <ResponseErrorPanel error={error} />;
+  } else if (value) {
+    content = <TrackedEntityDetails status={value} annotation={annotation} />;
   }
-  if (error) {
-    if (isNotFound(error)) {
-      return (
-        <EmptyState
-          missing="info"
-          title="Not tracked by Pulse"
-          description={error.cause.message}
-        />
-      );
-    }
-    return <ResponseErrorPanel error={error} />;
-  }
-  if (!value) {
-    return null;
-  }
-  return <TrackedEntityDetails tracked={value} annotation={annotation} />;
+
+  return (
+    <InfoCard title={TITLE} subheader={<LiveStatus live={live} />}>
+      {content}
+    </InfoCard>
+  );
 }
 
-/** Card showing the GitHub repository Pulse links the current entity to, and whether that link works. */
+/**
+ * Card showing the GitHub repository Pulse links the current entity to, whether that link works,
+ * and where its sync stands (a first sync's progress live).
+ */
 export const EntityPulseStatusCard = () => {
   const { entity } = useEntity();
 
-  return (
-    <InfoCard title="Pulse">
-      {isPulseAvailable(entity) ? (
-        <TrackedEntityStatus entity={entity} />
-      ) : (
+  if (!isPulseAvailable(entity)) {
+    return (
+      <InfoCard title={TITLE}>
         <MissingAnnotationEmptyState
           annotation={GITHUB_PROJECT_SLUG_ANNOTATION}
         />
-      )}
-    </InfoCard>
-  );
+      </InfoCard>
+    );
+  }
+  return <PulseStatusCard entity={entity} />;
 };

@@ -28,10 +28,7 @@ import {
 } from '../../__testUtils__/permissions';
 import { requestsMade } from '../../__testUtils__/requests';
 import { PulseApi, pulseApiRef, WorkflowRunQuery } from '../../api';
-import {
-  ACTIVE_SYNC_POLL_INTERVAL_MS,
-  POLL_INTERVAL_MS,
-} from '../GitHubSyncCard/useEntitySync';
+import { ACTIVE_SYNC_POLL_INTERVAL_MS, POLL_INTERVAL_MS } from '../../live';
 import { EntityWorkflowRunsCard } from './EntityWorkflowRunsCard';
 
 const MINUTE = 60 * 1000;
@@ -108,12 +105,14 @@ const ciOnFeature = run({
 });
 
 const allRuns: WorkflowRunPage = {
+  version: 1,
   items: [ciOnFeature, deployOnMain, ciOnMain],
   nextCursor: null,
   lastSyncedAt: ago(5 * MINUTE),
 };
 
 const idleStatus: SyncStatus = {
+  version: 1,
   repository: 'acme/payments-api',
   host: 'github.com',
   state: 'idle',
@@ -127,6 +126,7 @@ const idleStatus: SyncStatus = {
 
 // The summary carries the sync status and the first page of recent runs: one request for the card.
 const summary: WorkflowSummaryList = {
+  version: 1,
   defaultBranch: 'main',
   items: [
     {
@@ -375,6 +375,7 @@ describe('EntityWorkflowRunsCard', () => {
 
   it('says so when a branch has no recent runs', async () => {
     const getWorkflowRuns = jest.fn(async () => ({
+      version: 1,
       items: [],
       nextCursor: null,
       lastSyncedAt: null,
@@ -398,11 +399,13 @@ describe('EntityWorkflowRunsCard', () => {
     await renderCard(
       createPulseApi({
         getWorkflowSummary: jest.fn(async () => ({
+          version: 1,
           defaultBranch: 'main',
           items: [],
           lastSyncedAt: ago(MINUTE),
           sync: idleStatus,
           recentRuns: {
+            version: 1,
             items: [],
             nextCursor: null,
             lastSyncedAt: ago(MINUTE),

@@ -35,17 +35,20 @@ import { DateTime } from 'luxon';
 import { useCallback, useEffect, useState } from 'react';
 import { pulseApiRef } from '../../api';
 import {
-  DataErrorState,
-  formatAge,
-  GitHubSyncCard,
-  isNotFound,
+  entitySubject,
+  entityVersionKey,
   pollIntervalFor,
-  POLL_INTERVAL_MS,
+  useLiveData,
+} from '../../live';
+import { isNotFound } from '../../shared/errors';
+import { formatDuration, formatRelative } from '../../shared/time';
+import {
+  DataErrorState,
+  GitHubSyncCard,
   useEntitySync,
-  usePolledAsync,
 } from '../GitHubSyncCard';
 import { RunStatus } from './RunStatus';
-import { branchOptions, formatDuration, formatSuccessRate } from './runs';
+import { branchOptions, formatSuccessRate } from './runs';
 
 const TITLE = 'Workflow runs';
 const PAGE_SIZE = 20;
@@ -114,7 +117,7 @@ function SummaryTable(props: { summary: WorkflowSummaryList; now: DateTime }) {
                 )}
                 {run?.startedAt && (
                   <span className={classes.secondary}>
-                    {formatAge(run.startedAt, now)}
+                    {formatRelative(run.startedAt, now)}
                   </span>
                 )}
               </TableCell>
@@ -189,7 +192,7 @@ function RunsTable(props: {
             </TableCell>
             <TableCell>{run.branch}</TableCell>
             <TableCell>
-              {run.startedAt ? formatAge(run.startedAt, now) : '—'}
+              {run.startedAt ? formatRelative(run.startedAt, now) : '—'}
             </TableCell>
             <TableCell>{runDuration(run, now)}</TableCell>
           </TableRow>
@@ -217,28 +220,36 @@ function WorkflowRunsCard(props: { entityRef: CompoundEntityRef }) {
   const [branch, setBranch] = useState('');
 
   // The summary carries the first page of recent runs and the sync status: one request for the
-  // first paint. Runs are fetched on their own only for a branch filter.
-  const [pollInterval, setPollInterval] = useState(POLL_INTERVAL_MS);
-  const summary = usePolledAsync(
-    `${entityKey}/workflow-summary`,
-    () => pulseApi.getWorkflowSummary(entityRef, { recentRuns: PAGE_SIZE }),
-    pollInterval,
-  );
-  const branchRuns = usePolledAsync(
-    `${entityKey}/workflow-runs?branch=${branch}`,
-    async () =>
-      branch
-        ? pulseApi.getWorkflowRuns(entityRef, { branch, limit: PAGE_SIZE })
-        : undefined,
-    branch ? pollInterval : null,
-  );
+  // first paint. Runs are fetched on their own only for a branch filter. Both follow the
+  // workflow-runs topic; the summary also the sync topic (a first sync's progress).
+  const summary = useLiveData({
+    key: `${entityKey}/workflow-summary`,
+    load: () =>
+      pulseApi.getWorkflowSummary(entityRef, { recentRuns: PAGE_SIZE }),
+    subjects: [entitySubject(entityKey, ['workflow-runs', 'sync'])],
+    versionsOf: list => ({
+      [entityVersionKey(entityKey, 'workflow-runs')]: list.version,
+      [entityVersionKey(entityKey, 'sync')]: list.sync.version,
+    }),
+    pollIntervalMs: list => pollIntervalFor(list?.sync),
+  });
+  const status = summary.value?.sync;
+  const branchRuns = useLiveData({
+    key: `${entityKey}/workflow-runs?branch=${branch}`,
+    enabled: branch !== '',
+    load: () =>
+      pulseApi.getWorkflowRuns(entityRef, { branch, limit: PAGE_SIZE }),
+    subjects: [entitySubject(entityKey, ['workflow-runs'])],
+    versionsOf: page => ({
+      [entityVersionKey(entityKey, 'workflow-runs')]: page.version,
+    }),
+    pollIntervalMs: () => pollIntervalFor(status),
+  });
   const runs: { value?: WorkflowRunPage; error?: Error } = branch
     ? branchRuns
     : { value: summary.value?.recentRuns };
   const { reload: reloadSummary } = summary;
   const { reload: reloadRuns } = branchRuns;
-  const status = summary.value?.sync;
-  useEffect(() => setPollInterval(pollIntervalFor(status)), [status]);
   const sync = useEntitySync(
     entityRef,
     status,
@@ -270,9 +281,10 @@ function WorkflowRunsCard(props: { entityRef: CompoundEntityRef }) {
     return (
       <GitHubSyncCard
         title={TITLE}
-        entityRef={stringifyEntityRef(entityRef)}
+        entityRef={entityKey}
         sync={sync}
         refreshable={false}
+        live={summary.live}
       >
         <DataErrorState error={error} />
       </GitHubSyncCard>
@@ -360,9 +372,10 @@ function WorkflowRunsCard(props: { entityRef: CompoundEntityRef }) {
 
   return (
     <GitHubSyncCard
-      entityRef={stringifyEntityRef(entityRef)}
+      entityRef={entityKey}
       title={TITLE}
       sync={sync}
+      live={summary.live}
       lastSyncedAt={lastSyncedAt}
       deepLink={gitHubLink(sync.status)}
     >

@@ -1,10 +1,5 @@
 import { WorkflowRun } from '@internal/plugin-pulse-common';
-import {
-  branchOptions,
-  describeRun,
-  formatDuration,
-  formatSuccessRate,
-} from './runs';
+import { branchOptions, describeRun, formatSuccessRate } from './runs';
 
 describe('describeRun', () => {
   it.each<[WorkflowRun['status'], WorkflowRun['conclusion'], string, string]>([
@@ -30,21 +25,6 @@ describe('describeRun', () => {
     expect(
       describeRun({ status: 'in_progress', conclusion: 'failure' }),
     ).toEqual({ kind: 'running', label: 'In progress' });
-  });
-});
-
-describe('formatDuration', () => {
-  it.each([
-    [0, '0s'],
-    [44.6, '45s'],
-    [60, '1m'],
-    [252, '4m 12s'],
-    [3600, '1h'],
-    [3780, '1h 3m'],
-    [90_061, '25h 1m'],
-    [-5, '0s'],
-  ])('formats %s seconds as %s', (seconds, expected) => {
-    expect(formatDuration(seconds)).toBe(expected);
   });
 });
 

@@ -45,22 +45,6 @@ export function describeRun(
   }
 }
 
-/** A duration in seconds as GitHub shows it: "45s", "4m 12s", "1h 3m". */
-export function formatDuration(totalSeconds: number): string {
-  const seconds = Math.max(0, Math.round(totalSeconds));
-  if (seconds < 60) {
-    return `${seconds}s`;
-  }
-  if (seconds < 3600) {
-    const minutes = Math.floor(seconds / 60);
-    const rest = seconds % 60;
-    return rest ? `${minutes}m ${rest}s` : `${minutes}m`;
-  }
-  const hours = Math.floor(seconds / 3600);
-  const minutes = Math.floor((seconds % 3600) / 60);
-  return minutes ? `${hours}h ${minutes}m` : `${hours}h`;
-}
-
 /** A success rate (0..1) as a whole percentage, e.g. "93%". */
 export function formatSuccessRate(rate: number): string {
   return `${Math.round(Math.max(0, Math.min(1, rate)) * 100)}%`;

@@ -1,5 +1,5 @@
 import { EmptyState, ResponseErrorPanel } from '@backstage/core-components';
-import { isNotFound } from './errors';
+import { isNotFound } from '../../shared/errors';
 
 /** A failed load: a 404 explained as "not tracked", anything else in an error panel. */
 export function DataErrorState(props: { error: Error }) {

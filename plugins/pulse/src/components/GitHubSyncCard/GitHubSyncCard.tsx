@@ -13,7 +13,8 @@ import {
 } from '@internal/plugin-pulse-common';
 import { DateTime } from 'luxon';
 import { ReactNode } from 'react';
-import { formatAge } from './formatAge';
+import { LiveInfo, LiveStatus } from '../../live';
+import { formatRelative } from '../../shared/time';
 import { EntitySync } from './useEntitySync';
 
 function RelativeTime(props: { value: string }) {
@@ -23,7 +24,7 @@ function RelativeTime(props: { value: string }) {
       dateTime={props.value}
       title={time.isValid ? time.toLocaleString(DateTime.DATETIME_FULL) : ''}
     >
-      {formatAge(props.value)}
+      {formatRelative(props.value)}
     </time>
   );
 }
@@ -101,6 +102,8 @@ export interface GitHubSyncCardProps {
   lastSyncedAt?: string | null;
   /** The entity whose repository the card shows (for the refresh permission). */
   entityRef: string;
+  /** How the card's data stays current, shown beside the freshness. */
+  live?: LiveInfo;
   /** False when there is nothing to sync, e.g. the entity is not tracked. */
   refreshable?: boolean;
   deepLink?: BottomLinkProps;
@@ -140,7 +143,16 @@ export function GitHubSyncCard(props: GitHubSyncCardProps) {
     <InfoCard
       title={title}
       subheader={
-        <Freshness status={status} lastSyncedAt={props.lastSyncedAt} />
+        <Box
+          component="span"
+          display="flex"
+          flexWrap="wrap"
+          alignItems="center"
+          style={{ gap: 8 }}
+        >
+          <Freshness status={status} lastSyncedAt={props.lastSyncedAt} />
+          {props.live && <LiveStatus live={props.live} />}
+        </Box>
       }
       action={action}
       deepLink={deepLink}

@@ -1,9 +1,5 @@
 import { ResponseError } from '@backstage/errors';
-import {
-  describeSyncRequestError,
-  isNotFound,
-  retryAfterSeconds,
-} from './errors';
+import { describeSyncRequestError, retryAfterSeconds } from './errors';
 
 async function responseError(status: number, headers: HeadersInit = {}) {
   return ResponseError.fromResponse(
@@ -73,11 +69,5 @@ describe('describeSyncRequestError', () => {
       severity: 'error',
       message: 'Could not request a sync: offline',
     });
-  });
-
-  it('recognises 404 answers', async () => {
-    expect(isNotFound(await responseError(404))).toBe(true);
-    expect(isNotFound(await responseError(500))).toBe(false);
-    expect(isNotFound(new Error('404'))).toBe(false);
   });
 });

@@ -1,14 +1,4 @@
-import { ResponseError } from '@backstage/errors';
-
-// Checked by name, not instanceof: the error may come from another copy of @backstage/errors.
-function isResponseError(error: Error): error is ResponseError {
-  return error.name === 'ResponseError';
-}
-
-/** Whether the backend answered 404: the entity is unknown, not tracked, or not visible to the user. */
-export function isNotFound(error: Error): error is ResponseError {
-  return isResponseError(error) && error.statusCode === 404;
-}
+import { isResponseError } from '../../shared/errors';
 
 /** Seconds until a `retry-after` header (seconds or HTTP date) allows another try; undefined if absent. */
 export function retryAfterSeconds(

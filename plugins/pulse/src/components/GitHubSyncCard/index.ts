@@ -1,11 +1,4 @@
 export { GitHubSyncCard } from './GitHubSyncCard';
 export { DataErrorState } from './DataErrorState';
-export {
-  useEntitySync,
-  pollIntervalFor,
-  POLL_INTERVAL_MS,
-} from './useEntitySync';
+export { useEntitySync } from './useEntitySync';
 export type { EntitySync } from './useEntitySync';
-export { usePolledAsync } from './usePolledAsync';
-export { formatAge } from './formatAge';
-export { isNotFound } from './errors';

@@ -3,16 +3,13 @@ import { SyncStatus } from '@internal/plugin-pulse-common';
 import { act, renderHook } from '@testing-library/react';
 import { ReactNode } from 'react';
 import { PulseApi, pulseApiRef } from '../../api';
-import {
-  ACTIVE_SYNC_POLL_INTERVAL_MS,
-  pollIntervalFor,
-  POLL_INTERVAL_MS,
-  useEntitySync,
-} from './useEntitySync';
+import { POLL_INTERVAL_MS } from '../../live';
+import { useEntitySync } from './useEntitySync';
 
 const ref = { kind: 'component', namespace: 'default', name: 'payments-api' };
 
 const idle: SyncStatus = {
+  version: 1,
   repository: 'acme/payments-api',
   host: 'github.com',
   state: 'idle',
@@ -51,41 +48,6 @@ function renderSync(
     { wrapper, initialProps: { status: initial.status } },
   );
 }
-
-describe('pollIntervalFor', () => {
-  it.each<[string, number, SyncStatus | undefined]>([
-    ['no status yet', POLL_INTERVAL_MS, undefined],
-    ['idle', POLL_INTERVAL_MS, idle],
-    ['paused', POLL_INTERVAL_MS, { ...idle, state: 'paused' as const }],
-    ['failed', POLL_INTERVAL_MS, { ...idle, state: 'error' as const }],
-    [
-      'pending',
-      ACTIVE_SYNC_POLL_INTERVAL_MS,
-      { ...idle, state: 'pending' as const },
-    ],
-    [
-      'backfilling',
-      ACTIVE_SYNC_POLL_INTERVAL_MS,
-      { ...idle, state: 'backfilling' as const },
-    ],
-    [
-      'syncing',
-      ACTIVE_SYNC_POLL_INTERVAL_MS,
-      { ...idle, state: 'syncing' as const },
-    ],
-    [
-      'idle with a sync requested',
-      ACTIVE_SYNC_POLL_INTERVAL_MS,
-      { ...idle, requestedAt: '2025-03-10T12:01:00.000Z' },
-    ],
-  ])('%s: every %d ms', (_name, interval, status) => {
-    expect(pollIntervalFor(status)).toBe(interval);
-  });
-
-  it('polls faster while a sync runs than between syncs', () => {
-    expect(ACTIVE_SYNC_POLL_INTERVAL_MS).toBeLessThan(POLL_INTERVAL_MS);
-  });
-});
 
 describe('useEntitySync', () => {
   beforeEach(() => {

@@ -6,23 +6,6 @@ import { useCallback, useState } from 'react';
 import { pulseApiRef } from '../../api';
 import { describeSyncRequestError } from './errors';
 
-/** How often card data is reloaded until the live stream replaces polling. */
-export const POLL_INTERVAL_MS = 30_000;
-/** How often the sync status is reloaded while a sync runs or is queued, to show its progress. */
-export const ACTIVE_SYNC_POLL_INTERVAL_MS = 5_000;
-
-function isActive(status: SyncStatus | undefined): boolean {
-  if (!status) {
-    return false;
-  }
-  return (
-    status.state === 'pending' ||
-    status.state === 'backfilling' ||
-    status.state === 'syncing' ||
-    status.requestedAt !== null
-  );
-}
-
 /** Why the last refresh request failed. */
 export interface SyncRequestMessage {
   severity: 'warning' | 'error';
@@ -38,14 +21,6 @@ export interface EntitySync {
   /** Requests an immediate sync, then calls the card's `reload` so that its data and status refresh. */
   requestSync: () => Promise<void>;
   dismissMessage: () => void;
-}
-
-/**
- * How often a card reloads its data: more often while a sync runs or is queued, to show its
- * progress. The sync status comes with the card's own data, so a card makes one request.
- */
-export function pollIntervalFor(status: SyncStatus | undefined): number {
-  return isActive(status) ? ACTIVE_SYNC_POLL_INTERVAL_MS : POLL_INTERVAL_MS;
 }
 
 /**

@@ -24,8 +24,19 @@ import {
   pulseIncidentUpdatePermission,
 } from '@internal/plugin-pulse-common';
 import { useParams } from 'react-router-dom';
-import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { pulseApiRef } from '../../api';
+import {
+  entitySubject,
+  entityVersionKey,
+  LiveStatus,
+  useLiveData,
+} from '../../live';
+import { isNotFound } from '../../shared/errors';
+import {
+  formatDateTime,
+  formatDuration,
+  formatRelative,
+} from '../../shared/time';
 import {
   ActionDialog,
   EntityRefList,
@@ -36,12 +47,7 @@ import {
   IncidentTransitionDialog,
   SeverityChip,
   availableTransitions,
-  formatDateTime,
-  formatDuration,
-  formatRelative,
-  isNotFoundError,
   normalizeUserRef,
-  useRefreshEvery,
 } from '../oncallCommon';
 
 const useStyles = makeStyles(theme => ({
@@ -428,16 +434,27 @@ function IncidentView(props: {
 export function IncidentDetailView() {
   const { id = '' } = useParams();
   const pulseApi = useApi(pulseApiRef);
-  const { value, loading, error, retry } = useAsyncRetry(
-    () => pulseApi.getIncident(id),
-    [pulseApi, id],
-  );
-  useRefreshEvery(retry);
+  // An incident's changes move its entity's incidents topic: its timeline follows that channel.
+  const {
+    value,
+    loading,
+    error,
+    reload: retry,
+    live,
+  } = useLiveData<IncidentDetail>({
+    key: id,
+    load: () => pulseApi.getIncident(id),
+    subjects: incident =>
+      incident ? [entitySubject(incident.entityRef, ['incidents'])] : [],
+    versionsOf: incident => ({
+      [entityVersionKey(incident.entityRef, 'incidents')]: incident.version,
+    }),
+  });
 
   let content;
   if (loading && !value) {
     content = <Progress />;
-  } else if (error && isNotFoundError(error)) {
+  } else if (error && isNotFound(error)) {
     content = (
       <EmptyState
         missing="data"
@@ -453,8 +470,14 @@ export function IncidentDetailView() {
 
   return (
     <>
-      <Box mb={2}>
+      <Box
+        mb={2}
+        display="flex"
+        justifyContent="space-between"
+        alignItems="center"
+      >
         <Link to="..">← All incidents</Link>
+        <LiveStatus live={live} />
       </Box>
       {content}
     </>

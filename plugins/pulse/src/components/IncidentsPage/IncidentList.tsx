@@ -25,18 +25,23 @@ import {
   IncidentStatus,
 } from '@internal/plugin-pulse-common';
 import { useSearchParams } from 'react-router-dom';
-import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { IncidentQuery, pulseApiRef } from '../../api';
+import {
+  ASSIGNED_INCIDENTS_CHANNEL,
+  incidentsSubject,
+  INCIDENTS_CHANNEL,
+  LiveStatus,
+  LiveSubject,
+  useLiveData,
+} from '../../live';
+import { errorMessage } from '../../shared/errors';
+import { formatDateTime, formatElapsed } from '../../shared/time';
 import {
   EntityRefList,
   IncidentStatusLabel,
   SEVERITIES,
   STATUSES,
   SeverityChip,
-  errorMessage,
-  formatAge,
-  formatDateTime,
-  useRefreshEvery,
 } from '../oncallCommon';
 
 const PAGE_SIZE = 50;
@@ -71,6 +76,7 @@ const useStyles = makeStyles(theme => ({
     margin: theme.spacing(2, 0),
   },
   more: { marginTop: theme.spacing(2), textAlign: 'center' },
+  live: { display: 'flex', justifyContent: 'flex-end' },
 }));
 
 function parseList<T extends string>(
@@ -208,7 +214,7 @@ const columns: TableColumn<Incident>[] = [
         dateTime={incident.createdAt}
         title={formatDateTime(incident.createdAt)}
       >
-        {formatAge(incident.createdAt)}
+        {formatElapsed(incident.createdAt)}
       </time>
     ),
   },
@@ -220,20 +226,49 @@ const columns: TableColumn<Incident>[] = [
   },
 ];
 
-function IncidentResults(props: { query: IncidentQuery; empty: string }) {
-  const { query, empty } = props;
+/**
+ * What an incident list follows. "Mine" hears of new incidents on the channel only its assignees
+ * get, and of changes to the incidents it shows (one reassigned away, say) on the broadcast
+ * channel, narrowed to their entities; the team and everyone lists take every incident change.
+ */
+function listSubjects(view: View, shown: Incident[]): LiveSubject[] {
+  if (view !== 'mine') {
+    return [incidentsSubject(INCIDENTS_CHANNEL)];
+  }
+  const entityRefs = shown.map(incident => incident.entityRef);
+  return [
+    incidentsSubject(ASSIGNED_INCIDENTS_CHANNEL),
+    ...(entityRefs.length > 0
+      ? [incidentsSubject(INCIDENTS_CHANNEL, entityRefs)]
+      : []),
+  ];
+}
+
+function IncidentResults(props: {
+  view: View;
+  query: IncidentQuery;
+  empty: string;
+}) {
+  const { view, query, empty } = props;
   const classes = useStyles();
   const pulseApi = useApi(pulseApiRef);
-  const first = useAsyncRetry(
-    () => pulseApi.listIncidents(query),
-    [pulseApi, query],
-  );
-  useRefreshEvery(first.retry);
   const [more, setMore] = useState<IncidentPage>();
   const [moreError, setMoreError] = useState<string>();
   const [loadingMore, setLoadingMore] = useState(false);
+  const first = useLiveData<IncidentPage>({
+    key: JSON.stringify(query),
+    load: () => pulseApi.listIncidents(query),
+    subjects: page =>
+      listSubjects(view, [...(page?.items ?? []), ...(more?.items ?? [])]),
+  });
 
-  const items = [...(first.value?.items ?? []), ...(more?.items ?? [])];
+  // A live refetch of the first page may now hold incidents of the pages loaded after it.
+  const firstItems = first.value?.items ?? [];
+  const firstIds = new Set(firstItems.map(incident => incident.id));
+  const items = [
+    ...firstItems,
+    ...(more?.items ?? []).filter(incident => !firstIds.has(incident.id)),
+  ];
   const nextCursor = more ? more.nextCursor : first.value?.nextCursor ?? null;
 
   const loadMore = async () => {
@@ -258,6 +293,11 @@ function IncidentResults(props: { query: IncidentQuery; empty: string }) {
     }
   };
 
+  const status = (
+    <Box className={classes.live}>
+      <LiveStatus live={first.live} />
+    </Box>
+  );
   if (first.loading && !first.value) {
     return <Progress />;
   }
@@ -266,11 +306,15 @@ function IncidentResults(props: { query: IncidentQuery; empty: string }) {
   }
   if (items.length === 0) {
     return (
-      <EmptyState missing="data" title="No incidents" description={empty} />
+      <>
+        {status}
+        <EmptyState missing="data" title="No incidents" description={empty} />
+      </>
     );
   }
   return (
     <>
+      {status}
       <Table<Incident>
         title={`${items.length} ${
           items.length === 1 ? 'incident' : 'incidents'
@@ -326,6 +370,7 @@ export function IncidentList() {
       // A new key per filter starts afresh: no rows or extra pages of the previous filter linger.
       <IncidentResults
         key={`${view}|${statusKey}|${severityKey}`}
+        view={view}
         query={query}
         empty={VIEWS.find(v => v.value === view)!.empty}
       />

@@ -85,7 +85,7 @@ const timeline: IncidentDetail['timeline'] = [
 ];
 
 function detail(overrides: Partial<IncidentDetail> = {}): IncidentDetail {
-  return { ...incident(), timeline, rawPayload: {}, ...overrides };
+  return { ...incident(), timeline, rawPayload: {}, version: 1, ...overrides };
 }
 
 function page(

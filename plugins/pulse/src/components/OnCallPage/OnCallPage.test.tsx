@@ -34,6 +34,7 @@ const schedule: ScheduleSummary = {
   timeZone: 'UTC',
   current: { start: at(0), end: at(9), userRef: 'user:default/amelia.chen' },
   next: { start: at(9), end: at(17), userRef: null },
+  version: 1,
 };
 
 const shifts: ScheduleShifts = {

@@ -8,17 +8,43 @@ import {
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import Grid from '@material-ui/core/Grid';
-import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import { ScheduleSummary } from '@internal/plugin-pulse-common';
 import { pulseApiRef } from '../../api';
+import {
+  earliest,
+  scheduleSubject,
+  scheduleVersionKey,
+  useLiveData,
+} from '../../live';
 import { ScheduleCard } from './ScheduleCard';
 
 /** Every on-call schedule with who is on call, its next two weeks and its overrides; without a page header. */
 export function OnCallPageContent() {
   const pulseApi = useApi(pulseApiRef);
-  const { value, loading, error, retry } = useAsyncRetry(
-    () => pulseApi.listSchedules(),
-    [pulseApi],
-  );
+  // Who is on call now and next follows each schedule's channel (handoffs, overrides), and moves
+  // at the end of the earliest current shift.
+  const {
+    value,
+    loading,
+    error,
+    reload: retry,
+  } = useLiveData<{ items: ScheduleSummary[] }>({
+    key: 'schedules',
+    load: () => pulseApi.listSchedules(),
+    subjects: list =>
+      (list?.items ?? []).map(schedule =>
+        scheduleSubject(schedule.id, ['oncall']),
+      ),
+    versionsOf: list =>
+      Object.fromEntries(
+        list.items.map(schedule => [
+          scheduleVersionKey(schedule.id, 'oncall'),
+          schedule.version,
+        ]),
+      ),
+    refetchAt: list =>
+      earliest(list.items.map(schedule => schedule.current.end)),
+  });
 
   let content;
   if (loading && !value) {

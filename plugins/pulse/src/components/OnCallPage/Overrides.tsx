@@ -16,6 +16,7 @@ import {
 } from '@internal/plugin-pulse-common';
 import { DateTime } from 'luxon';
 import { pulseApiRef } from '../../api';
+import { formatZonedDateTime } from '../../shared/time';
 import {
   ActionDialog,
   EntityRefOrText,
@@ -24,10 +25,6 @@ import {
 } from '../oncallCommon';
 
 const INPUT_FORMAT = "yyyy-MM-dd'T'HH:mm";
-
-function inZone(iso: string, zone: string) {
-  return DateTime.fromISO(iso, { zone }).toFormat('ccc d LLL HH:mm');
-}
 
 /** Asks who covers which time range of a schedule, in the schedule's zone, and creates the override. */
 export function CreateOverrideDialog(props: {
@@ -86,10 +83,12 @@ export function CreateOverrideDialog(props: {
       end: endAt.toUTC().toISO()!,
     });
     onCreated(
-      `${shortName(created.userRef)} covers ${schedule.name} from ${inZone(
+      `${shortName(created.userRef)} covers ${
+        schedule.name
+      } from ${formatZonedDateTime(
         created.start,
         zone,
-      )} to ${inZone(created.end, zone)}`,
+      )} to ${formatZonedDateTime(created.end, zone)}`,
     );
     return true;
   };
@@ -187,8 +186,8 @@ export function OverrideList(props: {
               <TableCell>
                 <EntityRefOrText value={override.userRef} />
               </TableCell>
-              <TableCell>{inZone(override.start, zone)}</TableCell>
-              <TableCell>{inZone(override.end, zone)}</TableCell>
+              <TableCell>{formatZonedDateTime(override.start, zone)}</TableCell>
+              <TableCell>{formatZonedDateTime(override.end, zone)}</TableCell>
               <TableCell>
                 <EntityRefOrText value={override.createdBy} />
               </TableCell>
@@ -198,7 +197,7 @@ export function OverrideList(props: {
                     size="small"
                     aria-label={`Delete the override for ${shortName(
                       override.userRef,
-                    )} from ${inZone(override.start, zone)}`}
+                    )} from ${formatZonedDateTime(override.start, zone)}`}
                     onClick={() => setDeleting(override)}
                   >
                     <DeleteIcon fontSize="small" />
@@ -219,14 +218,15 @@ export function OverrideList(props: {
             onDeleted(
               `Deleted the override for ${shortName(
                 deleting.userRef,
-              )} from ${inZone(deleting.start, zone)}`,
+              )} from ${formatZonedDateTime(deleting.start, zone)}`,
             );
           }}
         >
           <DialogContentText>
             {shortName(deleting.userRef)} will no longer cover {schedule.name}{' '}
-            from {inZone(deleting.start, zone)} to {inZone(deleting.end, zone)};
-            the rotation applies again.
+            from {formatZonedDateTime(deleting.start, zone)} to{' '}
+            {formatZonedDateTime(deleting.end, zone)}; the rotation applies
+            again.
           </DialogContentText>
         </ActionDialog>
       )}

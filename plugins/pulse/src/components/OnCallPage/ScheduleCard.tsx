@@ -18,9 +18,15 @@ import {
   ScheduleSummary,
 } from '@internal/plugin-pulse-common';
 import { DateTime } from 'luxon';
-import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { pulseApiRef } from '../../api';
-import { EntityRefOrText, formatRelative } from '../oncallCommon';
+import {
+  LiveStatus,
+  scheduleSubject,
+  scheduleVersionKey,
+  useLiveData,
+} from '../../live';
+import { formatRelative, formatZonedDateTime } from '../../shared/time';
+import { EntityRefOrText } from '../oncallCommon';
 import { CreateOverrideDialog, OverrideList } from './Overrides';
 import { ShiftTimeline } from './ShiftTimeline';
 import { timelineStart } from './timeline';
@@ -63,10 +69,8 @@ function Shift(props: {
           <>
             {' '}
             {edge === 'end' ? 'until' : 'from'}{' '}
-            <time dateTime={at}>
-              {DateTime.fromISO(at, { zone }).toFormat('ccc d LLL HH:mm')}
-            </time>{' '}
-            ({formatRelative(at)})
+            <time dateTime={at}>{formatZonedDateTime(at, zone)}</time> (
+            {formatRelative(at)})
           </>
         )}
       </Typography>
@@ -82,27 +86,35 @@ export function ScheduleCard(props: {
   const { schedule, onChanged } = props;
   const classes = useStyles();
   const pulseApi = useApi(pulseApiRef);
-  const [version, setVersion] = useState(0);
   const [creating, setCreating] = useState(false);
   const [notice, setNotice] = useState<string>();
   const zone = schedule.timeZone;
   const from = useMemo(() => timelineStart(zone), [zone]);
 
-  const shifts = useAsyncRetry(async () => {
-    const data = await pulseApi.getScheduleShifts(schedule.id, {
-      from: from.toUTC().toISO()!,
-      to: from.plus({ days: TIMELINE_DAYS }).toUTC().toISO()!,
-    });
-    return { data, now: DateTime.now() };
-  }, [pulseApi, schedule.id, from, version]);
-  const overrides = useAsyncRetry(
-    () => pulseApi.listScheduleOverrides(schedule.id),
-    [pulseApi, schedule.id, version],
-  );
+  // One request pair per change: the timeline and the overrides both follow the schedule's channel.
+  // The list this card belongs to had read the schedule's version: the first fetch includes it.
+  const details = useLiveData({
+    key: `${schedule.id}@${from.toISO()}`,
+    load: async () => {
+      const [data, overrides] = await Promise.all([
+        pulseApi.getScheduleShifts(schedule.id, {
+          from: from.toUTC().toISO()!,
+          to: from.plus({ days: TIMELINE_DAYS }).toUTC().toISO()!,
+        }),
+        pulseApi.listScheduleOverrides(schedule.id),
+      ]);
+      return { data, overrides: overrides.items, now: DateTime.now() };
+    },
+    subjects: [scheduleSubject(schedule.id, ['oncall'])],
+    knownVersions: {
+      [scheduleVersionKey(schedule.id, 'oncall')]: schedule.version,
+    },
+    refetchAt: () => schedule.current.end,
+  });
 
   const changed = (message: string) => {
     setNotice(message);
-    setVersion(v => v + 1);
+    details.reload();
     onChanged();
   };
 
@@ -118,7 +130,12 @@ export function ScheduleCard(props: {
   return (
     <InfoCard
       title={schedule.name}
-      subheader={`Times in ${zone}`}
+      subheader={
+        <Box display="flex" alignItems="center" style={{ gap: 8 }}>
+          <span>{`Times in ${zone}`}</span>
+          <LiveStatus live={details.live} />
+        </Box>
+      }
       action={
         canCreate.allowed ? (
           <Button
@@ -153,14 +170,14 @@ export function ScheduleCard(props: {
         <Typography variant="h6" component="h3" gutterBottom>
           Next two weeks
         </Typography>
-        {shifts.loading && !shifts.value && <Progress />}
-        {shifts.error && <ResponseErrorPanel error={shifts.error} />}
-        {shifts.value && !shifts.error && (
+        {details.loading && !details.value && <Progress />}
+        {details.error && <ResponseErrorPanel error={details.error} />}
+        {details.value && (
           <ShiftTimeline
-            data={shifts.value.data}
+            data={details.value.data}
             from={from}
             days={TIMELINE_DAYS}
-            now={shifts.value.now}
+            now={details.value.now}
           />
         )}
       </Box>
@@ -168,12 +185,11 @@ export function ScheduleCard(props: {
         <Typography variant="h6" component="h3" gutterBottom>
           Overrides
         </Typography>
-        {overrides.loading && !overrides.value && <Progress />}
-        {overrides.error && <ResponseErrorPanel error={overrides.error} />}
-        {overrides.value && !overrides.error && (
+        {details.loading && !details.value && <Progress />}
+        {details.value && (
           <OverrideList
             schedule={schedule}
-            overrides={overrides.value.items}
+            overrides={details.value.overrides}
             canDelete={canDelete.allowed}
             onDeleted={changed}
           />

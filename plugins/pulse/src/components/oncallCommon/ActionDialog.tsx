@@ -5,7 +5,7 @@ import DialogActions from '@material-ui/core/DialogActions';
 import DialogContent from '@material-ui/core/DialogContent';
 import DialogTitle from '@material-ui/core/DialogTitle';
 import Alert from '@material-ui/lab/Alert';
-import { errorMessage } from './errors';
+import { errorMessage } from '../../shared/errors';
 
 /** Props of {@link ActionDialog}. */
 export interface ActionDialogProps {

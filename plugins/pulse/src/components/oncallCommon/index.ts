@@ -1,7 +1,6 @@
 export { ActionDialog } from './ActionDialog';
 export type { ActionDialogProps } from './ActionDialog';
 export { EntityRefList, EntityRefOrText } from './EntityRefOrText';
-export { errorMessage, isNotFoundError } from './errors';
 export {
   IncidentStatusLabel,
   SEVERITIES,
@@ -14,12 +13,5 @@ export {
   availableTransitions,
 } from './IncidentTransitionDialog';
 export type { IncidentTransition } from './IncidentTransitionDialog';
-export {
-  formatAge,
-  formatDateTime,
-  formatDuration,
-  formatRelative,
-} from './time';
-export { useIncidentLinks } from './useIncidentLinks';
+export { useIncidentLinks, useOnCallLink } from './useIncidentLinks';
 export { normalizeUserRef, shortName } from './userRefs';
-export { REFRESH_INTERVAL_MS, useRefreshEvery } from './useRefreshEvery';

@@ -1,5 +1,9 @@
 import { useRouteRef } from '@backstage/core-plugin-api';
-import { incidentRouteRef, incidentsRouteRef } from '../../routes';
+import {
+  incidentRouteRef,
+  incidentsRouteRef,
+  onCallRouteRef,
+} from '../../routes';
 
 /**
  * Links to the incidents page and to one incident, or undefined when the app has no incidents
@@ -19,5 +23,16 @@ export function useIncidentLinks(): {
     return { incidents: incidents(), incident: id => incident({ id }) };
   } catch {
     return {};
+  }
+}
+
+/** A link to the on-call page, or undefined when the app has no on-call page. */
+export function useOnCallLink(): string | undefined {
+  try {
+    // As above: useRouteRef runs its own hooks before it throws for an unmounted route.
+    // eslint-disable-next-line react-hooks/rules-of-hooks
+    return useRouteRef(onCallRouteRef)();
+  } catch {
+    return undefined;
   }
 }

@@ -1,0 +1,4 @@
+export {
+  EntityActivityCard,
+  EntityGroupActivityCard,
+} from './EntityActivityCard';

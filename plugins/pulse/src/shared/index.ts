@@ -1,0 +1,13 @@
+export {
+  errorMessage,
+  isNotFound,
+  isResponseError,
+  isTransient,
+} from './errors';
+export {
+  formatDateTime,
+  formatDuration,
+  formatElapsed,
+  formatRelative,
+  formatZonedDateTime,
+} from './time';
