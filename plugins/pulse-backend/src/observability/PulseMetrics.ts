@@ -15,8 +15,8 @@ import { performance } from 'node:perf_hooks';
  * whatever exporter the adopter registers (see the plugin README). Attributes are kept
  * low-cardinality on purpose: hosts, formats, outcomes and reasons, never entity refs, user
  * refs, incident ids or dedup keys. The one exception is `repository` on
- * `pulse.github.sync.failures`, which the sync's operators asked for: a counter is one series per
- * repository that has ever failed, bounded by the tracked repositories.
+ * `pulse.github.sync.failures`, so that a failing repository can be found: a counter has a
+ * series only for repositories that have failed, at most the tracked ones.
  */
 
 /** How one repository's sync ended (the sync engine's own outcomes). */
