@@ -2,6 +2,7 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import { metricsServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
@@ -16,6 +17,7 @@ import { setupOncallDomain } from './oncall';
 import { setupGithubDomain } from './github';
 import { CATALOG_REFRESH_TASK_ID } from './github/router';
 import { DomainEventPublisher } from './events/DomainEventPublisher';
+import { PulseMetrics } from './observability/PulseMetrics';
 import { PulseContext } from './service/context';
 import { githubHostsFromConfig } from './service/githubHosts';
 import { ActivityStore } from './live/ActivityStore';
@@ -54,8 +56,9 @@ export const pulsePlugin = createBackendPlugin({
         notifications: notificationService,
         clock: pulseClockServiceRef,
         signals: signalsServiceRef,
+        metrics: metricsServiceRef,
       },
-      async init({ database, clock, signals, ...services }) {
+      async init({ database, clock, signals, metrics, ...services }) {
         const now = () => clock.now();
         const { config, logger, scheduler, httpRouter } = services;
         const pulseConfig = readPulseConfig(config);
@@ -86,6 +89,7 @@ export const pulsePlugin = createBackendPlugin({
           trackedEntities,
           requestKit,
           publisher: new DomainEventPublisher(knex, logger),
+          metrics: new PulseMetrics(metrics),
         };
 
         const hints = new LiveHints({ signals, logger });

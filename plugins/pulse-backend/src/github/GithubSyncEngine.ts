@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import { TrackedEntityStore } from '../entities/TrackedEntityStore';
 import { DomainEventPublisher } from '../events/DomainEventPublisher';
+import { PulseMetrics } from '../observability/PulseMetrics';
 import { GITHUB_EVENT_TYPES } from './apiShapes';
 import { GithubSyncConfig } from './config';
 import {
@@ -70,6 +71,7 @@ export interface GithubSyncEngineOptions {
   backfillConcurrency?: number;
   /** How long a repository's sync lease lasts before another replica may take over. Defaults to 10 minutes. */
   leaseMs?: number;
+  metrics?: PulseMetrics;
 }
 
 /** Backoff after `failures` consecutive failures: 1, 2, 4 … minutes, at most an hour. */
@@ -337,6 +339,12 @@ export class GithubSyncEngine {
         const current: SyncTarget = { ...target, repository };
         const startedAt = this.clock.now();
         const outcome = await this.syncOnce(current, stop, leaseMs);
+        this.options.metrics?.githubSyncFinished(
+          repository,
+          outcome.outcome,
+          startedAt,
+          this.clock.now(),
+        );
         const after = await store.getRepositoryById(repoId);
         if (
           after?.syncRequestedAt &&

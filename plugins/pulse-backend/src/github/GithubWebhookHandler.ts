@@ -3,6 +3,7 @@ import { EventParams } from '@backstage/plugin-events-node';
 import { NewPulseDomainEvent } from '@internal/plugin-pulse-common';
 import { Knex } from 'knex';
 import { DomainEventPublisher } from '../events/DomainEventPublisher';
+import { PulseMetrics } from '../observability/PulseMetrics';
 import {
   DeploymentEventPayload,
   GITHUB_EVENT_TYPES,
@@ -99,6 +100,7 @@ export class GithubWebhookHandler {
       targets: WebhookTargets;
       logger: LoggerService;
       clock?: Clock;
+      metrics?: PulseMetrics;
     },
   ) {
     this.clock = options.clock ?? systemClock;
@@ -106,7 +108,9 @@ export class GithubWebhookHandler {
 
   /** The events service subscriber. */
   async onEvent(params: EventParams): Promise<void> {
-    await this.handle(params);
+    const handling = this.handle(params);
+    await (this.options.metrics?.githubWebhook(params.topic, handling) ??
+      handling);
   }
 
   async handle(params: EventParams): Promise<WebhookOutcome> {

@@ -27,7 +27,9 @@ export async function setupGithubDomain(
     publisher: context.publisher,
     trackedEntities: context.trackedEntities,
     logger: context.logger.child({ domain: 'github' }),
+    metrics: context.metrics,
   });
+  context.metrics.observeGithubQuota(engine.clients);
 
   await context.scheduler.scheduleTask({
     id: 'pulse-github-sync',
@@ -57,6 +59,7 @@ export async function setupGithubDomain(
     publisher: context.publisher,
     targets: engine,
     logger: context.logger.child({ domain: 'github' }),
+    metrics: context.metrics,
   });
   await context.events.subscribe({
     id: 'pulse-github',

@@ -142,6 +142,7 @@ export function createOncallDomain(
     replicaId: options.replicaId,
     clock,
     incidentLink: incidentPath,
+    metrics: context.metrics,
   });
   const audience = new ScheduleAudienceStore(context.knex);
   const incidentKinds: IncidentKinds = {

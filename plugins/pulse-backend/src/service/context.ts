@@ -20,6 +20,7 @@ import { PulseConfig } from '../config';
 import { GithubHosts } from '../entities/describeTracking';
 import { TrackedEntityStore } from '../entities/TrackedEntityStore';
 import { DomainEventPublisher } from '../events/DomainEventPublisher';
+import { PulseMetrics } from '../observability/PulseMetrics';
 import { RequestKit } from './requestKit';
 
 /**
@@ -49,4 +50,6 @@ export interface PulseContext {
   publisher: DomainEventPublisher;
   trackedEntities: TrackedEntityStore;
   githubHosts: GithubHosts;
+  /** Pulse's operational metrics (OpenTelemetry, through Backstage's metrics service). */
+  metrics: PulseMetrics;
 }

@@ -5,6 +5,7 @@ import {
 } from '@backstage/plugin-notifications-node';
 import { Knex } from 'knex';
 import { DomainEventPublisher } from '../../events/DomainEventPublisher';
+import { PulseMetrics } from '../../observability/PulseMetrics';
 import { Clock } from '../../service/clock';
 import { OncallConfig } from '../config';
 import { EscalationRunner } from '../engine/EscalationRunner';
@@ -91,6 +92,7 @@ export function createTestEngine(options: {
   fetch?: typeof fetch;
   logger?: LoggerService;
   auditor?: AuditorService;
+  metrics?: PulseMetrics;
 }) {
   const logger = options.logger ?? new TestLogger();
   const publisher = new DomainEventPublisher(options.knex, logger);
@@ -127,6 +129,7 @@ export function createTestEngine(options: {
     replicaId: options.replicaId,
     clock: options.clock,
     incidentLink,
+    metrics: options.metrics,
   });
   // `incidents` is the people's room (reads and actions), as the REST API uses it.
   return {

@@ -11,6 +11,7 @@ import {
 } from '../incidents/EscalationLedger';
 import { OnCallView } from '../schedules/OnCallView';
 import { ScheduleService } from '../schedules/ScheduleService';
+import { PulseMetrics } from '../../observability/PulseMetrics';
 import { Pager } from './Pager';
 
 export interface EscalationRunnerOptions {
@@ -29,6 +30,7 @@ export interface EscalationRunnerOptions {
   /** At most this many due incidents are handled per run (the rest wait for the next). */
   maxPerRun?: number;
   concurrency?: number;
+  metrics?: PulseMetrics;
 }
 
 /** What one run did. */
@@ -141,6 +143,10 @@ export class EscalationRunner {
     }
     report.durationMs = Date.now() - started;
     await this.recordRun(watchdogOnly ? 'watchdog' : 'escalation', report);
+    this.options.metrics?.escalationRunFinished(
+      watchdogOnly ? 'watchdog' : 'escalation',
+      report,
+    );
     if (report.due > 0) {
       this.options.logger.debug(
         `Escalation ${watchdogOnly ? 'watchdog ' : ''}run: ${

@@ -9,6 +9,7 @@ import {
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import express from 'express';
 import { Knex } from 'knex';
+import { PulseMetrics } from '../../observability/PulseMetrics';
 import { Clock } from '../../service/clock';
 import { IncidentIntake } from '../incidents/IncidentIntake';
 import { readIntakeConfig } from './config';
@@ -55,6 +56,7 @@ export interface AlertIntakeOptions {
   /** Where signals go: the incident service. */
   intake: IncidentIntake;
   clock?: Clock;
+  metrics?: PulseMetrics;
 }
 
 /**
@@ -99,6 +101,7 @@ export async function setupAlertIntake(
       limit: config.rateLimit,
       clock: options.clock,
     }),
+    metrics: options.metrics,
   });
   return { router, heartbeats };
 }

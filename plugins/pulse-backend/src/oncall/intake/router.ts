@@ -14,6 +14,7 @@ import { ParsedSignal } from './formats/common';
 import { parseGrafanaWebhook } from './formats/grafana';
 import { parseJsonAlert } from './formats/json';
 import { parsePagerDutyEvent, PagerDutyEventError } from './formats/pagerduty';
+import { PulseMetrics } from '../../observability/PulseMetrics';
 import { HeartbeatMonitor } from './heartbeats/HeartbeatMonitor';
 import { storableText } from './payload';
 import { RateLimiter } from './RateLimiter';
@@ -28,6 +29,8 @@ export interface IntakeRouterOptions {
   heartbeats: HeartbeatMonitor;
   /** Per token subject, across replicas: a `SharedRateLimiter` in production. */
   rateLimiter: RateLimiter;
+  /** Counts and times deliveries when given. */
+  metrics?: PulseMetrics;
 }
 
 /** One signal's outcome, as answered to Alertmanager, Grafana and the plain JSON form. */
@@ -122,6 +125,9 @@ export function createIntakeRouter(
     options;
   const readJsonBody = createJsonBodyReader(config);
   const router = Router();
+  if (options.metrics) {
+    router.use('/alerts', options.metrics.intakeMiddleware());
+  }
 
   /** The caller's subject, after checking it is a service and within its rate limit. */
   async function admit(
@@ -156,7 +162,9 @@ export function createIntakeRouter(
         entityRef: entityRefs[index],
       }),
     );
-    return intake.receiveAll(signals, actor);
+    const results = await intake.receiveAll(signals, actor);
+    options.metrics?.alertsStored(signals, results);
+    return results;
   }
 
   router.post('/alerts/alertmanager', async (req, res) => {
