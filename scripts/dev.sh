@@ -87,7 +87,7 @@ if [ "$REPLICAS" -gt 1 ]; then
   start_in_background "$NGINX_BIN" -p "$nginx_dir" -c "$nginx_dir/nginx.conf"
   for port in "${replica_ports[@]}"; do
     say "starting a backend replica on port $port"
-    APP_CONFIG_backend_listen_port="$port" start_in_background node "$YARN_RELEASE" workspace backend start \
+    APP_CONFIG_backend_listen_port="$port" METRICS_PORT=$((port + 2450)) start_in_background node "$YARN_RELEASE" workspace backend start \
       --config ../../app-config.yaml --config ../../app-config.replicas.yaml
   done
   say "starting the frontend (http://localhost:3000)"
