@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Command 2: every test. Type check, lint, unit and integration tests on SQLite and PostgreSQL 15,
+# Command 2: every test. Type check, lint, formatting, unit and integration tests on SQLite and PostgreSQL 15,
 # and the browser tests in Chromium against the running demo portal. Ends with
 # "N passed, N failed, N skipped" summed over every suite.
 set -uo pipefail
@@ -41,6 +41,11 @@ say "lint"
 yarn backstage-cli repo lint > "$RESULTS/lint.log" 2>&1; rc=$?
 [ $rc = 0 ] || tail -60 "$RESULTS/lint.log"
 record "lint" $rc
+
+say "formatting (prettier --check)"
+yarn prettier --check . > "$RESULTS/prettier.log" 2>&1; rc=$?
+[ $rc = 0 ] || grep -v '^Checking' "$RESULTS/prettier.log" | tail -40
+record "formatting" $rc
 
 say "unit and integration tests (SQLite and PostgreSQL: $BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING)"
 CI=true yarn backstage-cli repo test --watchAll=false --json --outputFile="$RESULTS/jest.json" 2>&1 | tee "$RESULTS/jest.log" | grep -E '^(PASS|FAIL)|●' 

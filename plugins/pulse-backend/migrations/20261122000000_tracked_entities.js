@@ -17,7 +17,10 @@ exports.up = async function up(knex) {
     table.boolean('valid').notNullable();
     table.text('problems').notNullable().defaultTo('[]');
     table.timestamp('refreshed_at', { useTz: true }).notNullable();
-    table.index(['github_host', 'repo_slug'], 'pulse_tracked_entities_repo_idx');
+    table.index(
+      ['github_host', 'repo_slug'],
+      'pulse_tracked_entities_repo_idx',
+    );
   });
 };
 

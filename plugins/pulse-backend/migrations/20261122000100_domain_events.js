@@ -5,7 +5,9 @@
  */
 exports.up = async function up(knex) {
   await knex.schema.createTable('pulse_events', table => {
-    table.comment('Typed domain events published by Pulse, kept for a bounded time');
+    table.comment(
+      'Typed domain events published by Pulse, kept for a bounded time',
+    );
     table.bigIncrements('sequence').primary();
     table.string('id', 64).notNullable().unique();
     table.string('entity_ref', 255).nullable();

@@ -46,7 +46,9 @@ exports.up = async function up(knex) {
   });
 
   await knex.schema.createTable('pulse_github_etags', table => {
-    table.comment('ETags of conditional list requests, per repository and resource');
+    table.comment(
+      'ETags of conditional list requests, per repository and resource',
+    );
     table
       .integer('repository_id')
       .unsigned()
@@ -129,11 +131,16 @@ exports.up = async function up(knex) {
     table.timestamp('submitted_at', { useTz: true }).nullable();
     table.string('commit_id', 64).nullable();
     table.primary(['repository_id', 'id']);
-    table.index(['repository_id', 'pull_number'], 'pulse_github_reviews_pull_idx');
+    table.index(
+      ['repository_id', 'pull_number'],
+      'pulse_github_reviews_pull_idx',
+    );
   });
 
   await knex.schema.createTable('pulse_github_commits', table => {
-    table.comment('Combined CI state of commits that are (or were) pull request heads');
+    table.comment(
+      'Combined CI state of commits that are (or were) pull request heads',
+    );
     table
       .integer('repository_id')
       .unsigned()
@@ -151,7 +158,9 @@ exports.up = async function up(knex) {
   });
 
   await knex.schema.createTable('pulse_github_checks', table => {
-    table.comment('The check runs, check suites and commit statuses a CI state is combined from');
+    table.comment(
+      'The check runs, check suites and commit statuses a CI state is combined from',
+    );
     table
       .integer('repository_id')
       .unsigned()
@@ -238,7 +247,9 @@ exports.up = async function up(knex) {
   });
 
   await knex.schema.createTable('pulse_github_webhook_deliveries', table => {
-    table.comment('Applied webhook deliveries (X-GitHub-Delivery), kept to drop duplicates');
+    table.comment(
+      'Applied webhook deliveries (X-GitHub-Delivery), kept to drop duplicates',
+    );
     table.string('delivery_id', 100).primary().notNullable();
     table.string('event', 50).notNullable();
     table.timestamp('received_at', { useTz: true }).notNullable();
