@@ -52,7 +52,8 @@ export class TestIdentityProvider {
 
   /** The auth plugin stand-in, to add to the test backend. */
   plugin() {
-    const provider = this;
+    const { key } = this;
+    const ownership = (sub: string) => this.ownership(sub);
     return createBackendPlugin({
       pluginId: 'auth',
       register(env) {
@@ -61,7 +62,7 @@ export class TestIdentityProvider {
           async init({ httpRouter }) {
             const router = Router();
             router.get('/.well-known/jwks.json', (_req, res) => {
-              res.json({ keys: [provider.key.jwk] });
+              res.json({ keys: [key.jwk] });
             });
             router.get('/v1/userinfo', (req, res) => {
               const token = (req.headers.authorization ?? '').replace(
@@ -69,7 +70,7 @@ export class TestIdentityProvider {
                 '',
               );
               const sub = String(decodeJwt(token).sub);
-              res.json({ claims: { sub, ent: provider.ownership(sub) } });
+              res.json({ claims: { sub, ent: ownership(sub) } });
             });
             httpRouter.use(router);
             httpRouter.addAuthPolicy({

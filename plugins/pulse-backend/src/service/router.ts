@@ -29,6 +29,14 @@ export function callerOf(res: express.Response): Caller {
   return caller;
 }
 
+function describePlace(where: string, name: string | undefined): string {
+  if (where === 'body') {
+    return name ? `body field '${name.replace(/\//g, '.')}'` : 'body';
+  }
+  const part = where === 'params' ? 'path' : where.replace(/s$/, '');
+  return `${part} parameter '${name}'`;
+}
+
 /** Validator messages name the place as `request/query/limit`; say it the way every Pulse 400 does. */
 function rewordValidationMessage(message: string): string {
   return message
@@ -47,14 +55,7 @@ function rewordValidationMessage(message: string): string {
         name = path ? `${path}/${required[1]}` : required[1];
         detail = 'is required';
       }
-      const place =
-        where === 'body'
-          ? name
-            ? `body field '${name.replace(/\//g, '.')}'`
-            : 'body'
-          : `${
-              where === 'params' ? 'path' : where.replace(/s$/, '')
-            } parameter '${name}'`;
+      const place = describePlace(where, name);
       return `Invalid ${place}: ${detail}`;
     })
     .join('; ');
