@@ -133,17 +133,20 @@ export function addGithubRoutes(options: {
           : undefined;
         const target = after ? undefined : await targetOf(linked);
         const repository = target?.repository ?? (await repositoryOf(linked));
-        const page = await store.listPullRequests(repository.id, {
-          state,
-          limit: req.query.limit ?? 25,
-          after,
-        });
+        const [page, sync] = await Promise.all([
+          store.listPullRequests(repository.id, {
+            state,
+            limit: req.query.limit ?? 25,
+            after,
+          }),
+          target && syncStatus(target),
+        ]);
         const body: PullRequestPage = {
           items: page.items,
           nextCursor:
             page.more && page.last ? encodeCursor(scope, page.last) : null,
           lastSyncedAt: lastSyncedAt(repository),
-          ...(target && { sync: await syncStatus(target) }),
+          ...(sync && { sync }),
         };
         res.json(body);
       },
@@ -189,28 +192,31 @@ export function addGithubRoutes(options: {
         const target = await targetOf(linked);
         const { repository } = target;
         const defaultBranch = repository.defaultBranch;
-        const workflows = await store.listWorkflows(repository.id);
-        const items = [];
-        for (const workflow of workflows) {
-          const runs = defaultBranch
-            ? await store.workflowRunsForSummary(
-                repository.id,
-                workflow.id,
-                defaultBranch,
-                SUMMARY_SAMPLE_SIZE,
-              )
-            : [];
-          items.push(summarizeWorkflow(workflow, runs));
-        }
         const recentRuns = req.query.recentRuns ?? 25;
+        // The parts are independent reads: asked side by side, the card waits for the slowest.
+        const [items, sync, recent] = await Promise.all([
+          store.listWorkflows(repository.id).then(async workflows => {
+            const runs = defaultBranch
+              ? await store.workflowRunsForSummaries(
+                  repository.id,
+                  workflows.map(workflow => workflow.id),
+                  defaultBranch,
+                  SUMMARY_SAMPLE_SIZE,
+                )
+              : new Map();
+            return workflows.map(workflow =>
+              summarizeWorkflow(workflow, runs.get(workflow.id) ?? []),
+            );
+          }),
+          syncStatus(target),
+          recentRuns > 0 ? workflowRunPage(repository, {}, recentRuns) : null,
+        ]);
         const body: WorkflowSummaryList = {
           defaultBranch,
           items,
           lastSyncedAt: lastSyncedAt(repository),
-          sync: await syncStatus(target),
-          ...(recentRuns > 0 && {
-            recentRuns: await workflowRunPage(repository, {}, recentRuns),
-          }),
+          sync,
+          ...(recent && { recentRuns: recent }),
         };
         res.json(body);
       },

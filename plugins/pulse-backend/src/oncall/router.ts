@@ -328,15 +328,17 @@ export function addOncallRoutes(
         entityRef,
       );
       const at = now();
+      const [view, openIncidents] = await Promise.all([
+        schedules.viewAround(at, 14),
+        canReadIncidents ? incidents.openForEntity(entityRef) : [],
+      ]);
       res.json(
         describeEntityOnCall({
           entityRef,
           choice: options.policies.choose(entityRef, entity),
-          view: await schedules.viewAround(at, 14),
+          view,
           webhooks: options.config.webhooks,
-          openIncidents: canReadIncidents
-            ? await incidents.openForEntity(entityRef)
-            : [],
+          openIncidents,
         }),
       );
     });
