@@ -68,8 +68,29 @@ export interface Config {
       days?: number;
       /** Domain events (the live stream's log) older than this are deleted. Defaults to 7. */
       eventLogDays?: number;
-      /** When the retention task runs. Defaults to daily. */
+      /**
+       * When the retention tasks (GitHub and on-call) run, on one replica at a time. Defaults to
+       * daily.
+       */
       schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
+      /**
+       * How long on-call records are kept. An open incident (triggered or acknowledged) is never
+       * deleted, however old. Each value is a whole number of days from 1 to 36500.
+       */
+      oncall?: {
+        /**
+         * Incidents resolved longer ago than this are deleted with their timeline, escalation
+         * pages, assignees and raw alert payload. Defaults to 365.
+         */
+        resolvedIncidentDays?: number;
+        /** Schedule overrides that ended longer ago than this are deleted. Defaults to 90. */
+        pastOverrideDays?: number;
+        /**
+         * Heartbeat monitors removed from `pulse.oncall.heartbeats` are forgotten once they have
+         * not been pinged for this long. Defaults to 30.
+         */
+        removedHeartbeatDays?: number;
+      };
     };
 
     /** On-call schedules, escalation policies, alert intake and incidents. */

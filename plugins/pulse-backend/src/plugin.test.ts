@@ -1,15 +1,10 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import request from 'supertest';
-import { pulsePlugin } from './plugin';
 import { describeTracking } from './entities/describeTracking';
 import { TrackedEntityStore } from './entities/TrackedEntityStore';
+import { componentEntity } from './__testUtils__/entities';
 import { createTestDatabases } from './__testUtils__/testDatabases';
 import {
   serviceHeader,
@@ -21,44 +16,17 @@ jest.setTimeout(60_000);
 const databases = createTestDatabases();
 
 const entities: Entity[] = [
-  {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: {
-      name: 'payments-api',
-      annotations: { 'github.com/project-slug': 'acme/payments-api' },
+  componentEntity('payments-api', { projectSlug: 'acme/payments-api' }),
+  componentEntity('ledger', {
+    namespace: 'finance',
+    projectSlug: 'finance/ledger',
+    annotations: {
+      'backstage.io/source-location':
+        'url:https://ghe.acme.example/finance/ledger/tree/main/',
     },
-    spec: {},
-  },
-  {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: {
-      name: 'ledger',
-      namespace: 'finance',
-      annotations: {
-        'github.com/project-slug': 'finance/ledger',
-        'backstage.io/source-location':
-          'url:https://ghe.acme.example/finance/ledger/tree/main/',
-      },
-    },
-    spec: {},
-  },
-  {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: {
-      name: 'broken',
-      annotations: { 'github.com/project-slug': 'acme' },
-    },
-    spec: {},
-  },
-  {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: { name: 'status-page' },
-    spec: {},
-  },
+  }),
+  componentEntity('broken', { projectSlug: 'acme' }),
+  componentEntity('status-page'),
 ];
 
 const config = {
@@ -81,23 +49,20 @@ describe.each(databases.eachSupportedId())(
       anonymousByDefault?: boolean;
     }) {
       const knex = await databases.init(databaseId);
-      const backend = await startTestBackend({
-        features: [
-          pulsePlugin,
-          mockServices.database.factory({ knex }),
-          mockServices.rootConfig.factory({ data: config }),
-          catalogServiceMock.factory({ entities }),
-          ...(options?.permission
-            ? [mockServices.permissions.factory({ result: options.permission })]
-            : []),
-          ...(options?.anonymousByDefault
-            ? [
-                mockServices.httpAuth.factory({
-                  defaultCredentials: mockCredentials.none(),
-                }),
-              ]
-            : []),
-        ],
+      const { backend } = await startPulseTestBackend({
+        knex,
+        config,
+        entities,
+        ...(options?.permission && {
+          decide: () => options.permission === AuthorizeResult.ALLOW,
+        }),
+        features: options?.anonymousByDefault
+          ? [
+              mockServices.httpAuth.factory({
+                defaultCredentials: mockCredentials.none(),
+              }),
+            ]
+          : [],
       });
       return { server: backend.server, knex, backend };
     }

@@ -5,6 +5,7 @@ import {
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { pulsePermissions } from '@internal/plugin-pulse-common';
 import { readPulseConfig } from './config';
 import { applyMigrations } from './database/migrations';
@@ -17,6 +18,10 @@ import { CATALOG_REFRESH_TASK_ID } from './github/router';
 import { DomainEventPublisher } from './events/DomainEventPublisher';
 import { PulseContext } from './service/context';
 import { githubHostsFromConfig } from './service/githubHosts';
+import { ActivityStore } from './live/ActivityStore';
+import { LiveHints } from './live/LiveHints';
+import { addLiveRoutes } from './live/router';
+import { VersionStore } from './live/VersionStore';
 import { pulseClockServiceRef } from './service/clock';
 import { RequestKit } from './service/requestKit';
 import { createRouter } from './service/router';
@@ -48,8 +53,9 @@ export const pulsePlugin = createBackendPlugin({
         events: eventsServiceRef,
         notifications: notificationService,
         clock: pulseClockServiceRef,
+        signals: signalsServiceRef,
       },
-      async init({ database, clock, ...services }) {
+      async init({ database, clock, signals, ...services }) {
         const now = () => clock.now();
         const { config, logger, scheduler, httpRouter } = services;
         const pulseConfig = readPulseConfig(config);
@@ -83,6 +89,10 @@ export const pulsePlugin = createBackendPlugin({
           publisher: new DomainEventPublisher(knex, logger),
         };
 
+        const hints = new LiveHints({ signals, logger });
+        hints.attach(context.publisher);
+        services.lifecycle.addShutdownHook(() => hints.flush());
+
         const refresher = new TrackedEntityRefresher({
           catalog: services.catalog,
           auth: services.auth,
@@ -100,7 +110,7 @@ export const pulsePlugin = createBackendPlugin({
         });
 
         const github = await setupGithubDomain(context);
-        const oncall = await setupOncallDomain(context, { now });
+        const oncall = await setupOncallDomain(context, { clock });
         httpRouter.use(
           await createRouter({
             kit: requestKit,
@@ -116,6 +126,13 @@ export const pulsePlugin = createBackendPlugin({
               }),
               github.routes,
               oncall.routes,
+              addLiveRoutes({
+                kit: requestKit,
+                catalog: services.catalog,
+                activity: new ActivityStore(knex),
+                versions: new VersionStore(knex),
+                scheduleExists: id => Boolean(oncall.domain.schedules.find(id)),
+              }),
             ],
             validateResponses: pulseConfig.validateResponses,
           }),

@@ -39,6 +39,8 @@ export interface PullRequest {
 
 /** `GET /entities/{kind}/{namespace}/{name}/pull-requests` */
 export interface PullRequestPage extends SyncFreshness {
+  /** The live version of this data's topic when it was read; a hint with a higher one means it changed. */
+  version: number;
   items: PullRequest[];
   /** Opaque; pass back as `cursor` for the next page. Null on the last page. */
   nextCursor: string | null;
@@ -95,6 +97,8 @@ export interface WorkflowRun {
 
 /** `GET /entities/{kind}/{namespace}/{name}/workflow-runs` */
 export interface WorkflowRunPage extends SyncFreshness {
+  /** The live version of this data's topic when it was read; a hint with a higher one means it changed. */
+  version: number;
   items: WorkflowRun[];
   nextCursor: string | null;
 }
@@ -115,6 +119,8 @@ export interface WorkflowSummary {
 
 /** `GET /entities/{kind}/{namespace}/{name}/workflow-summary` */
 export interface WorkflowSummaryList extends SyncFreshness {
+  /** The live version of this data's topic when it was read; a hint with a higher one means it changed. */
+  version: number;
   defaultBranch: string | null;
   items: WorkflowSummary[];
   /** The repository's sync status: a card needs one request for its first paint. */
@@ -125,6 +131,8 @@ export interface WorkflowSummaryList extends SyncFreshness {
 
 /** `GET /entities/{kind}/{namespace}/{name}/sync` */
 export interface SyncStatus extends SyncFreshness {
+  /** The live version of this data's topic when it was read; a hint with a higher one means it changed. */
+  version: number;
   repository: string;
   host: string;
   /** `backfilling` during the first sync of a repository, `idle` between cycles. */

@@ -2,6 +2,7 @@ import { mockServices } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { applyMigrations } from '../database/migrations';
+import { componentEntity } from '../__testUtils__/entities';
 import { createTestDatabases } from '../__testUtils__/testDatabases';
 import { GithubHosts } from './describeTracking';
 import { TrackedEntityRefresher } from './TrackedEntityRefresher';
@@ -16,15 +17,7 @@ const hosts: GithubHosts = {
 };
 
 function component(name: string, slug?: string): Entity {
-  return {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: {
-      name,
-      annotations: slug ? { 'github.com/project-slug': slug } : {},
-    },
-    spec: {},
-  };
+  return componentEntity(name, { projectSlug: slug });
 }
 
 describe.each(databases.eachSupportedId())(

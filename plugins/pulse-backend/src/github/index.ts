@@ -1,3 +1,4 @@
+import { VersionStore } from '../live/VersionStore';
 import { PulseContext } from '../service/context';
 import { PulseApiRouter } from '../service/router';
 import { readGithubSyncConfig } from './config';
@@ -72,6 +73,7 @@ export async function setupGithubDomain(
       store,
       engine,
       scheduler: context.scheduler,
+      versions: new VersionStore(context.knex),
       manualSyncCooldownSeconds: syncConfig.manualSyncCooldownSeconds,
     }),
   };

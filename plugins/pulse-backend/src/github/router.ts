@@ -21,6 +21,7 @@ import {
   SyncedRepository,
   WorkflowRunFilter,
 } from './GithubStore';
+import { VersionStore } from '../live/VersionStore';
 import { GithubSyncEngine } from './GithubSyncEngine';
 import { SyncTarget } from './RepositorySync';
 import { SUMMARY_SAMPLE_SIZE, summarizeWorkflow } from './workflowSummary';
@@ -42,10 +43,15 @@ export function addGithubRoutes(options: {
   store: GithubStore;
   engine: GithubSyncEngine;
   scheduler: Pick<SchedulerService, 'triggerTask'>;
+  versions: VersionStore;
   manualSyncCooldownSeconds: number;
   clock?: Clock;
 }): (router: PulseApiRouter) => void {
-  const { kit, hosts, store, engine } = options;
+  const { kit, hosts, store, engine, versions } = options;
+
+  /** The entity's version of a topic, read before the data so the data is at least as new. */
+  const versionOf = (linked: LinkedEntity, topic: string) =>
+    versions.versionOf(linked.entityRef.toLocaleLowerCase('en-US'), topic);
   const clock = options.clock ?? systemClock;
 
   /** 404 unless the caller may see the entity and it links to a usable repository. */
@@ -92,9 +98,16 @@ export function addGithubRoutes(options: {
     return repository ?? (await targetOf(linked)).repository;
   }
 
-  async function syncStatus(target: SyncTarget): Promise<SyncStatus> {
+  async function syncStatus(
+    linked: LinkedEntity,
+    target: SyncTarget,
+  ): Promise<SyncStatus> {
+    const version = await versionOf(linked, 'sync');
     const pausedUntil = await engine.hostPausedUntil(target.repository.host);
-    return engine.status(target, target.repository, pausedUntil);
+    return {
+      ...engine.status(target, target.repository, pausedUntil),
+      version,
+    };
   }
 
   function lastSyncedAt(repository: SyncedRepository): string | null {
@@ -102,11 +115,13 @@ export function addGithubRoutes(options: {
   }
 
   async function workflowRunPage(
+    linked: LinkedEntity,
     repository: SyncedRepository,
     filter: WorkflowRunFilter,
     limit: number,
     cursor?: string,
   ): Promise<WorkflowRunPage> {
+    const version = await versionOf(linked, 'workflow-runs');
     const scope = `workflow-runs:${JSON.stringify(filter)}`;
     const page = await store.listWorkflowRuns(repository.id, {
       filter,
@@ -118,6 +133,7 @@ export function addGithubRoutes(options: {
       nextCursor:
         page.more && page.last ? encodeCursor(scope, page.last) : null,
       lastSyncedAt: lastSyncedAt(repository),
+      version,
     };
   }
 
@@ -131,6 +147,7 @@ export function addGithubRoutes(options: {
         const after = req.query.cursor
           ? decodeCursor<number>(scope, req.query.cursor, 'number')
           : undefined;
+        const version = await versionOf(linked, 'pull-requests');
         const target = after ? undefined : await targetOf(linked);
         const repository = target?.repository ?? (await repositoryOf(linked));
         const [page, sync] = await Promise.all([
@@ -139,13 +156,14 @@ export function addGithubRoutes(options: {
             limit: req.query.limit ?? 25,
             after,
           }),
-          target && syncStatus(target),
+          target && syncStatus(linked, target),
         ]);
         const body: PullRequestPage = {
           items: page.items,
           nextCursor:
             page.more && page.last ? encodeCursor(scope, page.last) : null,
           lastSyncedAt: lastSyncedAt(repository),
+          version,
           ...(sync && { sync }),
         };
         res.json(body);
@@ -176,6 +194,7 @@ export function addGithubRoutes(options: {
         }
         res.json(
           await workflowRunPage(
+            linked,
             repository,
             filter,
             req.query.limit ?? 25,
@@ -189,6 +208,7 @@ export function addGithubRoutes(options: {
       '/entities/:kind/:namespace/:name/workflow-summary',
       async (req, res) => {
         const linked = await linkedEntity(callerOf(res), req.params);
+        const version = await versionOf(linked, 'workflow-runs');
         const target = await targetOf(linked);
         const { repository } = target;
         const defaultBranch = repository.defaultBranch;
@@ -208,13 +228,16 @@ export function addGithubRoutes(options: {
               summarizeWorkflow(workflow, runs.get(workflow.id) ?? []),
             );
           }),
-          syncStatus(target),
-          recentRuns > 0 ? workflowRunPage(repository, {}, recentRuns) : null,
+          syncStatus(linked, target),
+          recentRuns > 0
+            ? workflowRunPage(linked, repository, {}, recentRuns)
+            : null,
         ]);
         const body: WorkflowSummaryList = {
           defaultBranch,
           items,
           lastSyncedAt: lastSyncedAt(repository),
+          version,
           sync,
           ...(recent && { recentRuns: recent }),
         };
@@ -224,7 +247,7 @@ export function addGithubRoutes(options: {
 
     router.get('/entities/:kind/:namespace/:name/sync', async (req, res) => {
       const linked = await linkedEntity(callerOf(res), req.params);
-      res.json(await syncStatus(await targetOf(linked)));
+      res.json(await syncStatus(linked, await targetOf(linked)));
     });
 
     router.post('/entities/:kind/:namespace/:name/sync', async (req, res) => {
@@ -252,9 +275,13 @@ export function addGithubRoutes(options: {
           decision.retryAfterSeconds,
         );
       }
+      const version = await versionOf(linked, 'sync');
       const repository = await engine.requestSync(target);
       const pausedUntil = await engine.hostPausedUntil(repository.host);
-      const body: SyncStatus = engine.status(target, repository, pausedUntil);
+      const body: SyncStatus = {
+        ...engine.status(target, repository, pausedUntil),
+        version,
+      };
       res.status(202).json(body);
     });
   };

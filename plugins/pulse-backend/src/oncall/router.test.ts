@@ -5,6 +5,7 @@ import { notificationService } from '@backstage/plugin-notifications-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import request from 'supertest';
 import { pulseClockServiceRef } from '../service/clock';
+import { componentEntity, userEntity } from '../__testUtils__/entities';
 import { startPulseTestBackend } from '../__testUtils__/testBackend';
 import { createTestDatabases } from '../__testUtils__/testDatabases';
 import { RecordingNotifications } from './__testUtils__/engine';
@@ -17,48 +18,27 @@ const databases = createTestDatabases();
 const CALLER = 'user:default/mock';
 const NO_SUCH_ID = '6f1c9a52-3b7e-4d0a-9c85-2e4f1a7b3c90';
 
-function component(
-  name: string,
-  options: { annotation?: string; owner: string },
-): Entity {
-  return {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: {
-      name,
-      namespace: 'default',
-      annotations: options.annotation
-        ? { 'pulse.dev/escalation-policy': options.annotation }
-        : {},
-    },
-    spec: { owner: options.owner, type: 'service', lifecycle: 'production' },
-    relations: [{ type: 'ownedBy', targetRef: options.owner }],
-  };
-}
-
-function user(name: string): Entity {
-  return {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'User',
-    metadata: { name, namespace: 'default' },
-    spec: {},
-  };
-}
+const SERVICE_SPEC = { type: 'service', lifecycle: 'production' };
 
 /** The world of these tests: early May 2025, before the overrides they create. */
 const clock = { now: () => new Date('2025-05-01T06:00:00Z') };
 
 const entities: Entity[] = [
-  ...['mock', 'alice', 'bob', 'carol', 'dave'].map(user),
-  component('payments-api', {
-    annotation: 'with-ack-timeout',
+  ...['mock', 'alice', 'bob', 'carol', 'dave'].map(userEntity),
+  componentEntity('payments-api', {
+    annotations: { 'pulse.dev/escalation-policy': 'with-ack-timeout' },
     owner: 'group:default/payments',
+    spec: SERVICE_SPEC,
   }),
-  component('ledger', {
-    annotation: 'no-such-policy',
+  componentEntity('ledger', {
+    annotations: { 'pulse.dev/escalation-policy': 'no-such-policy' },
     owner: 'group:default/payments',
+    spec: SERVICE_SPEC,
   }),
-  component('storefront', { owner: 'group:default/web' }),
+  componentEntity('storefront', {
+    owner: 'group:default/web',
+    spec: SERVICE_SPEC,
+  }),
 ];
 
 const appConfig = {

@@ -10,16 +10,19 @@ import {
   pulseOverrideCreatePermission,
   pulseOverrideDeletePermission,
 } from '@internal/plugin-pulse-common';
+import { Clock, systemClock } from '../service/clock';
 import { entityRefFromPath, normalizeEntityRef } from '../service/entityRefs';
 import { Caller, RequestKit } from '../service/requestKit';
 import { callerOf, PulseApiRouter } from '../service/router';
 import { OncallConfig } from './config';
 import { describeEntityOnCall } from './entityOnCall';
-import { ActionContext, IncidentService } from './incidents/IncidentService';
+import { ActionContext, IncidentActions } from './incidents/IncidentActions';
 import { StoredIncident } from './incidents/IncidentStore';
+import { scheduleSubject } from '../live/topics';
+import { VersionStore } from '../live/VersionStore';
 import { incidentKindProblem, IncidentKinds } from './intake/entityKinds';
 import { DAY_MS } from './localTime';
-import { CatalogPolicySource } from './policies';
+import { CatalogPolicySource } from './CatalogPolicySource';
 import {
   MAX_SHIFT_RANGE_DAYS,
   ScheduleService,
@@ -32,15 +35,17 @@ export interface OncallRouteOptions {
   kit: RequestKit;
   catalog: CatalogService;
   auth: AuthService;
-  incidents: IncidentService;
+  incidents: IncidentActions;
   schedules: ScheduleService;
   policies: CatalogPolicySource;
   config: OncallConfig;
   /** Entity kinds that can own incidents (`pulse.oncall.intake.entityKinds`). */
   incidentKinds: IncidentKinds;
+  /** Live versions, read before the data each response carries. */
+  versions: VersionStore;
   /** The escalation health report, for `GET /health/escalation`. */
   health: () => Promise<{ healthy: boolean; body: unknown }>;
-  now?: () => Date;
+  clock?: Clock;
 }
 
 function actionContext(caller: Caller): ActionContext {
@@ -57,15 +62,27 @@ function actionContext(caller: Caller): ActionContext {
 export function addOncallRoutes(
   options: OncallRouteOptions,
 ): (router: PulseApiRouter) => void {
-  const { kit, catalog, auth, incidents, schedules } = options;
-  const now = options.now ?? (() => new Date());
+  const { kit, catalog, auth, incidents, schedules, versions } = options;
+
+  async function withScheduleVersions(ids: string[]) {
+    const scheduleVersions = await Promise.all(
+      ids.map(id => versions.versionOf(scheduleSubject(id), 'oncall')),
+    );
+    const summaries = await schedules.summaries(ids);
+    return summaries.map((summary, index) => ({
+      ...summary,
+      version: scheduleVersions[index],
+    }));
+  }
+  const clock = options.clock ?? systemClock;
+  const now = () => clock.now();
 
   /** The incident, if the caller may see it; 404 otherwise (the two are not told apart). */
   async function readableIncident(
     caller: Caller,
     id: string,
   ): Promise<StoredIncident> {
-    const incident = await incidents.store.get(id);
+    const incident = await incidents.find(id);
     const readable =
       incident &&
       (
@@ -209,7 +226,7 @@ export function addOncallRoutes(
       };
       // Visibility is part of the query: the entities the caller may read, among those the other
       // filters leave, so a page is never cut before it is filtered.
-      const candidates = await incidents.store.entityRefsOf(filter);
+      const candidates = await incidents.entityRefsOf(filter);
       const readable = await kit.readableEntityRefs(
         caller,
         pulseIncidentReadPermission,
@@ -233,7 +250,8 @@ export function addOncallRoutes(
     router.get('/incidents/:id', async (req, res) => {
       const caller = callerOf(res);
       const incident = await readableIncident(caller, req.params.id);
-      res.json(await incidents.get(incident.id));
+      const version = await versions.versionOf(incident.entityRef, 'incidents');
+      res.json({ ...(await incidents.get(incident.id)), version });
     });
 
     router.post('/incidents', async (req, res) => {
@@ -327,20 +345,22 @@ export function addOncallRoutes(
         pulseIncidentReadPermission,
         entityRef,
       );
+      const version = await versions.versionOf(entityRef, 'oncall');
       const at = now();
       const [view, openIncidents] = await Promise.all([
         schedules.viewAround(at, 14),
         canReadIncidents ? incidents.openForEntity(entityRef) : [],
       ]);
-      res.json(
-        describeEntityOnCall({
+      res.json({
+        version,
+        ...describeEntityOnCall({
           entityRef,
           choice: options.policies.choose(entityRef, entity),
           view,
           webhooks: options.config.webhooks,
           openIncidents,
         }),
-      );
+      });
     });
 
     router.get('/schedules', async (_req, res) => {
@@ -349,13 +369,13 @@ export function addOncallRoutes(
       const allowed = await kit.allowed(caller, pulseOnCallReadPermission, ids);
       const visible = ids.filter((_, index) => allowed[index]);
       res.json({
-        items: visible.length > 0 ? await schedules.summaries(visible) : [],
+        items: visible.length > 0 ? await withScheduleVersions(visible) : [],
       });
     });
 
     router.get('/schedules/:id', async (req, res) => {
       const schedule = await readableSchedule(callerOf(res), req.params.id);
-      const [summary] = await schedules.summaries([schedule.id]);
+      const [summary] = await withScheduleVersions([schedule.id]);
       res.json(summary);
     });
 

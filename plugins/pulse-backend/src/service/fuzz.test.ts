@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { Knex } from 'knex';
 import request from 'supertest';
 import { spec } from '../schema/openapi/generated/router';
+import { componentEntity, userEntity } from '../__testUtils__/entities';
 import { createTestDatabases } from '../__testUtils__/testDatabases';
 import {
   serviceHeader,
@@ -23,23 +24,11 @@ const SEED = Number(process.env.PULSE_FUZZ_SEED ?? 20261201);
 const RUNS_PER_OPERATION = Number(process.env.PULSE_FUZZ_RUNS ?? 24);
 
 const entities: Entity[] = [
-  {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: {
-      name: 'payments-api',
-      namespace: 'default',
-      annotations: { 'github.com/project-slug': 'acme/payments-api' },
-    },
-    spec: { owner: 'group:default/payments' },
-    relations: [{ type: 'ownedBy', targetRef: 'group:default/payments' }],
-  },
-  ...['alice', 'bob', 'mock'].map(name => ({
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'User',
-    metadata: { name, namespace: 'default' },
-    spec: {},
-  })),
+  componentEntity('payments-api', {
+    projectSlug: 'acme/payments-api',
+    owner: 'group:default/payments',
+  }),
+  ...['alice', 'bob', 'mock'].map(userEntity),
 ];
 
 const config = {
@@ -50,6 +39,9 @@ const config = {
   },
   pulse: {
     api: { validateResponses: true },
+    // One manual sync, before fuzzing (below); every later request is inside the cooldown, so no
+    // sync runs in the background while the fuzz compares table counts.
+    github: { manualSyncCooldownSeconds: 86400 },
     oncall: {
       routingKeys: { R0UTINGKEY: 'component:default/payments-api' },
       heartbeats: [
@@ -312,6 +304,16 @@ describe.each(databases.eachSupportedId())(
           .count({ n: '*' })
           .first();
         return Number(tracked?.n) === 1 && Number(notified?.n) === 1;
+      });
+      const synced = await request(server)
+        .post('/api/pulse/v1/entities/component/default/payments-api/sync')
+        .set('Authorization', user);
+      expect(synced.status).toBe(202);
+      await waitUntil(async () => {
+        const status = await request(server)
+          .get('/api/pulse/v1/entities/component/default/payments-api/sync')
+          .set('Authorization', user);
+        return status.body.requestedAt === null;
       });
       const valid: Record<string, string[]> = {
         kind: ['component'],

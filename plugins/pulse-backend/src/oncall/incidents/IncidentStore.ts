@@ -4,6 +4,7 @@ import {
   IncidentTimelineEntry,
 } from '@internal/plugin-pulse-common';
 import { Knex } from 'knex';
+import { chunks, Db, DbDate, toDate } from '../../database/rows';
 import { EscalationState, nextDueAt } from '../escalation';
 
 const INCIDENTS = 'pulse_incidents';
@@ -11,9 +12,6 @@ const ASSIGNEES = 'pulse_incident_assignees';
 const TIMELINE = 'pulse_incident_timeline';
 const PAGES = 'pulse_incident_pages';
 const TURNS = 'pulse_escalation_turns';
-
-type Db = Knex | Knex.Transaction;
-type DbDate = Date | string | number;
 
 /**
  * Rows per multi-row INSERT: under SQLite's 500 terms of a compound SELECT (knex writes SQLite's
@@ -23,14 +21,6 @@ type DbDate = Date | string | number;
 const INSERT_CHUNK = 200;
 /** Keys per `IN (...)` list when reading by key. */
 const READ_CHUNK = 500;
-
-function chunks<T>(items: T[], size: number): T[][] {
-  const result: T[][] = [];
-  for (let i = 0; i < items.length; i += size) {
-    result.push(items.slice(i, i + size));
-  }
-  return result;
-}
 
 /**
  * Where a dedup key holds: the service (the incident's entity ref) and the integration the alert
@@ -160,13 +150,16 @@ export interface PageRow {
 
 export type ClaimOutcome = 'claimed' | 'held' | 'sent';
 
-export function toDate(value: DbDate): Date;
-export function toDate(value: DbDate | null): Date | null;
-export function toDate(value: DbDate | null): Date | null {
-  if (value === null || value === undefined) {
-    return null;
-  }
-  return value instanceof Date ? value : new Date(value);
+/** One entry of an incident's timeline, as stored. */
+export interface StoredTimelineEntry {
+  /** Its position in the timeline (increasing across all incidents). */
+  seq: number;
+  incidentId: string;
+  at: Date;
+  type: IncidentTimelineEntry['type'];
+  actor: string | null;
+  message: string;
+  details?: Record<string, unknown>;
 }
 
 function fromRow(row: IncidentRow): StoredIncident {
@@ -204,10 +197,6 @@ export function nextDueDate(state: EscalationState): Date | null {
 /** All SQL for incidents, their timelines and assignees, and their escalation pages. */
 export class IncidentStore {
   constructor(private readonly db: Knex) {}
-
-  get knex(): Knex {
-    return this.db;
-  }
 
   transaction<T>(fn: (tx: Knex.Transaction) => Promise<T>): Promise<T> {
     return this.db.transaction(fn);
@@ -487,13 +476,14 @@ export class IncidentStore {
     }
   }
 
-  async timeline(incidentId: string): Promise<IncidentTimelineEntry[]> {
+  async timeline(incidentId: string): Promise<StoredTimelineEntry[]> {
     const rows = await this.db(TIMELINE)
       .where({ incident_id: incidentId })
       .orderBy('seq');
     return rows.map(row => ({
-      id: String(row.seq),
-      at: toDate(row.at).toISOString(),
+      seq: Number(row.seq),
+      incidentId: row.incident_id,
+      at: toDate(row.at),
       type: row.type,
       actor: row.actor,
       message: row.message,
@@ -708,5 +698,35 @@ export class IncidentStore {
         recipients: JSON.stringify(recipients),
       });
     return count === 1;
+  }
+
+  // ------------------------------------------------------------------ retention
+
+  /**
+   * Deletes up to `limit` incidents resolved before `cutoff`, oldest first, with their timelines,
+   * assignees and pages, in one transaction; returns how many incidents went. An open incident
+   * (triggered or acknowledged) is never deleted, however old.
+   */
+  async deleteResolvedBefore(cutoff: Date, limit: number): Promise<number> {
+    return this.transaction(async tx => {
+      const ids: string[] = await tx(INCIDENTS)
+        .where({ status: 'resolved' })
+        .whereNotNull('resolved_at')
+        .where('resolved_at', '<', cutoff)
+        .orderBy('resolved_at')
+        .limit(limit)
+        .pluck('id');
+      if (ids.length === 0) {
+        return 0;
+      }
+      // Children first: SQLite does not enforce the foreign keys' ON DELETE CASCADE.
+      for (const table of [TIMELINE, ASSIGNEES, PAGES]) {
+        await tx(table).whereIn('incident_id', ids).delete();
+      }
+      return tx(INCIDENTS)
+        .whereIn('id', ids)
+        .where({ status: 'resolved' })
+        .delete();
+    });
   }
 }

@@ -71,4 +71,24 @@ export class RateLimitStore {
       .returning(['tokens', 'allowed']);
     return { allowed: Number(row.allowed) === 1, tokens: Number(row.tokens) };
   }
+
+  /**
+   * Forgets up to `limit` buckets whose last request was before `beforeMs`; returns how many. A
+   * bucket idle for longer than it takes to refill is full, and a full bucket is what a caller
+   * without one gets, so only pass a time at least that long ago.
+   */
+  async deleteIdleBefore(beforeMs: number, limit: number): Promise<number> {
+    const callers = await this.db(TABLE)
+      .where('updated_at', '<', beforeMs)
+      .orderBy('updated_at')
+      .limit(limit)
+      .pluck('caller');
+    if (callers.length === 0) {
+      return 0;
+    }
+    return this.db(TABLE)
+      .whereIn('caller', callers)
+      .where('updated_at', '<', beforeMs)
+      .delete();
+  }
 }

@@ -5,7 +5,7 @@ describe('TokenBuckets', () => {
     let now = 0;
     const limiter = new TokenBuckets(
       { requestsPerSecond: 2, burst: 3 },
-      () => now,
+      { now: () => new Date(now) },
     );
     expect([1, 2, 3].map(() => limiter.take('alertmanager'))).toEqual([
       { allowed: true },
@@ -26,7 +26,7 @@ describe('TokenBuckets', () => {
   it('keeps callers apart', () => {
     const limiter = new TokenBuckets(
       { requestsPerSecond: 1, burst: 1 },
-      () => 0,
+      { now: () => new Date(0) },
     );
     expect(limiter.take('a').allowed).toBe(true);
     expect(limiter.take('a').allowed).toBe(false);
@@ -37,7 +37,7 @@ describe('TokenBuckets', () => {
     let now = 0;
     const limiter = new TokenBuckets(
       { requestsPerSecond: 10, burst: 5 },
-      () => now,
+      { now: () => new Date(now) },
     );
     let allowed = 0;
     // 100 requests a second for 10 seconds: 5 from the burst plus 10 a second.
@@ -56,7 +56,7 @@ describe('TokenBuckets', () => {
   it('rounds a long wait up to whole seconds', () => {
     const limiter = new TokenBuckets(
       { requestsPerSecond: 1, burst: 1 },
-      () => 0,
+      { now: () => new Date(0) },
     );
     limiter.take('slow');
     expect(limiter.take('slow')).toEqual({
@@ -65,7 +65,7 @@ describe('TokenBuckets', () => {
     });
     const verySlow = new TokenBuckets(
       { requestsPerSecond: 0.25, burst: 1 },
-      () => 0,
+      { now: () => new Date(0) },
     );
     verySlow.take('x');
     expect(verySlow.take('x')).toEqual({

@@ -1,3 +1,4 @@
+import { Clock, systemClock } from '../../service/clock';
 import { IntakeRateLimit } from './config';
 import { RateLimitStore } from './RateLimitStore';
 
@@ -38,7 +39,7 @@ export class TokenBuckets {
 
   constructor(
     private readonly limit: IntakeRateLimit,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** Takes one request from the caller's bucket, if one is left. */
@@ -77,7 +78,7 @@ export class TokenBuckets {
   }
 
   private refilled(caller: string): Bucket {
-    const now = this.now();
+    const now = this.clock.now().getTime();
     this.sweep(now);
     const { requestsPerSecond, burst } = this.limit;
     const bucket = this.buckets.get(caller) ?? {
@@ -125,17 +126,17 @@ export class TokenBuckets {
  */
 export class SharedRateLimiter implements RateLimiter {
   private readonly local: TokenBuckets;
-  private readonly now: () => number;
+  private readonly clock: Clock;
 
   constructor(
     private readonly options: {
       store: RateLimitStore;
       limit: IntakeRateLimit;
-      now?: () => number;
+      clock?: Clock;
     },
   ) {
-    this.now = options.now ?? Date.now;
-    this.local = new TokenBuckets(options.limit, this.now);
+    this.clock = options.clock ?? systemClock;
+    this.local = new TokenBuckets(options.limit, this.clock);
   }
 
   async take(caller: string): Promise<RateLimitDecision> {
@@ -143,7 +144,7 @@ export class SharedRateLimiter implements RateLimiter {
     if (!early.allowed) {
       return early;
     }
-    const at = this.now();
+    const at = this.clock.now().getTime();
     const shared = await this.options.store.take(
       caller,
       this.options.limit,

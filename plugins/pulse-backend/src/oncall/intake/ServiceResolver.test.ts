@@ -19,7 +19,7 @@ function setup() {
     catalog,
     auth: mockServices.auth(),
     kinds: { entityKinds: ['Component', 'Resource', 'System'] },
-    now: () => now,
+    clock: { now: () => new Date(now) },
   });
   return { catalog, resolver, advance: (ms: number) => (now += ms) };
 }

@@ -2,8 +2,9 @@ import { AuthService } from '@backstage/backend-plugin-api';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
+import { Clock, systemClock } from '../../service/clock';
 import { IncidentKinds, incidentKindProblem } from './entityKinds';
-import { EntityHint, normalizeEntityRef } from './formats/common';
+import { EntityHint, entityRefFromHint } from './formats/common';
 
 /** How long a service found in the catalog is remembered. Unknown services are never cached. */
 export const SERVICE_CACHE_MS = 60_000;
@@ -26,12 +27,12 @@ export class ServiceResolver {
       catalog: CatalogService;
       auth: AuthService;
       kinds: IncidentKinds;
-      now?: () => number;
+      clock?: Clock;
     },
   ) {}
 
   private now(): number {
-    return this.options.now?.() ?? Date.now();
+    return (this.options.clock ?? systemClock).now().getTime();
   }
 
   /**
@@ -39,13 +40,12 @@ export class ServiceResolver {
    * is unknown, or of a kind that has no incidents, and where the alert named it.
    */
   async resolve(hint: EntityHint): Promise<string> {
-    const ref = normalizeEntityRef(hint);
+    const ref = entityRefFromHint(hint);
     const kindProblem = incidentKindProblem(ref, this.options.kinds);
     if (kindProblem) {
       throw new InputError(`Alert refused (from ${hint.from}): ${kindProblem}`);
     }
-    const key = ref.toLocaleLowerCase('en-US');
-    const cached = this.cache.get(key);
+    const cached = this.cache.get(ref);
     if (cached && cached.expiresAt > this.now()) {
       return cached.ref;
     }
@@ -53,13 +53,13 @@ export class ServiceResolver {
       credentials: await this.options.auth.getOwnServiceCredentials(),
     });
     if (!entity) {
-      this.cache.delete(key);
+      this.cache.delete(ref);
       throw new InputError(
         `Unknown service '${ref}' (from ${hint.from}): there is no such entity in the catalog`,
       );
     }
     const canonical = stringifyEntityRef(entity);
-    this.cache.set(key, {
+    this.cache.set(ref, {
       ref: canonical,
       expiresAt: this.now() + SERVICE_CACHE_MS,
     });
@@ -71,7 +71,7 @@ export class ServiceResolver {
     const byRef = new Map<string, Promise<string>>();
     return Promise.all(
       hints.map(hint => {
-        const ref = normalizeEntityRef(hint).toLocaleLowerCase('en-US');
+        const ref = entityRefFromHint(hint);
         let pending = byRef.get(ref);
         if (!pending) {
           pending = this.resolve(hint);

@@ -18,7 +18,11 @@ describe.each(databases.eachSupportedId())(
       const store = new RateLimitStore(knex);
       const take = jest.spyOn(store, 'take');
       const replica = () =>
-        new SharedRateLimiter({ store, limit, now: () => clock.ms });
+        new SharedRateLimiter({
+          store,
+          limit,
+          clock: { now: () => new Date(clock.ms) },
+        });
       return { knex, clock, take, a: replica(), b: replica() };
     }
 
@@ -107,7 +111,7 @@ describe.each(databases.eachSupportedId())(
       const lagging = new SharedRateLimiter({
         store: new RateLimitStore(knex),
         limit: { requestsPerSecond: 2, burst: 5 },
-        now: () => clock.ms - 10_000,
+        clock: { now: () => new Date(clock.ms - 10_000) },
       });
       expect((await lagging.take('x')).allowed).toBe(true);
       const [row] = await knex('pulse_intake_rate_limits').where({

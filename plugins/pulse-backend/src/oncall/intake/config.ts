@@ -1,7 +1,7 @@
-import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { IncidentSeverity } from '@internal/plugin-pulse-common';
+import { normalizeEntityRef } from '../../service/entityRefs';
 import {
   DEFAULT_INCIDENT_KINDS,
   IncidentKinds,
@@ -63,8 +63,8 @@ function configError(key: string, message: string): InputError {
 }
 
 /**
- * Normalises an entity ref written by an admin (`component:default/x`, `x` for a component in
- * the default namespace), naming the key when it is not a ref.
+ * An entity ref written by an admin (`component:default/x`, `x` for a component in the default
+ * namespace) in Pulse's normal form, naming the key when it is not a ref.
  */
 function readEntityRef(
   value: unknown,
@@ -77,18 +77,11 @@ function readEntityRef(
       'must be an entity ref such as component:default/payments-api',
     );
   }
-  let ref: string;
-  try {
-    ref = stringifyEntityRef(
-      parseEntityRef(value.trim(), {
-        defaultKind: 'component',
-        defaultNamespace: 'default',
-      }),
-    );
-  } catch (error) {
+  const ref = normalizeEntityRef(value.trim(), { defaultKind: 'component' });
+  if (!ref) {
     throw configError(
       key,
-      `'${value}' is not an entity ref (${(error as Error).message})`,
+      `'${value}' is not an entity ref ([<kind>:][<namespace>/]<name>)`,
     );
   }
   const problem = incidentKindProblem(ref, kinds);

@@ -9,6 +9,7 @@ import {
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import express from 'express';
 import { Knex } from 'knex';
+import { Clock } from '../../service/clock';
 import { IncidentIntake } from '../incidents/IncidentIntake';
 import { readIntakeConfig } from './config';
 import { HeartbeatMonitor } from './heartbeats/HeartbeatMonitor';
@@ -53,8 +54,7 @@ export interface AlertIntakeOptions {
   scheduler: SchedulerService;
   /** Where signals go: the incident service. */
   intake: IncidentIntake;
-  /** A clock for tests. */
-  now?: () => Date;
+  clock?: Clock;
 }
 
 /**
@@ -72,7 +72,7 @@ export async function setupAlertIntake(
     store: new HeartbeatStore(options.knex),
     intake: options.intake,
     logger: options.logger.child({ component: 'heartbeats' }),
-    now: options.now,
+    clock: options.clock,
   });
   if (config.heartbeats.length > 0) {
     await options.scheduler.scheduleTask({
@@ -91,13 +91,13 @@ export async function setupAlertIntake(
       catalog: options.catalog,
       auth: options.auth,
       kinds: config,
-      now: options.now && (() => options.now!().getTime()),
+      clock: options.clock,
     }),
     heartbeats,
     rateLimiter: new SharedRateLimiter({
       store: new RateLimitStore(options.knex),
       limit: config.rateLimit,
-      now: options.now && (() => options.now!().getTime()),
+      clock: options.clock,
     }),
   });
   return { router, heartbeats };

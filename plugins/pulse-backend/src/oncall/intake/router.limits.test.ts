@@ -1,5 +1,5 @@
 import { createTestDatabases } from '../../__testUtils__/testDatabases';
-import { IncidentService } from '../incidents/IncidentService';
+import { IncidentActions } from '../incidents';
 import {
   expectNothingStored,
   GRAFANA,
@@ -49,7 +49,7 @@ describe.each(databases.eachSupportedId())(
       startIntakeBackend(databases, databaseId, options);
     const roomy = { intake: { maxBodyBytes: 65536 } };
 
-    async function rawPayloads(incidents: IncidentService, ids: string[]) {
+    async function rawPayloads(incidents: IncidentActions, ids: string[]) {
       return Promise.all(
         ids.map(async id =>
           JSON.stringify((await incidents.get(id)).rawPayload),
@@ -357,9 +357,8 @@ describe.each(databases.eachSupportedId())(
         let failNext = true;
         const { post, knex } = await start({
           oncall: big,
-          wrapIntake: intake => {
+          patchStore: store => {
             // Fails once every chunk of the delivery is inserted, inside its transaction.
-            const { store } = intake as IncidentService;
             const insert = store.insertManyIfNoneOpen.bind(store);
             store.insertManyIfNoneOpen = async (...args) => {
               const inserted = await insert(...args);
@@ -369,7 +368,6 @@ describe.each(databases.eachSupportedId())(
               }
               return inserted;
             };
-            return intake;
           },
         });
         const body = manyAlerts(5_000);

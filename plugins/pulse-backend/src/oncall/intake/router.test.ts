@@ -1,7 +1,6 @@
 import { mockCredentials } from '@backstage/backend-test-utils';
 import request from 'supertest';
 import { createTestDatabases } from '../../__testUtils__/testDatabases';
-import { IncidentService } from '../incidents/IncidentService';
 import {
   expectNothingStored,
   GRAFANA,
@@ -789,9 +788,8 @@ describe.each(databases.eachSupportedId())('alert intake on %s', databaseId => {
     it('answers 5xx when storing fails midway and stores nothing; the retry stores every alert', async () => {
       let failNext = true;
       const { post, knex } = await start({
-        wrapIntake: intake => {
+        patchStore: store => {
           // Fails after the delivery's incidents are inserted, inside its transaction.
-          const { store } = intake as IncidentService;
           const appendTimelines = store.appendTimelines.bind(store);
           store.appendTimelines = async (...args) => {
             if (failNext) {
@@ -800,7 +798,6 @@ describe.each(databases.eachSupportedId())('alert intake on %s', databaseId => {
             }
             return appendTimelines(...args);
           };
-          return intake;
         },
       });
       const failed = await post('alertmanager').send(

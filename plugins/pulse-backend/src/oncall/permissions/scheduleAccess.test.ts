@@ -1,6 +1,3 @@
-import { Entity } from '@backstage/catalog-model';
-import { scheduleAudience } from '../scheduleAudience';
-import { oncallConfigData, testOncallConfig } from '../__testUtils__/fixtures';
 import {
   isScheduleMember,
   pulseScheduleConditions,
@@ -75,68 +72,5 @@ describe('schedule permission rules', () => {
         ],
       }),
     ).toEqual(['group:default/web', 'user:default/alice']);
-  });
-});
-
-function component(
-  name: string,
-  owner: string,
-  annotations: Record<string, string> = {},
-): Entity {
-  return {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: { name, namespace: 'default', annotations },
-    spec: { owner },
-    relations: [{ type: 'ownedBy', targetRef: owner }],
-  };
-}
-
-describe('scheduleAudience', () => {
-  const config = testOncallConfig({
-    schedules: oncallConfigData.schedules,
-    escalationPolicies: [
-      {
-        id: 'primary-then-daytime',
-        name: 'P',
-        steps: [
-          { delayMinutes: 5, targets: [{ schedule: 'primary' }] },
-          { delayMinutes: 5, targets: [{ schedule: 'daytime' }] },
-        ],
-      },
-      {
-        id: 'daytime-only',
-        name: 'D',
-        steps: [{ delayMinutes: 5, targets: [{ schedule: 'daytime' }] }],
-      },
-      {
-        id: 'people',
-        name: 'People',
-        steps: [{ delayMinutes: 5, targets: [{ user: 'user:default/carol' }] }],
-      },
-    ],
-    defaultEscalationPolicy: 'daytime-only',
-    groupEscalationPolicies: {
-      'group:default/payments': 'primary-then-daytime',
-    },
-  });
-
-  it('gives each schedule the owners of the services whose policy pages it, by the policy rule', () => {
-    const audience = scheduleAudience(config, [
-      component('payments-api', 'group:default/payments'),
-      component('ledger', 'group:default/finance', {
-        'pulse.dev/escalation-policy': 'people',
-      }),
-      component('storefront', 'group:default/web'),
-      component('search', 'group:default/web', {
-        'pulse.dev/escalation-policy': 'no-such-policy',
-      }),
-    ]);
-    expect(audience).toEqual(
-      new Map([
-        ['primary', ['group:default/payments']],
-        ['daytime', ['group:default/payments', 'group:default/web']],
-      ]),
-    );
   });
 });

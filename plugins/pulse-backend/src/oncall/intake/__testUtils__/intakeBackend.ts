@@ -23,15 +23,21 @@ import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { applyMigrations } from '../../../database/migrations';
+import {
+  componentEntity,
+  groupEntity,
+  systemEntity,
+} from '../../../__testUtils__/entities';
 import { DomainEventPublisher } from '../../../events/DomainEventPublisher';
 import { RequestKit } from '../../../service/requestKit';
 import { createRouter } from '../../../service/router';
 import { FakeClock } from '../../__testUtils__/fixtures';
-import { IncidentIntake } from '../../incidents/IncidentIntake';
 import {
-  createIncidentService,
-  IncidentService,
-} from '../../incidents/IncidentService';
+  createIncidentServices,
+  IncidentActions,
+  IncidentIntake,
+  IncidentStore,
+} from '../../incidents';
 import { HeartbeatMonitor } from '../heartbeats/HeartbeatMonitor';
 import { setupAlertIntake } from '../index';
 
@@ -41,24 +47,11 @@ export const PD_OTHER_KEY = '0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e';
 export const PD_THIRD_KEY = 'ffeeddccbbaa99887766554433221100';
 
 export const entities: Entity[] = [
-  ...['payments-api', 'ledger', 'status-page'].map(name => ({
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: { name },
-    spec: {},
-  })),
-  {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Group',
-    metadata: { name: 'payments-team' },
-    spec: { type: 'team', children: [] },
-  },
-  {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'System',
-    metadata: { name: 'shop' },
-    spec: { owner: 'payments-team' },
-  },
+  ...['payments-api', 'ledger', 'status-page'].map(name =>
+    componentEntity(name),
+  ),
+  groupEntity('payments-team'),
+  systemEntity('shop', { owner: 'payments-team' }),
 ];
 
 /** A service token as Backstage's external access issues it: a service principal. */
@@ -111,7 +104,8 @@ export function baseConfig(oncall: Record<string, unknown> = {}) {
 }
 
 export interface Handles {
-  incidents: IncidentService;
+  /** The people's room over the same incidents: reads, as the incidents API makes them. */
+  incidents: IncidentActions;
   heartbeats: HeartbeatMonitor;
   scheduler: SchedulerService;
 }
@@ -127,6 +121,7 @@ function intakeTestPlugin(
   clock: FakeClock,
   wrapIntake?: (intake: IncidentIntake) => IncidentIntake,
   behindJsonParser = false,
+  patchStore?: (store: IncidentStore) => void,
 ) {
   return createBackendPlugin({
     pluginId: 'pulse',
@@ -147,16 +142,19 @@ function intakeTestPlugin(
         async init(deps) {
           const knex = await deps.database.getClient();
           await applyMigrations(knex);
-          const incidents = createIncidentService({
+          const store = new IncidentStore(knex);
+          patchStore?.(store);
+          const { actions, intake } = createIncidentServices({
             knex,
+            store,
             publisher: new DomainEventPublisher(knex, deps.logger),
-            now: clock.now,
+            clock,
           });
           const { router, heartbeats } = await setupAlertIntake({
             ...deps,
             knex,
-            intake: wrapIntake?.(incidents) ?? incidents,
-            now: clock.now,
+            intake: wrapIntake?.(intake) ?? intake,
+            clock,
           });
           if (behindJsonParser) {
             // An outer router that parsed JSON first, as an adopter's own wiring might.
@@ -176,7 +174,7 @@ function intakeTestPlugin(
             );
           }
           Object.assign(handles, {
-            incidents,
+            incidents: actions,
             heartbeats,
             scheduler: deps.scheduler,
           });
@@ -194,6 +192,8 @@ export async function startIntakeBackend(
     oncall?: Record<string, unknown>;
     anonymousByDefault?: boolean;
     wrapIntake?: (intake: IncidentIntake) => IncidentIntake;
+    /** Changes the incident store before the services use it (to make it fail on purpose). */
+    patchStore?: (store: IncidentStore) => void;
     behindJsonParser?: boolean;
     /** Another replica: the database and clock of a backend already started. */
     knex?: Knex;
@@ -210,6 +210,7 @@ export async function startIntakeBackend(
         clock,
         options.wrapIntake,
         options.behindJsonParser,
+        options.patchStore,
       ),
       mockServices.database.factory({ knex }),
       mockServices.rootConfig.factory({ data: baseConfig(options.oncall) }),

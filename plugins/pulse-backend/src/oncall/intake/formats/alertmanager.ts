@@ -8,7 +8,7 @@ import {
   EntityHint,
   inputErrorFromZod,
   labelsFingerprint,
-  normalizeEntityRef,
+  entityRefFromHint,
   optionalTime,
   ParsedSignal,
   severityFromWord,
@@ -107,7 +107,7 @@ function requireEntityHint(
     );
   }
   // Fail early on a malformed ref, naming where it came from.
-  normalizeEntityRef(hint);
+  entityRefFromHint(hint);
   return hint;
 }
 
@@ -191,7 +191,7 @@ function groupSignal(
   const hints = payload.alerts.map((alert, index) =>
     requireEntityHint(alert.labels, options, `alerts[${index}]`),
   );
-  const refs = new Set(hints.map(normalizeEntityRef));
+  const refs = new Set(hints.map(entityRefFromHint));
   if (refs.size > 1) {
     throw new InputError(
       `The alerts of group ${payload.groupKey} name different services (${[

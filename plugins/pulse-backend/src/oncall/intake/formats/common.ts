@@ -1,8 +1,8 @@
-import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import { IncidentSeverity } from '@internal/plugin-pulse-common';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { normalizeEntityRef } from '../../../service/entityRefs';
 import { AlertSignal } from '../../incidents/IncidentIntake';
 
 /** The longest dedup key stored as is (PagerDuty's limit); longer keys are hashed. */
@@ -102,24 +102,19 @@ export function severityFromWord(word: string | undefined): IncidentSeverity {
 }
 
 /**
- * Parses an entity ref as a sender writes it (`component:default/x`, `default/x`, or `x` for a
- * component in the default namespace) into its canonical form, or fails naming where it came from.
+ * The entity ref an alert names, in Pulse's normal form: senders write `component:default/x`,
+ * `default/x`, or a bare `x` for a component in the default namespace, so this is
+ * {@link normalizeEntityRef} with `component` as the default kind. A value that is not an entity
+ * ref is an `InputError` naming where the alert named it.
  */
-export function normalizeEntityRef(hint: EntityHint): string {
-  try {
-    return stringifyEntityRef(
-      parseEntityRef(hint.ref.trim(), {
-        defaultKind: 'component',
-        defaultNamespace: 'default',
-      }),
-    );
-  } catch (error) {
+export function entityRefFromHint(hint: EntityHint): string {
+  const ref = normalizeEntityRef(hint.ref.trim(), { defaultKind: 'component' });
+  if (!ref) {
     throw new InputError(
-      `Invalid entity ref '${hint.ref}' in ${hint.from}: ${
-        (error as Error).message
-      }`,
+      `Invalid entity ref '${hint.ref}' in ${hint.from}: expected [<kind>:][<namespace>/]<name>`,
     );
   }
+  return ref;
 }
 
 /** An RFC 3339 time, or undefined for a missing, invalid or zero (`0001-01-01`) time. */

@@ -377,6 +377,63 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/entities/{kind}/{namespace}/{name}/versions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The live version of each topic of an entity's Pulse data (permission pulse.read).
+     * @description Cheap, for a client to check after it may have missed live hints (tab focus, back online, a slow safety interval): a topic whose version is above the one the client rendered has changed. Versions rise in commit order.
+     */
+    get: operations['getEntityVersions'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/entities/{kind}/{namespace}/{name}/activity': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * What changed about an entity, newest first (permission pulse.read); for a group, about the entities it and its child groups own.
+     * @description From the domain event log. Incident events appear only where pulse.incident.read allows the caller the entity. An entity's feed is ordered by commit: a change committed after a page was read always sorts above it.
+     */
+    get: operations['getActivity'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/schedules/{id}/versions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The live version of a schedule's topics (pulse.oncall.read for the schedule). */
+    get: operations['getScheduleVersions'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/health/escalation': {
     parameters: {
       query?: never;
@@ -562,6 +619,8 @@ export interface components {
       /** @description Null on the last page. */
       nextCursor: string | null;
       lastSyncedAt: components['schemas']['LastSyncedAt'];
+      /** @description The live version of this data's topic when it was read. */
+      version: number;
     };
     WorkflowRun: {
       id: number;
@@ -604,6 +663,8 @@ export interface components {
       /** @description Null on the last page. */
       nextCursor: string | null;
       lastSyncedAt: components['schemas']['LastSyncedAt'];
+      /** @description The live version of this data's topic when it was read. */
+      version: number;
     };
     WorkflowSummary: {
       workflowId: number;
@@ -622,6 +683,8 @@ export interface components {
       recentRuns?: components['schemas']['WorkflowRunPage'];
       items: components['schemas']['WorkflowSummary'][];
       lastSyncedAt: components['schemas']['LastSyncedAt'];
+      /** @description The live version of this data's topic when it was read. */
+      version: number;
     };
     SyncStatus: {
       /** @description `owner/repo`. */
@@ -650,6 +713,8 @@ export interface components {
       /** Format: date-time */
       requestedAt: string | null;
       lastSyncedAt: components['schemas']['LastSyncedAt'];
+      /** @description The live version of this data's topic when it was read. */
+      version: number;
     };
     /** @description An entity ref, e.g. `component:default/payments-api` or `user:default/jane`. */
     EntityRefString: string;
@@ -749,6 +814,8 @@ export interface components {
       timeline: components['schemas']['IncidentTimelineEntry'][];
       /** @description The payload of the alert that opened the incident. */
       rawPayload: unknown;
+      /** @description The live version of this data's topic when it was read. */
+      version: number;
     };
     IncidentList: {
       items: components['schemas']['Incident'][];
@@ -770,6 +837,8 @@ export interface components {
       timeZone: string;
       current: components['schemas']['OnCallShift'];
       next: components['schemas']['OnCallShift'] | null;
+      /** @description The live version of this data's topic when it was read. */
+      version: number;
     };
     ScheduleShifts: {
       scheduleId: string;
@@ -837,6 +906,8 @@ export interface components {
         from: string | null;
       } | null;
       openIncidents: components['schemas']['Incident'][];
+      /** @description The live version of this data's topic when it was read. */
+      version: number;
     };
     EscalationHealth: {
       /** @enum {string} */
@@ -855,6 +926,28 @@ export interface components {
       graceMinutes: number;
       /** Format: date-time */
       checkedAt: string;
+    };
+    EntityVersions: {
+      entityRef: string;
+      /** @description Topic to version; a topic that never changed is absent (version 0). */
+      versions: {
+        [key: string]: number;
+      };
+    };
+    ActivityItem: {
+      id: string;
+      /** @description The domain event type, e.g. `incident.acknowledged`. */
+      type: string;
+      entityRef: string;
+      /** Format: date-time */
+      occurredAt: string;
+      /** @description What changed, as the REST API serves it (a pull request, run, deployment, incident...). */
+      payload: unknown;
+    };
+    ActivityPage: {
+      items: components['schemas']['ActivityItem'][];
+      nextCursor: string | null;
+      version: number;
     };
     /** @description What became of one alert of a delivery. */
     IntakeResult: {
@@ -1700,6 +1793,105 @@ export interface operations {
           [name: string]: unknown;
         };
         content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['ScheduleNotFound'];
+    };
+  };
+  getEntityVersions: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The entity's kind, e.g. `component` (letters, digits, `.`, `_`, `-`). */
+        kind: components['parameters']['entityKind'];
+        /** @description The entity's namespace, e.g. `default`. */
+        namespace: components['parameters']['entityNamespace'];
+        /** @description The entity's name. */
+        name: components['parameters']['entityName'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The versions. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['EntityVersions'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['EntityNotFound'];
+    };
+  };
+  getActivity: {
+    parameters: {
+      query?: {
+        /** @description The `nextCursor` of the previous page. */
+        before?: string;
+        /** @description Page size. */
+        limit?: components['parameters']['pageLimit'];
+      };
+      header?: never;
+      path: {
+        /** @description The entity's kind, e.g. `component` (letters, digits, `.`, `_`, `-`). */
+        kind: components['parameters']['entityKind'];
+        /** @description The entity's namespace, e.g. `default`. */
+        namespace: components['parameters']['entityNamespace'];
+        /** @description The entity's name. */
+        name: components['parameters']['entityName'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of the feed. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ActivityPage'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['EntityNotFound'];
+    };
+  };
+  getScheduleVersions: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The schedule's id, as configured in `pulse.oncall.schedules`. */
+        id: components['parameters']['scheduleId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The versions. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            scheduleId: string;
+            versions: {
+              [key: string]: number;
+            };
+          };
+        };
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];

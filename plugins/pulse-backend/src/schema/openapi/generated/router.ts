@@ -487,7 +487,7 @@ export const spec = {
       PullRequestPage: {
         type: 'object',
         additionalProperties: false,
-        required: ['items', 'nextCursor', 'lastSyncedAt'],
+        required: ['items', 'nextCursor', 'lastSyncedAt', 'version'],
         properties: {
           sync: {
             $ref: '#/components/schemas/SyncStatus',
@@ -506,6 +506,12 @@ export const spec = {
           },
           lastSyncedAt: {
             $ref: '#/components/schemas/LastSyncedAt',
+          },
+          version: {
+            type: 'integer',
+            minimum: 0,
+            description:
+              "The live version of this data's topic when it was read.",
           },
         },
       },
@@ -598,7 +604,7 @@ export const spec = {
       WorkflowRunPage: {
         type: 'object',
         additionalProperties: false,
-        required: ['items', 'nextCursor', 'lastSyncedAt'],
+        required: ['items', 'nextCursor', 'lastSyncedAt', 'version'],
         properties: {
           items: {
             type: 'array',
@@ -612,6 +618,12 @@ export const spec = {
           },
           lastSyncedAt: {
             $ref: '#/components/schemas/LastSyncedAt',
+          },
+          version: {
+            type: 'integer',
+            minimum: 0,
+            description:
+              "The live version of this data's topic when it was read.",
           },
         },
       },
@@ -664,7 +676,7 @@ export const spec = {
       WorkflowSummaryList: {
         type: 'object',
         additionalProperties: false,
-        required: ['defaultBranch', 'items', 'lastSyncedAt', 'sync'],
+        required: ['defaultBranch', 'items', 'lastSyncedAt', 'sync', 'version'],
         properties: {
           defaultBranch: {
             type: ['string', 'null'],
@@ -686,6 +698,12 @@ export const spec = {
           lastSyncedAt: {
             $ref: '#/components/schemas/LastSyncedAt',
           },
+          version: {
+            type: 'integer',
+            minimum: 0,
+            description:
+              "The live version of this data's topic when it was read.",
+          },
         },
       },
       SyncStatus: {
@@ -701,6 +719,7 @@ export const spec = {
           'pausedUntil',
           'requestedAt',
           'lastSyncedAt',
+          'version',
         ],
         properties: {
           repository: {
@@ -756,6 +775,12 @@ export const spec = {
           },
           lastSyncedAt: {
             $ref: '#/components/schemas/LastSyncedAt',
+          },
+          version: {
+            type: 'integer',
+            minimum: 0,
+            description:
+              "The live version of this data's topic when it was read.",
           },
         },
       },
@@ -978,7 +1003,7 @@ export const spec = {
           },
           {
             type: 'object',
-            required: ['timeline', 'rawPayload'],
+            required: ['timeline', 'rawPayload', 'version'],
             properties: {
               timeline: {
                 type: 'array',
@@ -989,6 +1014,12 @@ export const spec = {
               rawPayload: {
                 description:
                   'The payload of the alert that opened the incident.',
+              },
+              version: {
+                type: 'integer',
+                minimum: 0,
+                description:
+                  "The live version of this data's topic when it was read.",
               },
             },
           },
@@ -1035,7 +1066,7 @@ export const spec = {
       },
       ScheduleSummary: {
         type: 'object',
-        required: ['id', 'name', 'timeZone', 'current', 'next'],
+        required: ['id', 'name', 'timeZone', 'current', 'next', 'version'],
         properties: {
           id: {
             type: 'string',
@@ -1058,6 +1089,12 @@ export const spec = {
                 type: 'null',
               },
             ],
+          },
+          version: {
+            type: 'integer',
+            minimum: 0,
+            description:
+              "The live version of this data's topic when it was read.",
           },
         },
       },
@@ -1197,6 +1234,7 @@ export const spec = {
           'now',
           'next',
           'openIncidents',
+          'version',
         ],
         properties: {
           entityRef: {
@@ -1267,6 +1305,12 @@ export const spec = {
               $ref: '#/components/schemas/Incident',
             },
           },
+          version: {
+            type: 'integer',
+            minimum: 0,
+            description:
+              "The live version of this data's topic when it was read.",
+          },
         },
       },
       EscalationHealth: {
@@ -1316,6 +1360,70 @@ export const spec = {
           checkedAt: {
             type: 'string',
             format: 'date-time',
+          },
+        },
+      },
+      EntityVersions: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['entityRef', 'versions'],
+        properties: {
+          entityRef: {
+            type: 'string',
+          },
+          versions: {
+            type: 'object',
+            description:
+              'Topic to version; a topic that never changed is absent (version 0).',
+            additionalProperties: {
+              type: 'integer',
+              minimum: 0,
+            },
+          },
+        },
+      },
+      ActivityItem: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'type', 'entityRef', 'occurredAt', 'payload'],
+        properties: {
+          id: {
+            type: 'string',
+          },
+          type: {
+            type: 'string',
+            description: 'The domain event type, e.g. `incident.acknowledged`.',
+          },
+          entityRef: {
+            type: 'string',
+          },
+          occurredAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+          payload: {
+            description:
+              'What changed, as the REST API serves it (a pull request, run, deployment, incident...).',
+          },
+        },
+      },
+      ActivityPage: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['items', 'nextCursor', 'version'],
+        properties: {
+          items: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/ActivityItem',
+            },
+          },
+          nextCursor: {
+            type: ['string', 'null'],
+          },
+          version: {
+            type: 'integer',
+            minimum: 0,
           },
         },
       },
@@ -2523,6 +2631,159 @@ export const spec = {
         },
       },
     },
+    '/entities/{kind}/{namespace}/{name}/versions': {
+      get: {
+        operationId: 'getEntityVersions',
+        summary:
+          "The live version of each topic of an entity's Pulse data (permission pulse.read).",
+        description:
+          'Cheap, for a client to check after it may have missed live hints (tab focus, back online, a slow safety interval): a topic whose version is above the one the client rendered has changed. Versions rise in commit order.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/entityKind',
+          },
+          {
+            $ref: '#/components/parameters/entityNamespace',
+          },
+          {
+            $ref: '#/components/parameters/entityName',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The versions.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/EntityVersions',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/BadRequest',
+          },
+          '401': {
+            $ref: '#/components/responses/Unauthorized',
+          },
+          '403': {
+            $ref: '#/components/responses/Forbidden',
+          },
+          '404': {
+            $ref: '#/components/responses/EntityNotFound',
+          },
+        },
+      },
+    },
+    '/entities/{kind}/{namespace}/{name}/activity': {
+      get: {
+        operationId: 'getActivity',
+        summary:
+          'What changed about an entity, newest first (permission pulse.read); for a group, about the entities it and its child groups own.',
+        description:
+          "From the domain event log. Incident events appear only where pulse.incident.read allows the caller the entity. An entity's feed is ordered by commit: a change committed after a page was read always sorts above it.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/entityKind',
+          },
+          {
+            $ref: '#/components/parameters/entityNamespace',
+          },
+          {
+            $ref: '#/components/parameters/entityName',
+          },
+          {
+            name: 'before',
+            in: 'query',
+            allowReserved: true,
+            description: 'The `nextCursor` of the previous page.',
+            schema: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 500,
+              pattern: '^[A-Za-z0-9_-]+$',
+            },
+          },
+          {
+            $ref: '#/components/parameters/pageLimit',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'A page of the feed.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/ActivityPage',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/BadRequest',
+          },
+          '401': {
+            $ref: '#/components/responses/Unauthorized',
+          },
+          '403': {
+            $ref: '#/components/responses/Forbidden',
+          },
+          '404': {
+            $ref: '#/components/responses/EntityNotFound',
+          },
+        },
+      },
+    },
+    '/schedules/{id}/versions': {
+      get: {
+        operationId: 'getScheduleVersions',
+        summary:
+          "The live version of a schedule's topics (pulse.oncall.read for the schedule).",
+        parameters: [
+          {
+            $ref: '#/components/parameters/scheduleId',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The versions.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['scheduleId', 'versions'],
+                  properties: {
+                    scheduleId: {
+                      type: 'string',
+                    },
+                    versions: {
+                      type: 'object',
+                      additionalProperties: {
+                        type: 'integer',
+                        minimum: 0,
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/BadRequest',
+          },
+          '401': {
+            $ref: '#/components/responses/Unauthorized',
+          },
+          '403': {
+            $ref: '#/components/responses/Forbidden',
+          },
+          '404': {
+            $ref: '#/components/responses/ScheduleNotFound',
+          },
+        },
+      },
+    },
     '/health/escalation': {
       get: {
         operationId: 'getEscalationHealth',
@@ -3083,6 +3344,25 @@ export type EndpointMap = {
   '#_delete|/schedules/{id}/overrides/{overrideId}': {
     path: operations['deleteScheduleOverride']['parameters']['path'];
     response: void | components['schemas']['Error'];
+  };
+  '#get|/entities/{kind}/{namespace}/{name}/versions': {
+    path: operations['getEntityVersions']['parameters']['path'];
+    response:
+      | operations['getEntityVersions']['responses'][200]['content']['application/json']
+      | components['schemas']['Error'];
+  };
+  '#get|/entities/{kind}/{namespace}/{name}/activity': {
+    path: operations['getActivity']['parameters']['path'];
+    query: NonNullable<operations['getActivity']['parameters']['query']>;
+    response:
+      | operations['getActivity']['responses'][200]['content']['application/json']
+      | components['schemas']['Error'];
+  };
+  '#get|/schedules/{id}/versions': {
+    path: operations['getScheduleVersions']['parameters']['path'];
+    response:
+      | operations['getScheduleVersions']['responses'][200]['content']['application/json']
+      | components['schemas']['Error'];
   };
   '#get|/health/escalation': {
     response:

@@ -1,19 +1,23 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { createTestDatabases } from '../__testUtils__/testDatabases';
 import {
-  DirectoryRefresher,
-  DirectoryStore,
-  referencedRefs,
-  ScheduleAudienceStore,
-} from './directory';
-import { CatalogPolicySource, choosePolicy } from './policies';
+  componentEntity,
+  groupEntity,
+  userEntity,
+} from '../../__testUtils__/entities';
+import { createTestDatabases } from '../../__testUtils__/testDatabases';
+import { CatalogPolicySource } from '../CatalogPolicySource';
+import { choosePolicy } from '../policies';
 import {
   migratedDatabase,
   oncallConfigData,
   testOncallConfig,
-} from './__testUtils__/fixtures';
+} from '../__testUtils__/fixtures';
+import { DirectoryRefresher } from './DirectoryRefresher';
+import { DirectoryStore } from './DirectoryStore';
+import { referencedRefs } from './referencedRefs';
+import { ScheduleAudienceStore } from './ScheduleAudienceStore';
 
 jest.setTimeout(60_000);
 
@@ -57,39 +61,15 @@ const config = testOncallConfig({
 });
 
 const entities: Entity[] = [
-  {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: { name: 'invoices', namespace: 'default' },
-    spec: { owner: 'group:default/billing' },
-    relations: [{ type: 'ownedBy', targetRef: 'group:default/billing' }],
-  },
-  {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Group',
-    metadata: { name: 'payments', namespace: 'default' },
-    spec: { type: 'team', children: [] },
-    relations: [
-      { type: 'hasMember', targetRef: 'user:default/bob' },
-      { type: 'hasMember', targetRef: 'user:default/alice' },
-    ],
-  },
-  ...['alice', 'bob', 'carol'].map(name => ({
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'User',
-    metadata: { name, namespace: 'default' },
-    spec: {},
-  })),
-  {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: {
-      name: 'checkout',
-      namespace: 'default',
-      annotations: { 'pulse.dev/escalation-policy': 'retired-policy' },
-    },
-    spec: { owner: 'web' },
-  },
+  componentEntity('invoices', { owner: 'group:default/billing' }),
+  groupEntity('payments', {
+    members: ['user:default/bob', 'user:default/alice'],
+  }),
+  ...['alice', 'bob', 'carol'].map(userEntity),
+  componentEntity('checkout', {
+    owner: 'web',
+    annotations: { 'pulse.dev/escalation-policy': 'retired-policy' },
+  }),
 ];
 
 describe.each(databases.eachSupportedId())(

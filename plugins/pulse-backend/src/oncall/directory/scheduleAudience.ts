@@ -1,7 +1,7 @@
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
-import { OncallConfig } from './config';
-import { schedulesPagedBy } from './permissions/scheduleAccess';
-import { choosePolicy, ownerGroupRefs } from './policies';
+import { OncallConfig } from '../config';
+import { schedulesPagedBy } from '../permissions/scheduleAccess';
+import { choosePolicy, ownerGroupRefs } from '../policies';
 
 /**
  * For each schedule, the owners of the entities whose escalation policy pages it: the audience of
