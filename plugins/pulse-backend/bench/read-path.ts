@@ -794,6 +794,9 @@ function clientReport(result: ClientResult) {
 const loadAverage = () => os.loadavg().map(l => Number(l.toFixed(2)));
 
 async function main() {
+  // Standard output carries the report alone; what libraries log goes to standard error.
+  // eslint-disable-next-line no-console
+  console.log = console.error;
   const postgresUrl =
     process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING;
   if (!postgresUrl) {
