@@ -42,7 +42,7 @@
  * PULSE_BENCH_PULLS_PER_REPOSITORY (default 500), PULSE_BENCH_RUNS_PER_REPOSITORY (default 200),
  * PULSE_BENCH_PAGE_VIEWS (default 10), PULSE_BENCH_CARD_SECONDS (default 30),
  * PULSE_BENCH_BURST_CARDS (default 200), PULSE_BENCH_ENTITIES_VIEWED (page views pick from the first N
- * entities, default all), PULSE_BENCH_PHASES (default `cards,burst,wrk`),
+ * entities, default all), PULSE_BENCH_PHASES (default `cards,card-cpu,burst,wrk`),
  * PULSE_BENCH_CACHE_SECONDS (`pulse.permissions.cacheSeconds`, default 10),
  * PULSE_BENCH_PROFILE_DIR (write a CPU profile of the server's thread per phase there).
  */
@@ -908,7 +908,8 @@ async function main() {
             : clock.perPulseRequest(
                 name,
                 (cpuUsed.user + cpuUsed.system) / 1000 -
-                  (baseline.idleCpuMsPerSecond * (windows[name][1] - windows[name][0])) /
+                  (baseline.idleCpuMsPerSecond *
+                    (windows[name][1] - windows[name][0])) /
                     1000,
               ),
         ...clock.report(name),
@@ -931,8 +932,9 @@ async function main() {
       await sleep(10_000);
       return {};
     });
-    baseline.idleCpuMsPerSecond = (phases.idle as { serverThreadCpuMsPerSecond: number })
-      .serverThreadCpuMsPerSecond;
+    baseline.idleCpuMsPerSecond = (
+      phases.idle as { serverThreadCpuMsPerSecond: number }
+    ).serverThreadCpuMsPerSecond;
 
     if (PHASES.has('cards')) {
       await phase('cards', async () =>
