@@ -76,6 +76,7 @@ export const pulsePlugin = createBackendPlugin({
         );
         const requestKit = new RequestKit({
           httpAuth: services.httpAuth,
+          auth: services.auth,
           permissions: services.permissions,
           catalog: services.catalog,
           userInfo: services.userInfo,

@@ -123,6 +123,27 @@ export async function startPulseTestBackend(options: PulseTestBackendOptions) {
       },
     }).factory,
     mockServices.permissions.mock({
+      // As the permission backend answers a query without a resource: outright when the test
+      // decides nothing, conditional (decided per resource, or by the catalog) when it does.
+      authorizeConditional: async requests =>
+        requests.map(({ permission }) =>
+          (
+            permission.name === 'catalog.entity.read'
+              ? options.visible
+              : options.decide
+          )
+            ? {
+                result: AuthorizeResult.CONDITIONAL,
+                pluginId: 'catalog',
+                resourceType: permission.resourceType,
+                conditions: {
+                  rule: 'DECIDED_BY_THE_TEST',
+                  resourceType: permission.resourceType,
+                  params: {},
+                },
+              }
+            : { result: AuthorizeResult.ALLOW },
+        ),
       authorize: async (requests, opts) =>
         requests.map(r => ({
           result: decide(

@@ -1160,34 +1160,31 @@ export class GithubStore {
     };
   }
 
-  /** Every workflow that has runs, with its latest name. */
+  /** Every workflow that has runs, with the name of its newest run (one query). */
   async listWorkflows(
     repositoryId: number,
   ): Promise<Array<{ id: number; name: string }>> {
-    const latest: Array<{ workflow_id: number | string; at: DbDate }> =
-      await this.db(T.runs)
-        .where({ repository_id: repositoryId })
-        .groupBy('workflow_id')
-        .select('workflow_id')
-        .max({ at: 'created_at' });
-    const workflows: Array<{ id: number; name: string }> = [];
-    for (const row of latest) {
-      const newest = await this.db(T.runs)
-        .where({
-          repository_id: repositoryId,
-          workflow_id: row.workflow_id,
-          created_at: requireDate(row.at),
-        })
-        .select('workflow_name')
-        .first();
-      workflows.push({
-        id: Number(row.workflow_id),
-        name: newest?.workflow_name ?? `workflow ${row.workflow_id}`,
-      });
+    const rows: Array<{ workflow_id: number | string; workflow_name: string }> =
+      await this.db(`${T.runs} as r`)
+        .where('r.repository_id', repositoryId)
+        .where(
+          'r.created_at',
+          this.db(`${T.runs} as newest`)
+            .max('newest.created_at')
+            .where('newest.repository_id', repositoryId)
+            .whereRaw('?? = ??', ['newest.workflow_id', 'r.workflow_id']),
+        )
+        .select('r.workflow_id', 'r.workflow_name');
+    const byId = new Map<number, string>();
+    for (const row of rows) {
+      const id = Number(row.workflow_id);
+      if (!byId.has(id)) {
+        byId.set(id, row.workflow_name);
+      }
     }
-    return workflows.sort(
-      (a, b) => a.name.localeCompare(b.name) || a.id - b.id,
-    );
+    return [...byId]
+      .map(([id, name]) => ({ id, name }))
+      .sort((a, b) => a.name.localeCompare(b.name) || a.id - b.id);
   }
 
   /**
@@ -1200,26 +1197,82 @@ export class GithubStore {
     branch: string,
     sampleSize: number,
   ): Promise<WorkflowRun[]> {
-    const base = () =>
-      this.db<RunRow>(T.runs)
-        .where({
-          repository_id: repositoryId,
-          workflow_id: workflowId,
-          branch,
-        })
+    const runs = await this.workflowRunsForSummaries(
+      repositoryId,
+      [workflowId],
+      branch,
+      sampleSize,
+    );
+    return runs.get(workflowId) ?? [];
+  }
+
+  /**
+   * {@link GithubStore.workflowRunsForSummary} for several workflows at once: one statement of
+   * two index-ordered parts per workflow.
+   */
+  async workflowRunsForSummaries(
+    repositoryId: number,
+    workflowIds: number[],
+    branch: string,
+    sampleSize: number,
+  ): Promise<Map<number, WorkflowRun[]>> {
+    const result = new Map<number, WorkflowRun[]>(
+      workflowIds.map(id => [id, []]),
+    );
+    if (workflowIds.length === 0) {
+      return result;
+    }
+    const part = (workflowId: number, completed: boolean) => {
+      const query = this.db<RunRow>(T.runs)
+        .where({ repository_id: repositoryId, workflow_id: workflowId, branch })
         .orderBy([
           { column: 'created_at', order: 'desc' },
           { column: 'id', order: 'desc' },
-        ]);
-    const [latest] = await base().limit(1);
-    const completed = await base()
-      .andWhere({ status: 'completed' })
-      .limit(sampleSize);
-    const rows =
-      latest && latest.status !== 'completed'
-        ? [latest, ...completed]
-        : completed;
-    return rows.map(row => toApiWorkflowRun(runRecordFromRow(row)));
+        ])
+        .limit(completed ? sampleSize : 1)
+        .select('*', this.db.raw('? as summary_part', [completed ? 1 : 0]));
+      if (completed) {
+        query.andWhere({ status: 'completed' });
+      }
+      // SQLite takes ORDER BY and LIMIT in a compound statement only inside a subquery.
+      return this.db
+        .select('*')
+        .from(query.as(`p${workflowId}_${completed ? 1 : 0}`));
+    };
+    const rows: Array<RunRow & { summary_part: number | string }> = [];
+    // SQLite allows at most 500 parts in one compound statement.
+    for (let i = 0; i < workflowIds.length; i += 100) {
+      const [first, ...rest] = workflowIds
+        .slice(i, i + 100)
+        .flatMap(id => [part(id, false), part(id, true)]);
+      rows.push(...(await first.unionAll(rest)));
+    }
+    const latest = new Map<number, RunRow>();
+    const completed = new Map<number, RunRow[]>();
+    for (const row of rows) {
+      const workflowId = Number(row.workflow_id);
+      if (Number(row.summary_part) === 0) {
+        latest.set(workflowId, row);
+      } else {
+        const list = completed.get(workflowId) ?? [];
+        list.push(row);
+        completed.set(workflowId, list);
+      }
+    }
+    const newestFirst = (a: RunRow, b: RunRow) =>
+      requireDate(b.created_at).getTime() -
+        requireDate(a.created_at).getTime() || Number(b.id) - Number(a.id);
+    for (const workflowId of workflowIds) {
+      const done = (completed.get(workflowId) ?? []).sort(newestFirst);
+      const newest = latest.get(workflowId);
+      const rowsOf =
+        newest && newest.status !== 'completed' ? [newest, ...done] : done;
+      result.set(
+        workflowId,
+        rowsOf.map(row => toApiWorkflowRun(runRecordFromRow(row))),
+      );
+    }
+    return result;
   }
 
   // -------------------------------------------------------------------------------------------

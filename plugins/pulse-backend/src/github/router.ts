@@ -52,6 +52,13 @@ export function addGithubRoutes(options: {
   /** The entity's version of a topic, read before the data so the data is at least as new. */
   const versionOf = (linked: LinkedEntity, topic: string) =>
     versions.versionOf(linked.entityRef.toLocaleLowerCase('en-US'), topic);
+  /** Every topic's version of the entity in one read, for answers that carry several. */
+  const versionsOf = async (linked: LinkedEntity) => {
+    const all = await versions.versionsOf(
+      linked.entityRef.toLocaleLowerCase('en-US'),
+    );
+    return (topic: string) => all[topic] ?? 0;
+  };
   const clock = options.clock ?? systemClock;
 
   /** 404 unless the caller may see the entity and it links to a usable repository. */
@@ -98,11 +105,13 @@ export function addGithubRoutes(options: {
     return repository ?? (await targetOf(linked)).repository;
   }
 
+  /** `version`: the entity's `sync` version, when already read. */
   async function syncStatus(
     linked: LinkedEntity,
     target: SyncTarget,
+    version?: number,
   ): Promise<SyncStatus> {
-    const version = await versionOf(linked, 'sync');
+    version ??= await versionOf(linked, 'sync');
     const pausedUntil = await engine.hostPausedUntil(target.repository.host);
     return {
       ...engine.status(target, target.repository, pausedUntil),
@@ -114,14 +123,16 @@ export function addGithubRoutes(options: {
     return repository.lastSyncedAt?.toISOString() ?? null;
   }
 
+  /** `known.version`: the entity's `workflow-runs` version, when already read. */
   async function workflowRunPage(
     linked: LinkedEntity,
     repository: SyncedRepository,
     filter: WorkflowRunFilter,
     limit: number,
     cursor?: string,
+    known: { version?: number } = {},
   ): Promise<WorkflowRunPage> {
-    const version = await versionOf(linked, 'workflow-runs');
+    const version = known.version ?? (await versionOf(linked, 'workflow-runs'));
     const scope = `workflow-runs:${JSON.stringify(filter)}`;
     const page = await store.listWorkflowRuns(repository.id, {
       filter,
@@ -147,27 +158,25 @@ export function addGithubRoutes(options: {
         const after = req.query.cursor
           ? decodeCursor<number>(scope, req.query.cursor, 'number')
           : undefined;
-        const version = await versionOf(linked, 'pull-requests');
-        const sync = after
-          ? undefined
-          : await (async () => {
-              const target = await targetOf(linked);
-              return { target, status: await syncStatus(linked, target) };
-            })();
-        const repository =
-          sync?.target.repository ?? (await repositoryOf(linked));
-        const page = await store.listPullRequests(repository.id, {
-          state,
-          limit: req.query.limit ?? 25,
-          after,
-        });
+        const versionOfTopic = await versionsOf(linked);
+        const version = versionOfTopic('pull-requests');
+        const target = after ? undefined : await targetOf(linked);
+        const repository = target?.repository ?? (await repositoryOf(linked));
+        const [page, sync] = await Promise.all([
+          store.listPullRequests(repository.id, {
+            state,
+            limit: req.query.limit ?? 25,
+            after,
+          }),
+          target && syncStatus(linked, target, versionOfTopic('sync')),
+        ]);
         const body: PullRequestPage = {
           items: page.items,
           nextCursor:
             page.more && page.last ? encodeCursor(scope, page.last) : null,
           lastSyncedAt: lastSyncedAt(repository),
           version,
-          ...(sync && { sync: sync.status }),
+          ...(sync && { sync }),
         };
         res.json(body);
       },
@@ -211,39 +220,41 @@ export function addGithubRoutes(options: {
       '/entities/:kind/:namespace/:name/workflow-summary',
       async (req, res) => {
         const linked = await linkedEntity(callerOf(res), req.params);
-        const version = await versionOf(linked, 'workflow-runs');
+        const versionOfTopic = await versionsOf(linked);
+        const version = versionOfTopic('workflow-runs');
         const target = await targetOf(linked);
-        const sync = await syncStatus(linked, target);
         const { repository } = target;
         const defaultBranch = repository.defaultBranch;
-        const workflows = await store.listWorkflows(repository.id);
-        const items = [];
-        for (const workflow of workflows) {
-          const runs = defaultBranch
-            ? await store.workflowRunsForSummary(
-                repository.id,
-                workflow.id,
-                defaultBranch,
-                SUMMARY_SAMPLE_SIZE,
-              )
-            : [];
-          items.push(summarizeWorkflow(workflow, runs));
-        }
         const recentRuns = req.query.recentRuns ?? 25;
+        // The parts are independent reads: asked side by side, the card waits for the slowest.
+        const [items, sync, recent] = await Promise.all([
+          store.listWorkflows(repository.id).then(async workflows => {
+            const runs = defaultBranch
+              ? await store.workflowRunsForSummaries(
+                  repository.id,
+                  workflows.map(workflow => workflow.id),
+                  defaultBranch,
+                  SUMMARY_SAMPLE_SIZE,
+                )
+              : new Map();
+            return workflows.map(workflow =>
+              summarizeWorkflow(workflow, runs.get(workflow.id) ?? []),
+            );
+          }),
+          syncStatus(linked, target, versionOfTopic('sync')),
+          recentRuns > 0
+            ? workflowRunPage(linked, repository, {}, recentRuns, undefined, {
+                version,
+              })
+            : null,
+        ]);
         const body: WorkflowSummaryList = {
           defaultBranch,
           items,
           lastSyncedAt: lastSyncedAt(repository),
           version,
           sync,
-          ...(recentRuns > 0 && {
-            recentRuns: await workflowRunPage(
-              linked,
-              repository,
-              {},
-              recentRuns,
-            ),
-          }),
+          ...(recent && { recentRuns: recent }),
         };
         res.json(body);
       },

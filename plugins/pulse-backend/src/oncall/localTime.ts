@@ -3,6 +3,7 @@
  * IANA zone to an instant, with explicit rules for the daylight-saving gap and
  * overlap, plus parsing of `HH:mm` times and ISO instants.
  */
+import { LRUCache } from 'lru-cache';
 import { DateTime, IANAZone } from 'luxon';
 
 export const MINUTE_MS = 60_000;
@@ -119,6 +120,12 @@ export function localDateAt(zone: IANAZone, epochMs: number): LocalDate {
 }
 
 /**
+ * Instants already resolved: the answer depends on the zone's rules only, and asking a zone for its
+ * offset is slow (every schedule question resolves the same handoffs again).
+ */
+const resolvedLocalTimes = new LRUCache<string, number>({ max: 50_000 });
+
+/**
  * The instant at which the wall clock in `zone` shows `date` at `time`.
  *
  * - A time skipped by a spring-forward change (e.g. 02:30 on 2025-03-09 in
@@ -128,6 +135,20 @@ export function localDateAt(zone: IANAZone, epochMs: number): LocalDate {
  *   occurrence (the offset in force before the change).
  */
 export function localTimeToEpochMs(
+  zone: IANAZone,
+  date: LocalDate,
+  time: ClockTime,
+): number {
+  const key = `${zone.name} ${date.year}-${date.month}-${date.day} ${time.hour}:${time.minute}`;
+  let instant = resolvedLocalTimes.get(key);
+  if (instant === undefined) {
+    instant = resolveLocalTime(zone, date, time);
+    resolvedLocalTimes.set(key, instant);
+  }
+  return instant;
+}
+
+function resolveLocalTime(
   zone: IANAZone,
   date: LocalDate,
   time: ClockTime,

@@ -347,16 +347,18 @@ export function addOncallRoutes(
       );
       const version = await versions.versionOf(entityRef, 'oncall');
       const at = now();
+      const [view, openIncidents] = await Promise.all([
+        schedules.viewAround(at, 14),
+        canReadIncidents ? incidents.openForEntity(entityRef) : [],
+      ]);
       res.json({
         version,
         ...describeEntityOnCall({
           entityRef,
           choice: options.policies.choose(entityRef, entity),
-          view: await schedules.viewAround(at, 14),
+          view,
           webhooks: options.config.webhooks,
-          openIncidents: canReadIncidents
-            ? await incidents.openForEntity(entityRef)
-            : [],
+          openIncidents,
         }),
       });
     });

@@ -1,4 +1,5 @@
 import {
+  AuthService,
   BackstageCredentials,
   BackstageServicePrincipal,
   BackstageUserPrincipal,
@@ -9,17 +10,20 @@ import {
 } from '@backstage/backend-plugin-api';
 import { Entity } from '@backstage/catalog-model';
 import { NotAllowedError, NotFoundError } from '@backstage/errors';
+import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   AuthorizeResult,
   BasicPermission,
   isResourcePermission,
   Permission,
+  PolicyDecision,
   ResourcePermission,
 } from '@backstage/plugin-permission-common';
 import { pulseAlertCreatePermission } from '@internal/plugin-pulse-common';
 import type { Request } from 'express';
 import { LRUCache } from 'lru-cache';
+import { CatalogEntityCache } from './CatalogEntityCache';
 
 /** Credentials of a signed-in user or of a service (another plugin, an external token). */
 export type CallerCredentials = BackstageCredentials<
@@ -42,6 +46,7 @@ const PLUGIN_SUBJECT_PREFIX = 'plugin:';
 
 export interface RequestKitOptions {
   httpAuth: HttpAuthService;
+  auth: AuthService;
   permissions: PermissionsService;
   catalog: CatalogService;
   userInfo: UserInfoService;
@@ -62,6 +67,9 @@ function identityOf(credentials: CallerCredentials): string {
   )}`;
 }
 
+/** How the catalog decides what a caller may read: every entity, none, or entity by entity. */
+type CatalogReach = 'all' | 'none' | 'per-entity';
+
 /**
  * What every Pulse route does before its own work, in one place so that every route answers the
  * same way: who the caller is (401), whether the adopter's policy lets them do it (403), and
@@ -78,25 +86,63 @@ function identityOf(credentials: CallerCredentials): string {
  * that way. An external token (`backend.auth.externalAccess`) may post alerts, but any other Pulse
  * permission must be named in its `accessRestrictions` — so a monitoring tool's token cannot read
  * or silence incidents unless an adopter granted exactly that.
+ *
+ * With a cache period (`pulse.permissions.cacheSeconds`), answers are reused for that long, and
+ * a policy's answer that holds for every resource is asked once per caller rather than once per
+ * resource. Backstage's permission backend asks the policy about a permission and a user only,
+ * never about the resource: a resource is consulted only to apply the conditions of a conditional
+ * answer. So when the policy allows or denies a user a resource permission outright, that answer
+ * is every resource's; and the catalog shows a user every entity when the policy allows
+ * `catalog.entity.read` outright (that is how the catalog itself decides), so those users' entities
+ * are read with Pulse's own credentials, once for all of them, several in one catalog request
+ * (see {@link CatalogEntityCache}).
+ * Conditional answers are still decided resource by resource by the permission backend, and
+ * services and users with a conditional catalog answer read entities through the catalog with
+ * their own credentials. Concurrent requests of one caller wait for one question.
  */
 export class RequestKit {
   private readonly decisions?: LRUCache<string, boolean>;
+  private readonly policyDecisions?: LRUCache<
+    string,
+    PolicyDecision,
+    { credentials: CallerCredentials; permission: Permission }
+  >;
   private readonly visibility?: LRUCache<string, boolean>;
   private readonly entities?: LRUCache<string, Entity>;
+  /** Entities read with Pulse's own credentials, for callers who may read the whole catalog. */
+  private readonly sharedEntities?: CatalogEntityCache;
+  /** Whether an entity is in the catalog, for the same callers. */
+  private readonly sharedExistence?: LRUCache<string, boolean>;
 
   constructor(private readonly options: RequestKitOptions) {
-    if (options.decisionCacheMs > 0) {
-      this.decisions = new LRUCache({
+    const ttl = options.decisionCacheMs;
+    if (ttl > 0) {
+      this.decisions = new LRUCache({ max: 20_000, ttl });
+      this.policyDecisions = new LRUCache({
         max: 20_000,
-        ttl: options.decisionCacheMs,
+        ttl,
+        // One question in flight per caller and permission, however many requests wait for it.
+        fetchMethod: async (_key, _stale, { context }) => {
+          const { permission, credentials } = context;
+          const decisions = isResourcePermission(permission)
+            ? await this.options.permissions.authorizeConditional(
+                [{ permission }],
+                { credentials },
+              )
+            : await this.options.permissions.authorize(
+                [{ permission: permission as BasicPermission }],
+                { credentials },
+              );
+          return decisions?.[0];
+        },
       });
-      this.visibility = new LRUCache({
-        max: 50_000,
-        ttl: options.decisionCacheMs,
-      });
-      this.entities = new LRUCache({
-        max: 5_000,
-        ttl: options.decisionCacheMs,
+      this.visibility = new LRUCache({ max: 50_000, ttl });
+      this.entities = new LRUCache({ max: 5_000, ttl });
+      this.sharedExistence = new LRUCache({ max: 50_000, ttl });
+      this.sharedEntities = new CatalogEntityCache({
+        ttlMs: ttl,
+        read: refs => this.readSharedEntities(refs),
+        onRead: (ref, found) => this.sharedExistence?.set(ref, found),
       });
     }
   }
@@ -152,6 +198,20 @@ export class RequestKit {
   }
 
   /**
+   * The policy's answer about the permission for the caller, for no resource in particular
+   * (cached); undefined when there is no cache.
+   */
+  private async policyDecision(
+    caller: Caller,
+    permission: Permission,
+  ): Promise<PolicyDecision | undefined> {
+    return this.policyDecisions?.fetch(
+      `${identityOf(caller.credentials)}\n${permission.name}`,
+      { context: { credentials: caller.credentials, permission } },
+    );
+  }
+
+  /**
    * The policy's decisions for one permission, for each resource ref (one call for them all);
    * `[undefined]` asks about a basic permission.
    */
@@ -166,6 +226,18 @@ export class RequestKit {
       !this.externalGrant(credentials, permission)
     ) {
       return resourceRefs.map(() => false);
+    }
+    if (
+      !isResourcePermission(permission) ||
+      resourceRefs.some(ref => ref !== undefined)
+    ) {
+      const decision = await this.policyDecision(caller, permission);
+      if (decision?.result === AuthorizeResult.ALLOW) {
+        return resourceRefs.map(() => true);
+      }
+      if (decision?.result === AuthorizeResult.DENY) {
+        return resourceRefs.map(() => false);
+      }
     }
     const identity = identityOf(credentials);
     const key = (ref: string | undefined) =>
@@ -235,11 +307,50 @@ export class RequestKit {
     );
   }
 
+  /**
+   * Whether the catalog shows the caller every entity, none, or decides entity by entity: the
+   * policy's answer about `catalog.entity.read` for the user, as the catalog asks it.
+   */
+  private async catalogReach(caller: Caller): Promise<CatalogReach> {
+    if (!this.sharedEntities || caller.credentials.principal.type !== 'user') {
+      return 'per-entity';
+    }
+    const decision = await this.policyDecision(
+      caller,
+      catalogEntityReadPermission,
+    );
+    if (decision?.result === AuthorizeResult.ALLOW) {
+      return 'all';
+    }
+    if (decision?.result === AuthorizeResult.DENY) {
+      return 'none';
+    }
+    return 'per-entity';
+  }
+
+  /** The entities, as the catalog holds them (one catalog request for the batch). */
+  private async readSharedEntities(
+    entityRefs: readonly string[],
+  ): Promise<Array<Entity | null>> {
+    const { items } = await this.options.catalog.getEntitiesByRefs(
+      { entityRefs: [...entityRefs] },
+      { credentials: await this.options.auth.getOwnServiceCredentials() },
+    );
+    return entityRefs.map((_, index) => items[index] ?? null);
+  }
+
   /** The entity as the catalog shows it to the caller; undefined if it does not exist or is hidden. */
   async visibleEntity(
     caller: Caller,
     entityRef: string,
   ): Promise<Entity | undefined> {
+    const reach = await this.catalogReach(caller);
+    if (reach === 'none') {
+      return undefined;
+    }
+    if (reach === 'all') {
+      return this.sharedEntities!.get(entityRef);
+    }
     const key = `${identityOf(caller.credentials)}\n${entityRef}`;
     const cached = this.entities?.get(key);
     if (cached || this.visibility?.get(key) === false) {
@@ -275,11 +386,22 @@ export class RequestKit {
     caller: Caller,
     entityRefs: string[],
   ): Promise<Set<string>> {
-    const identity = identityOf(caller.credentials);
+    const reach = await this.catalogReach(caller);
+    if (reach === 'none') {
+      return new Set();
+    }
+    const shared = reach === 'all';
+    const credentials = shared
+      ? await this.options.auth.getOwnServiceCredentials()
+      : caller.credentials;
+    const cache = shared ? this.sharedExistence : this.visibility;
+    const keyOf = shared
+      ? (ref: string) => ref
+      : (ref: string) => `${identityOf(caller.credentials)}\n${ref}`;
     const visible = new Set<string>();
     const unknown: string[] = [];
     for (const ref of new Set(entityRefs)) {
-      const cached = this.visibility?.get(`${identity}\n${ref}`);
+      const cached = cache?.get(keyOf(ref));
       if (cached === undefined) {
         unknown.push(ref);
       } else if (cached) {
@@ -293,11 +415,11 @@ export class RequestKit {
           entityRefs: chunk,
           fields: ['kind', 'metadata.namespace', 'metadata.name'],
         },
-        { credentials: caller.credentials },
+        { credentials },
       );
       chunk.forEach((ref, index) => {
         const found = Boolean(items[index]);
-        this.visibility?.set(`${identity}\n${ref}`, found);
+        cache?.set(keyOf(ref), found);
         if (found) {
           visible.add(ref);
         }
