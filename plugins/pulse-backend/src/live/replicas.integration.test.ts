@@ -1,4 +1,6 @@
 import {
+  BackstageCredentials,
+  BackstageUserPrincipal,
   coreServices,
   createServiceFactory,
 } from '@backstage/backend-plugin-api';
@@ -9,6 +11,7 @@ import {
   TestDatabases,
 } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import eventsPlugin from '@backstage/plugin-events-backend';
 import { eventsServiceFactory } from '@backstage/plugin-events-node';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
@@ -40,6 +43,14 @@ jest.setTimeout(120_000);
 const databases: TestDatabases = createTestDatabases();
 const SECRET = 'pulse-test-webhook-secret';
 const ENTITY = 'component:default/web';
+
+/** Whether a request to the catalog or the permission service is the outsider's. */
+function isOutsider(options: unknown): boolean {
+  const { credentials } = (options ?? {}) as {
+    credentials?: BackstageCredentials<BackstageUserPrincipal>;
+  };
+  return credentials?.principal?.userEntityRef === 'user:default/outsider';
+}
 
 const entities: Entity[] = [
   {
@@ -81,13 +92,26 @@ async function startReplica(h: Harness, eventsKnex: Knex) {
             plugin.getId() === 'pulse' ? h.knex : eventsKnex,
         }),
       }),
-      // The catalog hides the entity from the outsider.
+      // The policy keeps the outsider out of the catalog, and the catalog hides the entity.
+      mockServices.permissions.mock({
+        authorize: async requests =>
+          requests.map(() => ({ result: AuthorizeResult.ALLOW })),
+        authorizeConditional: async (requests, options) =>
+          requests.map(({ permission }) => ({
+            result:
+              isOutsider(options) && permission.name === 'catalog.entity.read'
+                ? AuthorizeResult.DENY
+                : AuthorizeResult.ALLOW,
+          })),
+      }).factory,
       catalogServiceMock.mock({
         getEntityByRef: async (_ref, options) =>
-          (options as any)?.credentials?.principal?.userEntityRef ===
-          'user:default/outsider'
-            ? undefined
-            : entities[0],
+          isOutsider(options) ? undefined : entities[0],
+        getEntitiesByRefs: async (request, options) => ({
+          items: request.entityRefs.map(ref =>
+            isOutsider(options) || ref !== ENTITY ? undefined : entities[0],
+          ),
+        }),
       }).factory,
       mockServices.rootConfig.factory({
         data: {

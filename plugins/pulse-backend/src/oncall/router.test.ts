@@ -181,6 +181,13 @@ describe.each(databases.eachSupportedId())(
 
       const escalated = await api.post(`/incidents/${id}/escalate`);
       expect(escalated.body).toMatchObject({ status: 'triggered' });
+      // Escalating pages the next step in the background, and that page assigns its targets:
+      // wait for it, so that the reassignment below comes after it, as a person's would.
+      await waitFor(async () => {
+        const { body } = await api.get(`/incidents/${id}`);
+        const types: string[] = body.timeline.map((e: any) => e.type);
+        return types.lastIndexOf('notified') > types.lastIndexOf('escalated');
+      });
 
       const reassigned = await api.post(`/incidents/${id}/reassign`, {
         userRef: CALLER,
