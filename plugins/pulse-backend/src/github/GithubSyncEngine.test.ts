@@ -21,15 +21,15 @@ async function freshSnapshot(h: Harness, databaseId: TestDatabaseId) {
     repositories: (await h.trackedEntities.list()).map(e => e.repository!.slug),
     simulator: h.sim,
   });
-  await fresh.engine.runCycle();
+  expect((await fresh.engine.runCycle()).outcomes.failed).toBe(0);
   const snapshot = await databaseSnapshot(fresh.knex);
   await fresh.stop();
   return snapshot;
 }
 
-function openPullsOnly<T extends { pullRequests: Array<Record<string, unknown>> }>(
-  snapshot: T,
-) {
+function openPullsOnly<
+  T extends { pullRequests: Array<Record<string, unknown>> },
+>(snapshot: T) {
   // CI state is followed for open pull requests only; a closed one keeps its last known state.
   return {
     ...snapshot,
@@ -40,190 +40,237 @@ function openPullsOnly<T extends { pullRequests: Array<Record<string, unknown>> 
   };
 }
 
-describe.each(databases.eachSupportedId())('GithubSyncEngine on %s', databaseId => {
-  it('backfills with progress, then follows creates, updates, merges and closes incrementally', async () => {
-    const knex = await databases.init(databaseId);
-    const h = await createHarness({ knex, repositories: ['acme/web', 'acme/api'] });
+describe.each(databases.eachSupportedId())(
+  'GithubSyncEngine on %s',
+  databaseId => {
+    it('backfills with progress, then follows creates, updates, merges and closes incrementally', async () => {
+      const knex = await databases.init(databaseId);
+      const h = await createHarness({
+        knex,
+        repositories: ['acme/web', 'acme/api'],
+      });
 
-    const first = await h.engine.runCycle();
-    expect(first.outcomes.synced).toBe(2);
-    const sim = h.sim.store.repository('acme/web')!;
-    const pulls = await knex('pulse_github_pull_requests as p')
-      .join('pulse_github_repositories as r', 'r.id', 'p.repository_id')
-      .where('r.slug', 'acme/web')
-      .select('p.*');
-    expect(pulls).toHaveLength(sim.pulls.length);
-    const runs = await knex('pulse_github_workflow_runs')
-      .join('pulse_github_repositories as r', 'r.id', 'repository_id')
-      .where('r.slug', 'acme/web');
-    expect(runs).toHaveLength(sim.runs.length);
-    for (const pull of sim.pulls) {
-      const row = pulls.find(p => Number(p.number) === pull.number)!;
-      expect(row.state).toBe(pullState(pull));
-      expect(row.head_sha).toBe(pull.headSha);
-      expect(row.additions).toBe(pull.additions);
-    }
+      const first = await h.engine.runCycle();
+      expect(first.outcomes.synced).toBe(2);
+      const sim = h.sim.store.repository('acme/web')!;
+      const pulls = await knex('pulse_github_pull_requests as p')
+        .join('pulse_github_repositories as r', 'r.id', 'p.repository_id')
+        .where('r.slug', 'acme/web')
+        .select('p.*');
+      expect(pulls).toHaveLength(sim.pulls.length);
+      const runs = await knex('pulse_github_workflow_runs')
+        .join('pulse_github_repositories as r', 'r.id', 'repository_id')
+        .where('r.slug', 'acme/web');
+      expect(runs).toHaveLength(sim.runs.length);
+      for (const pull of sim.pulls) {
+        const row = pulls.find(p => Number(p.number) === pull.number)!;
+        expect(row.state).toBe(pullState(pull));
+        expect(row.head_sha).toBe(pull.headSha);
+        expect(row.additions).toBe(pull.additions);
+      }
 
-    // Progress was published while backfilling, ending at 100 %; items themselves were not.
-    const events = await h.publisher.list({ entityRef: 'component:default/web', limit: 10_000 });
-    const progress = events
-      .filter(e => e.type === GITHUB_EVENT_TYPES.syncProgress)
-      .map(e => e.payload as SyncStatus);
-    expect(progress.length).toBeGreaterThan(3);
-    expect(progress[0]).toMatchObject({ state: 'backfilling', progressPercent: 0 });
-    expect(progress.at(-1)).toMatchObject({ state: 'idle', progressPercent: 100 });
-    const percents = progress.map(p => p.progressPercent);
-    expect([...percents].sort((a, b) => a - b)).toEqual(percents);
-    expect(events.filter(e => e.type !== GITHUB_EVENT_TYPES.syncProgress)).toEqual([]);
+      // Progress was published while backfilling, ending at 100 %; items themselves were not.
+      const events = await h.publisher.list({
+        entityRef: 'component:default/web',
+        limit: 10_000,
+      });
+      const progress = events
+        .filter(e => e.type === GITHUB_EVENT_TYPES.syncProgress)
+        .map(e => e.payload as SyncStatus);
+      expect(progress.length).toBeGreaterThan(3);
+      expect(progress[0]).toMatchObject({
+        state: 'backfilling',
+        progressPercent: 0,
+      });
+      expect(progress.at(-1)).toMatchObject({
+        state: 'idle',
+        progressPercent: 100,
+      });
+      const percents = progress.map(p => p.progressPercent);
+      expect([...percents].sort((a, b) => a - b)).toEqual(percents);
+      expect(
+        events.filter(e => e.type !== GITHUB_EVENT_TYPES.syncProgress),
+      ).toEqual([]);
 
-    // GitHub moves on: pull requests open, get pushed to, reviewed, merged and closed.
-    const activity = [];
-    for (let i = 0; i < 60; i++) {
-      activity.push(...h.sim.tick());
-    }
-    const actions = new Set(activity.map(e => `${e.name}.${e.action}`));
-    expect([...actions]).toEqual(
-      expect.arrayContaining([
-        'pull_request.opened',
-        'pull_request.closed',
-        'pull_request_review.submitted',
-        'workflow_run.completed',
-      ]),
-    );
-    const merged = activity.find(
-      e => e.name === 'pull_request' && e.action === 'closed' &&
-        (e.payload.pull_request as any).merged,
-    );
-    expect(merged).toBeDefined();
-
-    const before = (await h.publisher.list({ limit: 100_000 })).length;
-    const second = await h.engine.runCycle();
-    expect(second.outcomes.synced).toBe(2);
-    expect(second.itemsChanged).toBeGreaterThan(0);
-
-    // The incremental result equals a fresh first sync of the same GitHub state.
-    expect(openPullsOnly(await databaseSnapshot(knex))).toEqual(
-      openPullsOnly(await freshSnapshot(h, databaseId)),
-    );
-    const mergedNumber = (merged!.payload.pull_request as any).number;
-    const mergedRow = await knex('pulse_github_pull_requests as p')
-      .join('pulse_github_repositories as r', 'r.id', 'p.repository_id')
-      .where({ 'r.slug': merged!.repository.toLowerCase(), 'p.number': mergedNumber })
-      .select('p.*')
-      .first();
-    expect(mergedRow.state).toBe('merged');
-
-    // Every change after the backfill is published as a typed event with the API shape.
-    const changes = (await h.publisher.list({ limit: 100_000 })).slice(before);
-    const prEvents = changes.filter(e => e.type === GITHUB_EVENT_TYPES.pullRequestUpdated);
-    expect(prEvents.length).toBeGreaterThan(0);
-    expect(
-      prEvents.some(
+      // GitHub moves on: pull requests open, get pushed to, reviewed, merged and closed.
+      const activity = [];
+      for (let i = 0; i < 60; i++) {
+        activity.push(...h.sim.tick());
+      }
+      const actions = new Set(activity.map(e => `${e.name}.${e.action}`));
+      expect([...actions]).toEqual(
+        expect.arrayContaining([
+          'pull_request.opened',
+          'pull_request.closed',
+          'pull_request_review.submitted',
+          'workflow_run.completed',
+        ]),
+      );
+      const merged = activity.find(
         e =>
-          e.entityRef === `component:default/${merged!.repository.split('/')[1]}` &&
-          (e.payload as any).number === mergedNumber &&
-          (e.payload as any).state === 'merged',
-      ),
-    ).toBe(true);
-    expect(changes.some(e => e.type === GITHUB_EVENT_TYPES.workflowRunUpdated)).toBe(true);
-    await h.stop();
-  });
+          e.name === 'pull_request' &&
+          e.action === 'closed' &&
+          (e.payload.pull_request as any).merged,
+      );
+      expect(merged).toBeDefined();
 
-  it('spends no quota on unchanged repositories thanks to ETags', async () => {
-    const knex = await databases.init(databaseId);
-    const h = await createHarness({ knex, repositories: ['acme/web', 'acme/api'] });
-    await h.engine.runCycle();
-    await h.engine.runCycle();
+      const before = (await h.publisher.list({ limit: 100_000 })).length;
+      const second = await h.engine.runCycle();
+      expect(second.outcomes.synced).toBe(2);
+      expect(second.itemsChanged).toBeGreaterThan(0);
 
-    h.sim.resetStats();
-    const steady = await h.engine.runCycle();
-    expect(steady.outcomes.synced).toBe(2);
-    const withEtags = h.sim.stats();
-    expect(withEtags.totalRequests).toBeGreaterThanOrEqual(8);
-    expect(withEtags.notModified).toBe(withEtags.totalRequests);
-    expect(withEtags.quotaUsed).toBe(0);
+      // The incremental result equals a fresh first sync of the same GitHub state.
+      expect(openPullsOnly(await databaseSnapshot(knex))).toEqual(
+        openPullsOnly(await freshSnapshot(h, databaseId)),
+      );
+      const mergedNumber = (merged!.payload.pull_request as any).number;
+      const mergedRow = await knex('pulse_github_pull_requests as p')
+        .join('pulse_github_repositories as r', 'r.id', 'p.repository_id')
+        .where({
+          'r.slug': merged!.repository.toLowerCase(),
+          'p.number': mergedNumber,
+        })
+        .select('p.*')
+        .first();
+      expect(mergedRow.state).toBe('merged');
 
-    h.sim.resetStats();
-    await h.makeEngine({ useEtags: false }).runCycle();
-    const withoutEtags = h.sim.stats();
-    expect(withoutEtags.notModified).toBe(0);
-    expect(withoutEtags.quotaUsed).toBe(withoutEtags.totalRequests);
-    expect(withoutEtags.quotaUsed).toBeGreaterThanOrEqual(withEtags.totalRequests);
-    await h.stop();
-  });
-
-  it('records a failing repository and backs it off while the others sync', async () => {
-    const knex = await databases.init(databaseId);
-    const h = await createHarness({ knex, repositories: ['acme/web'] });
-    await h.trackedEntities.upsert([trackedEntity('acme/gone')]);
-
-    const first = await h.engine.runCycle();
-    expect(first.outcomes).toMatchObject({ synced: 1, failed: 1 });
-    const target = await h.engine.target('github.com', 'acme/gone');
-    const status = h.engine.status(target!);
-    expect(status).toMatchObject({
-      repository: 'acme/gone',
-      state: 'error',
-      lastSyncedAt: null,
-      lastError: { message: expect.stringContaining('Not Found') },
-    });
-    expect(target!.repository.nextAttemptAt!.getTime()).toBeGreaterThan(
-      h.clock.now().getTime(),
-    );
-    expect(h.engine.status((await h.engine.target('github.com', 'acme/web'))!)).toMatchObject({
-      state: 'idle',
-      lastError: null,
-      progressPercent: 100,
+      // Every change after the backfill is published as a typed event with the API shape.
+      const changes = (await h.publisher.list({ limit: 100_000 })).slice(
+        before,
+      );
+      const prEvents = changes.filter(
+        e => e.type === GITHUB_EVENT_TYPES.pullRequestUpdated,
+      );
+      expect(prEvents.length).toBeGreaterThan(0);
+      expect(
+        prEvents.some(
+          e =>
+            e.entityRef ===
+              `component:default/${merged!.repository.split('/')[1]}` &&
+            (e.payload as any).number === mergedNumber &&
+            (e.payload as any).state === 'merged',
+        ),
+      ).toBe(true);
+      expect(
+        changes.some(e => e.type === GITHUB_EVENT_TYPES.workflowRunUpdated),
+      ).toBe(true);
+      await h.stop();
     });
 
-    const second = await h.engine.runCycle();
-    expect(second.outcomes).toMatchObject({ synced: 1, 'backing-off': 1 });
-    await h.stop();
-  });
+    it('spends no quota on unchanged repositories thanks to ETags', async () => {
+      const knex = await databases.init(databaseId);
+      const h = await createHarness({
+        knex,
+        repositories: ['acme/web', 'acme/api'],
+      });
+      await h.engine.runCycle();
+      await h.engine.runCycle();
 
-  it('logs and skips a malformed item without stopping the sync', async () => {
-    const knex = await databases.init(databaseId);
-    const h = await createHarness({ knex, repositories: ['acme/web'] });
-    const sim = h.sim.store.repository('acme/web')!;
-    (sim.pulls[4] as any).title = null;
-    (sim.runs[2] as any).status = 'exploded';
+      h.sim.resetStats();
+      const steady = await h.engine.runCycle();
+      expect(steady.outcomes.synced).toBe(2);
+      const withEtags = h.sim.stats();
+      expect(withEtags.totalRequests).toBeGreaterThanOrEqual(8);
+      expect(withEtags.notModified).toBe(withEtags.totalRequests);
+      expect(withEtags.quotaUsed).toBe(0);
 
-    const result = await h.engine.runCycle();
-    expect(result.outcomes.synced).toBe(1);
-    expect(result.malformed).toBe(2);
-    const numbers = (await knex('pulse_github_pull_requests').pluck('number')).map(Number);
-    expect(numbers).toHaveLength(sim.pulls.length - 1);
-    expect(numbers).not.toContain(sim.pulls[4].number);
-    const runIds = (await knex('pulse_github_workflow_runs').pluck('id')).map(Number);
-    expect(runIds).toHaveLength(sim.runs.length - 1);
-    expect(runIds).not.toContain(sim.runs[2].id);
-    expect((await h.engine.target('github.com', 'acme/web'))!.repository.state).toBe('idle');
-    await h.stop();
-  });
-
-  it('never syncs a repository twice at once, and runs requested syncs', async () => {
-    const knex = await databases.init(databaseId);
-    const h = await createHarness({ knex, repositories: ['acme/web'] });
-    const target = (await h.engine.target('github.com', 'acme/web'))!;
-    expect(
-      await h.store.claimRepository(target.repository.id, 'other-replica', h.clock.now(), 60_000),
-    ).toBe(true);
-    expect((await h.engine.runCycle()).outcomes.busy).toBe(1);
-    await h.store.releaseRepository(target.repository.id, 'other-replica');
-
-    const requested = await h.engine.requestSync(target);
-    expect(requested.syncRequestedAt).not.toBeNull();
-    await h.engine.idle();
-    const after = (await h.engine.target('github.com', 'acme/web'))!;
-    expect(after.repository).toMatchObject({
-      state: 'idle',
-      backfillComplete: true,
-      syncRequestedAt: null,
+      h.sim.resetStats();
+      await h.makeEngine({ useEtags: false }).runCycle();
+      const withoutEtags = h.sim.stats();
+      expect(withoutEtags.notModified).toBe(0);
+      expect(withoutEtags.quotaUsed).toBe(withoutEtags.totalRequests);
+      expect(withoutEtags.quotaUsed).toBeGreaterThanOrEqual(
+        withEtags.totalRequests,
+      );
+      await h.stop();
     });
-    expect(after.repository.lastSyncedAt).not.toBeNull();
-    await h.stop();
-  });
-});
+
+    it('records a failing repository and backs it off while the others sync', async () => {
+      const knex = await databases.init(databaseId);
+      const h = await createHarness({ knex, repositories: ['acme/web'] });
+      await h.trackedEntities.upsert([trackedEntity('acme/gone')]);
+
+      const first = await h.engine.runCycle();
+      expect(first.outcomes).toMatchObject({ synced: 1, failed: 1 });
+      const target = await h.engine.target('github.com', 'acme/gone');
+      const status = h.engine.status(target!);
+      expect(status).toMatchObject({
+        repository: 'acme/gone',
+        state: 'error',
+        lastSyncedAt: null,
+        lastError: { message: expect.stringContaining('Not Found') },
+      });
+      expect(target!.repository.nextAttemptAt!.getTime()).toBeGreaterThan(
+        h.clock.now().getTime(),
+      );
+      expect(
+        h.engine.status((await h.engine.target('github.com', 'acme/web'))!),
+      ).toMatchObject({
+        state: 'idle',
+        lastError: null,
+        progressPercent: 100,
+      });
+
+      const second = await h.engine.runCycle();
+      expect(second.outcomes).toMatchObject({ synced: 1, 'backing-off': 1 });
+      await h.stop();
+    });
+
+    it('logs and skips a malformed item without stopping the sync', async () => {
+      const knex = await databases.init(databaseId);
+      const h = await createHarness({ knex, repositories: ['acme/web'] });
+      const sim = h.sim.store.repository('acme/web')!;
+      (sim.pulls[4] as any).title = null;
+      (sim.runs[2] as any).status = 'exploded';
+
+      const result = await h.engine.runCycle();
+      expect(result.outcomes.synced).toBe(1);
+      expect(result.malformed).toBe(2);
+      const numbers = (
+        await knex('pulse_github_pull_requests').pluck('number')
+      ).map(Number);
+      expect(numbers).toHaveLength(sim.pulls.length - 1);
+      expect(numbers).not.toContain(sim.pulls[4].number);
+      const runIds = (await knex('pulse_github_workflow_runs').pluck('id')).map(
+        Number,
+      );
+      expect(runIds).toHaveLength(sim.runs.length - 1);
+      expect(runIds).not.toContain(sim.runs[2].id);
+      expect(
+        (await h.engine.target('github.com', 'acme/web'))!.repository.state,
+      ).toBe('idle');
+      await h.stop();
+    });
+
+    it('never syncs a repository twice at once, and runs requested syncs', async () => {
+      const knex = await databases.init(databaseId);
+      const h = await createHarness({ knex, repositories: ['acme/web'] });
+      const target = (await h.engine.target('github.com', 'acme/web'))!;
+      expect(
+        await h.store.claimRepository(
+          target.repository.id,
+          'other-replica',
+          h.clock.now(),
+          60_000,
+        ),
+      ).toBe(true);
+      expect((await h.engine.runCycle()).outcomes.busy).toBe(1);
+      await h.store.releaseRepository(target.repository.id, 'other-replica');
+
+      const requested = await h.engine.requestSync(target);
+      expect(requested.syncRequestedAt).not.toBeNull();
+      await h.engine.idle();
+      const after = (await h.engine.target('github.com', 'acme/web'))!;
+      expect(after.repository).toMatchObject({
+        state: 'idle',
+        backfillComplete: true,
+        syncRequestedAt: null,
+      });
+      expect(after.repository.lastSyncedAt).not.toBeNull();
+      await h.stop();
+    });
+  },
+);
 
 describe('GithubSyncEngine under faults', () => {
   const databaseId = 'SQLITE_3' as const;
@@ -243,12 +290,21 @@ describe('GithubSyncEngine under faults', () => {
       knex,
       repositories,
       sim: {
-        faults: { errorRate: 0.2, timeoutRate: 0.02, timeoutMs: 5_000, dropRate: 0.02 },
+        faults: {
+          errorRate: 0.2,
+          timeoutRate: 0.02,
+          timeoutMs: 5_000,
+          dropRate: 0.02,
+        },
         secondaryRateLimit: { rate: 0.03, status: 429, retryAfterSeconds: 0 },
       },
       client: { requestTimeoutMs: 300 },
     });
-    h.sim.triggerSecondaryRateLimit({ count: 2, status: 403, retryAfterSeconds: 1 });
+    h.sim.triggerSecondaryRateLimit({
+      count: 2,
+      status: 403,
+      retryAfterSeconds: 1,
+    });
     const started = Date.now();
     for (let cycle = 0; cycle < 10; cycle++) {
       await h.engine.runCycle();
@@ -291,11 +347,15 @@ describe('GithubSyncEngine and the primary rate limit', () => {
     )!;
     const pausedUntil = await h.engine.hostPausedUntil('github.com');
     expect(pausedUntil).not.toBeNull();
-    expect(h.engine.status(pausedTarget, pausedTarget.repository, pausedUntil)).toMatchObject({
+    expect(
+      h.engine.status(pausedTarget, pausedTarget.repository, pausedUntil),
+    ).toMatchObject({
       state: 'paused',
       pausedUntil: pausedUntil!.toISOString(),
     });
-    const host = await knex('pulse_github_hosts').where({ host: 'github.com' }).first();
+    const host = await knex('pulse_github_hosts')
+      .where({ host: 'github.com' })
+      .first();
     expect(new Date(host.paused_until).getTime()).toBe(pausedUntil!.getTime());
     expect(Number(host.rate_remaining)).toBeLessThan(10);
 
@@ -313,7 +373,10 @@ describe('GithubSyncEngine and the primary rate limit', () => {
         break;
       }
     }
-    expect((await h.store.listRepositories()).map(r => r.state)).toEqual(['idle', 'idle']);
+    expect((await h.store.listRepositories()).map(r => r.state)).toEqual([
+      'idle',
+      'idle',
+    ]);
     expect(h.sim.stats().primaryRateLimited).toBe(0);
     await h.stop();
   });

@@ -46,161 +46,205 @@ function comparable(snapshot: Awaited<ReturnType<typeof databaseSnapshot>>) {
   };
 }
 
-describe.each(databases.eachSupportedId())('GithubWebhookHandler on %s', databaseId => {
-  async function backfilled(id: TestDatabaseId = databaseId) {
-    const h = await createHarness({
-      knex: await databases.init(id),
-      repositories: ['acme/web'],
+describe.each(databases.eachSupportedId())(
+  'GithubWebhookHandler on %s',
+  databaseId => {
+    async function backfilled(id: TestDatabaseId = databaseId) {
+      const h = await createHarness({
+        knex: await databases.init(id),
+        repositories: ['acme/web'],
+      });
+      expect((await h.engine.runCycle()).outcomes.synced).toBe(1);
+      return h;
+    }
+
+    it('applies deliveries at once, to the state a poll would reach, each only once', async () => {
+      const h = await backfilled();
+      const handler = handlerFor(h);
+      const events: WebhookEvent[] = [];
+      for (let i = 0; i < 40; i++) {
+        events.push(...h.sim.tick());
+      }
+      expect([...new Set(events.map(e => e.name))]).toEqual(
+        expect.arrayContaining([
+          'pull_request',
+          'pull_request_review',
+          'workflow_run',
+          'check_run',
+          'deployment_status',
+        ]),
+      );
+      const before = (await h.publisher.list({ limit: 100_000 })).length;
+      const outcomes = [];
+      for (const event of events) {
+        outcomes.push(await handler.handle(asEventParams(event)));
+      }
+      // `deployment` is not a topic Pulse subscribes to; its status events carry the deployment.
+      expect(outcomes.filter(o => o === 'applied').length).toBeGreaterThan(
+        events.length / 2,
+      );
+      expect(outcomes).not.toContain('malformed');
+
+      const published = (await h.publisher.list({ limit: 100_000 })).slice(
+        before,
+      );
+      expect(published.map(e => e.type)).toEqual(
+        expect.arrayContaining([
+          GITHUB_EVENT_TYPES.pullRequestUpdated,
+          GITHUB_EVENT_TYPES.workflowRunUpdated,
+          GITHUB_EVENT_TYPES.deploymentUpdated,
+        ]),
+      );
+      expect(
+        published.every(e => e.entityRef === 'component:default/web'),
+      ).toBe(true);
+
+      // What the webhooks wrote equals what a full poll of GitHub now finds.
+      const afterWebhooks = await databaseSnapshot(h.knex);
+      const polled = await createHarness({
+        knex: await databases.init(databaseId),
+        repositories: ['acme/web'],
+        simulator: h.sim,
+      });
+      // A poll that failed (e.g. GitHub slow to send a page) would make the comparison meaningless.
+      expect((await polled.engine.runCycle()).outcomes.synced).toBe(1);
+      expect(comparable(afterWebhooks)).toEqual(
+        comparable(await databaseSnapshot(polled.knex)),
+      );
+      await polled.stop();
+
+      // Redelivered duplicates change nothing and publish nothing.
+      const count = (await h.publisher.list({ limit: 100_000 })).length;
+      for (const event of events.slice(0, 20)) {
+        expect(await handler.handle(asEventParams(event))).toBe('duplicate');
+      }
+      expect((await h.publisher.list({ limit: 100_000 })).length).toBe(count);
+      expect(await databaseSnapshot(h.knex)).toEqual(afterWebhooks);
+      await h.stop();
     });
-    await h.engine.runCycle();
-    return h;
-  }
 
-  it('applies deliveries at once, to the state a poll would reach, each only once', async () => {
-    const h = await backfilled();
-    const handler = handlerFor(h);
-    const events: WebhookEvent[] = [];
-    for (let i = 0; i < 40; i++) {
-      events.push(...h.sim.tick());
-    }
-    expect([...new Set(events.map(e => e.name))]).toEqual(
-      expect.arrayContaining([
-        'pull_request',
-        'pull_request_review',
-        'workflow_run',
-        'check_run',
-        'deployment_status',
-      ]),
-    );
-    const before = (await h.publisher.list({ limit: 100_000 })).length;
-    const outcomes = [];
-    for (const event of events) {
-      outcomes.push(await handler.handle(asEventParams(event)));
-    }
-    // `deployment` is not a topic Pulse subscribes to; its status events carry the deployment.
-    expect(outcomes.filter(o => o === 'applied').length).toBeGreaterThan(events.length / 2);
-    expect(outcomes).not.toContain('malformed');
+    it('never lets an older delivery overwrite newer state', async () => {
+      const h = await backfilled();
+      const handler = handlerFor(h);
+      const events: WebhookEvent[] = [];
+      for (let i = 0; i < 40; i++) {
+        events.push(...h.sim.tick());
+      }
+      const runEvents = events.filter(e => e.name === 'workflow_run');
+      const runIdOf = (e: WebhookEvent) => (e.payload.workflow_run as any).id;
+      const completed = new Set(
+        runEvents.filter(e => e.action === 'completed').map(runIdOf),
+      );
+      const runId = runIdOf(
+        runEvents.find(
+          e => e.action === 'requested' && completed.has(runIdOf(e)),
+        )!,
+      );
+      const forRun = runEvents.filter(e => runIdOf(e) === runId);
+      expect(forRun.map(e => e.action)).toEqual([
+        'requested',
+        'in_progress',
+        'completed',
+      ]);
 
-    const published = (await h.publisher.list({ limit: 100_000 })).slice(before);
-    expect(published.map(e => e.type)).toEqual(
-      expect.arrayContaining([
-        GITHUB_EVENT_TYPES.pullRequestUpdated,
-        GITHUB_EVENT_TYPES.workflowRunUpdated,
-        GITHUB_EVENT_TYPES.deploymentUpdated,
-      ]),
-    );
-    expect(published.every(e => e.entityRef === 'component:default/web')).toBe(true);
+      const prEvents = events.filter(
+        e => e.name === 'pull_request' && e.action !== 'opened',
+      );
+      const pullNumber = (prEvents.at(-1)!.payload.pull_request as any).number;
+      const forPull = events.filter(
+        e =>
+          e.name === 'pull_request' &&
+          (e.payload.pull_request as any).number === pullNumber,
+      );
 
-    // What the webhooks wrote equals what a full poll of GitHub now finds.
-    const afterWebhooks = await databaseSnapshot(h.knex);
-    const polled = await createHarness({
-      knex: await databases.init(databaseId),
-      repositories: ['acme/web'],
-      simulator: h.sim,
+      // Newest first: the later ones arrive before the earlier ones.
+      for (const event of [...forRun].reverse()) {
+        await handler.handle(asEventParams(event));
+      }
+      for (const event of [...forPull].reverse()) {
+        await handler.handle(asEventParams(event));
+      }
+      const run = await h
+        .knex('pulse_github_workflow_runs')
+        .where({ id: runId })
+        .first();
+      expect(run.status).toBe('completed');
+      const latestPull = forPull.at(-1)!.payload.pull_request as any;
+      const pull = await h
+        .knex('pulse_github_pull_requests')
+        .where({ number: pullNumber })
+        .first();
+      expect(new Date(pull.updated_at).toISOString()).toBe(
+        new Date(latestPull.updated_at).toISOString(),
+      );
+      expect(pull.head_sha).toBe(latestPull.head.sha);
+      expect(pull.state).toBe(pullState(latestPull));
+      await h.stop();
     });
-    await polled.engine.runCycle();
-    expect(comparable(afterWebhooks)).toEqual(comparable(await databaseSnapshot(polled.knex)));
-    await polled.stop();
 
-    // Redelivered duplicates change nothing and publish nothing.
-    const count = (await h.publisher.list({ limit: 100_000 })).length;
-    for (const event of events.slice(0, 20)) {
-      expect(await handler.handle(asEventParams(event))).toBe('duplicate');
-    }
-    expect((await h.publisher.list({ limit: 100_000 })).length).toBe(count);
-    expect(await databaseSnapshot(h.knex)).toEqual(afterWebhooks);
-    await h.stop();
-  });
+    it('skips malformed and foreign deliveries and stores nothing for them', async () => {
+      const h = await backfilled();
+      const handler = handlerFor(h);
+      const events: WebhookEvent[] = [];
+      while (
+        !events.some(e => e.name === 'pull_request' && e.action === 'opened')
+      ) {
+        events.push(...h.sim.tick());
+      }
+      const opened = events.find(
+        e => e.name === 'pull_request' && e.action === 'opened',
+      )!;
+      const number = (opened.payload.pull_request as any).number;
+      const broken = {
+        ...opened,
+        payload: {
+          ...opened.payload,
+          pull_request: {
+            ...(opened.payload.pull_request as any),
+            title: undefined,
+          },
+        },
+      };
+      const eventsBefore = (await h.publisher.list({ limit: 100_000 })).length;
+      expect(await handler.handle(asEventParams(broken))).toBe('malformed');
+      expect(
+        await h.knex('pulse_github_pull_requests').where({ number }),
+      ).toEqual([]);
+      expect(
+        await h.knex('pulse_github_webhook_deliveries').where({
+          delivery_id: opened.deliveryId,
+        }),
+      ).toEqual([]);
+      expect(
+        await handler.handle({
+          topic: 'github.pull_request',
+          eventPayload: 'not json',
+          metadata: {},
+        }),
+      ).toBe('malformed');
 
-  it('never lets an older delivery overwrite newer state', async () => {
-    const h = await backfilled();
-    const handler = handlerFor(h);
-    const events: WebhookEvent[] = [];
-    for (let i = 0; i < 40; i++) {
-      events.push(...h.sim.tick());
-    }
-    const runEvents = events.filter(e => e.name === 'workflow_run');
-    const runIdOf = (e: WebhookEvent) => (e.payload.workflow_run as any).id;
-    const completed = new Set(
-      runEvents.filter(e => e.action === 'completed').map(runIdOf),
-    );
-    const runId = runIdOf(
-      runEvents.find(e => e.action === 'requested' && completed.has(runIdOf(e)))!,
-    );
-    const forRun = runEvents.filter(e => runIdOf(e) === runId);
-    expect(forRun.map(e => e.action)).toEqual(['requested', 'in_progress', 'completed']);
+      const foreign = {
+        ...opened,
+        deliveryId: 'foreign-1',
+        payload: {
+          ...opened.payload,
+          repository: {
+            ...(opened.payload.repository as any),
+            full_name: 'someone/else',
+          },
+        },
+      };
+      expect(await handler.handle(asEventParams(foreign))).toBe('ignored');
+      expect((await h.publisher.list({ limit: 100_000 })).length).toBe(
+        eventsBefore,
+      );
 
-    const prEvents = events.filter(
-      e => e.name === 'pull_request' && e.action !== 'opened',
-    );
-    const pullNumber = (prEvents.at(-1)!.payload.pull_request as any).number;
-    const forPull = events.filter(
-      e => e.name === 'pull_request' && (e.payload.pull_request as any).number === pullNumber,
-    );
-
-    // Newest first: the later ones arrive before the earlier ones.
-    for (const event of [...forRun].reverse()) {
-      await handler.handle(asEventParams(event));
-    }
-    for (const event of [...forPull].reverse()) {
-      await handler.handle(asEventParams(event));
-    }
-    const run = await h.knex('pulse_github_workflow_runs').where({ id: runId }).first();
-    expect(run.status).toBe('completed');
-    const latestPull = forPull.at(-1)!.payload.pull_request as any;
-    const pull = await h.knex('pulse_github_pull_requests').where({ number: pullNumber }).first();
-    expect(new Date(pull.updated_at).toISOString()).toBe(
-      new Date(latestPull.updated_at).toISOString(),
-    );
-    expect(pull.head_sha).toBe(latestPull.head.sha);
-    expect(pull.state).toBe(pullState(latestPull));
-    await h.stop();
-  });
-
-  it('skips malformed and foreign deliveries and stores nothing for them', async () => {
-    const h = await backfilled();
-    const handler = handlerFor(h);
-    const events: WebhookEvent[] = [];
-    while (!events.some(e => e.name === 'pull_request' && e.action === 'opened')) {
-      events.push(...h.sim.tick());
-    }
-    const opened = events.find(e => e.name === 'pull_request' && e.action === 'opened')!;
-    const number = (opened.payload.pull_request as any).number;
-    const broken = {
-      ...opened,
-      payload: {
-        ...opened.payload,
-        pull_request: { ...(opened.payload.pull_request as any), title: undefined },
-      },
-    };
-    const eventsBefore = (await h.publisher.list({ limit: 100_000 })).length;
-    expect(await handler.handle(asEventParams(broken))).toBe('malformed');
-    expect(
-      await h.knex('pulse_github_pull_requests').where({ number }),
-    ).toEqual([]);
-    expect(await h.knex('pulse_github_webhook_deliveries').where({
-      delivery_id: opened.deliveryId,
-    })).toEqual([]);
-    expect(
-      await handler.handle({ topic: 'github.pull_request', eventPayload: 'not json', metadata: {} }),
-    ).toBe('malformed');
-
-    const foreign = {
-      ...opened,
-      deliveryId: 'foreign-1',
-      payload: {
-        ...opened.payload,
-        repository: { ...(opened.payload.repository as any), full_name: 'someone/else' },
-      },
-    };
-    expect(await handler.handle(asEventParams(foreign))).toBe('ignored');
-    expect((await h.publisher.list({ limit: 100_000 })).length).toBe(eventsBefore);
-
-    // The same delivery, intact, still applies: the failed attempt did not mark it as seen.
-    expect(await handler.handle(asEventParams(opened))).toBe('applied');
-    expect(
-      await h.knex('pulse_github_pull_requests').where({ number }),
-    ).toHaveLength(1);
-    await h.stop();
-  });
-});
+      // The same delivery, intact, still applies: the failed attempt did not mark it as seen.
+      expect(await handler.handle(asEventParams(opened))).toBe('applied');
+      expect(
+        await h.knex('pulse_github_pull_requests').where({ number }),
+      ).toHaveLength(1);
+      await h.stop();
+    });
+  },
+);

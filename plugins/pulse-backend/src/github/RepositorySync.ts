@@ -290,12 +290,22 @@ export class RepositorySync {
     };
   }
 
-  /** Parses the items of a list, skipping (and logging) malformed ones. */
+  /**
+   * Parses the items of a list, skipping (and logging) malformed ones. A response that is not a
+   * list at all fails the sync: read as an empty list, it would end a walk early.
+   */
   private items<T>(
     data: unknown,
     parse: (raw: unknown) => T,
   ): { values: T[]; count: number } {
-    const list = Array.isArray(data) ? data : [];
+    if (!Array.isArray(data)) {
+      throw new Error(
+        `GitHub answered a list request for ${this.target.displaySlug} with ${
+          data === '' ? 'an empty body' : typeof data
+        }`,
+      );
+    }
+    const list = data;
     const values: T[] = [];
     for (const raw of list) {
       try {

@@ -83,18 +83,23 @@ export async function createHarness(options: {
   const sim =
     options.simulator ??
     (await GitHubSimulator.start({
-    seed: 7,
-    repositories: options.repositories,
-    pullsPerRepo: 24,
-    runsPerRepo: 50,
-    historyDays: 60,
-    now: realTimeFrom(SIM_START),
-    tokens: [TEST_TOKEN],
-    ...options.sim,
-  }));
+      seed: 7,
+      repositories: options.repositories,
+      pullsPerRepo: 24,
+      runsPerRepo: 50,
+      historyDays: 60,
+      now: realTimeFrom(SIM_START),
+      tokens: [TEST_TOKEN],
+      ...options.sim,
+    }));
   const clock: Clock = { now: () => new Date(sim.clock.now()) };
-  const trackedEntities = new TrackedEntityStore(knex, () => 'https://github.com');
-  await trackedEntities.upsert(options.repositories.map(slug => trackedEntity(slug)));
+  const trackedEntities = new TrackedEntityStore(
+    knex,
+    () => 'https://github.com',
+  );
+  await trackedEntities.upsert(
+    options.repositories.map(slug => trackedEntity(slug)),
+  );
   const config = new ConfigReader({
     integrations: {
       github: [{ host: 'github.com', apiBaseUrl: sim.url, token: TEST_TOKEN }],
@@ -120,7 +125,6 @@ export async function createHarness(options: {
       ...overrides,
       client: {
         retryBaseMs: 2,
-        requestTimeoutMs: 2_000,
         maxPauseWaitMs: 5_000,
         ...options.client,
         ...overrides?.client,
@@ -201,12 +205,15 @@ export async function databaseSnapshot(knex: Knex) {
     pullRequests: await rows('pulse_github_pull_requests', ['number']),
     reviews: await rows('pulse_github_reviews', ['id']),
     runs: await rows('pulse_github_workflow_runs', ['id']),
-    deployments: await rows('pulse_github_deployments', ['id'], ['statuses_etag']),
-    commits: await rows('pulse_github_commits', ['sha'], [
-      'checks_etag',
-      'statuses_etag',
-      'checked_at',
-      'updated_at',
-    ]),
+    deployments: await rows(
+      'pulse_github_deployments',
+      ['id'],
+      ['statuses_etag'],
+    ),
+    commits: await rows(
+      'pulse_github_commits',
+      ['sha'],
+      ['checks_etag', 'statuses_etag', 'checked_at', 'updated_at'],
+    ),
   };
 }
