@@ -242,6 +242,31 @@ describe.each(databases.eachSupportedId())(
       await h.stop();
     });
 
+    it("shows the workflow's name for a polled run with an empty name, asking for it once", async () => {
+      const knex = await databases.init(databaseId);
+      const h = await createHarness({ knex, repositories: ['acme/web'] });
+      const sim = h.sim.store.repository('acme/web')!;
+      const unnamed = sim.runs.slice(0, 3).map(run => {
+        (run as any).workflow = { ...run.workflow, name: '' };
+        return run;
+      });
+      expect((await h.engine.runCycle()).outcomes.synced).toBe(1);
+      const rows = await knex('pulse_github_workflow_runs').whereIn(
+        'id',
+        unnamed.map(run => run.id),
+      );
+      expect(rows).toHaveLength(3);
+      for (const row of rows) {
+        const workflow = sim.workflows.find(
+          w => w.id === Number(row.workflow_id),
+        )!;
+        expect(workflow.name).not.toBe('');
+        expect(row.workflow_name).toBe(workflow.name);
+      }
+      expect(h.sim.stats().byOperation['actions/list-repo-workflows']).toBe(1);
+      await h.stop();
+    });
+
     it('never syncs a repository twice at once, and runs requested syncs', async () => {
       const knex = await databases.init(databaseId);
       const h = await createHarness({ knex, repositories: ['acme/web'] });

@@ -123,6 +123,29 @@ describe.each(databases.eachSupportedId())(
       await h.stop();
     });
 
+    it("shows the workflow's name for a run delivered with an empty name", async () => {
+      const h = await backfilled();
+      const handler = handlerFor(h);
+      let event: WebhookEvent | undefined;
+      while (!event) {
+        event = h.sim.tick().find(e => e.name === 'workflow_run');
+      }
+      const workflow = event.payload.workflow as { name: string };
+      const run = event.payload.workflow_run as { id: number; name: string };
+      expect(run.name).toBe(workflow.name);
+      const unnamed = {
+        ...event,
+        payload: { ...event.payload, workflow_run: { ...run, name: '' } },
+      };
+      expect(await handler.handle(asEventParams(unnamed))).toBe('applied');
+      const row = await h
+        .knex('pulse_github_workflow_runs')
+        .where({ id: run.id })
+        .first();
+      expect(row.workflow_name).toBe(workflow.name);
+      await h.stop();
+    });
+
     it('never lets an older delivery overwrite newer state', async () => {
       const h = await backfilled();
       const handler = handlerFor(h);

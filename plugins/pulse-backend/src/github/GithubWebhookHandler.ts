@@ -118,7 +118,9 @@ export class GithubWebhookHandler {
     const payload = params.eventPayload as Record<string, any> | null;
     if (!payload || typeof payload !== 'object') {
       logger.warn(
-        `Pulse ignored a GitHub ${event} delivery ${deliveryId ?? ''} without a JSON body`,
+        `Pulse ignored a GitHub ${event} delivery ${
+          deliveryId ?? ''
+        } without a JSON body`,
       );
       return 'malformed';
     }
@@ -130,7 +132,9 @@ export class GithubWebhookHandler {
       return await this.options.store.transaction(async (store, tx) => {
         if (deliveryId) {
           try {
-            if (!(await store.recordDelivery(deliveryId, event, this.clock.now()))) {
+            if (
+              !(await store.recordDelivery(deliveryId, event, this.clock.now()))
+            ) {
               throw new DuplicateDelivery();
             }
           } catch (error) {
@@ -149,7 +153,9 @@ export class GithubWebhookHandler {
       }
       if (error instanceof MalformedItemError) {
         logger.warn(
-          `Pulse skipped GitHub ${event} delivery ${deliveryId ?? '(no id)'} for ${target.displaySlug}: ${error.message}`,
+          `Pulse skipped GitHub ${event} delivery ${
+            deliveryId ?? '(no id)'
+          } for ${target.displaySlug}: ${error.message}`,
         );
         return 'malformed';
       }
@@ -157,8 +163,13 @@ export class GithubWebhookHandler {
     }
   }
 
-  private async findTarget(repository: unknown): Promise<SyncTarget | undefined> {
-    const repo = repository as { full_name?: unknown; html_url?: unknown } | null;
+  private async findTarget(
+    repository: unknown,
+  ): Promise<SyncTarget | undefined> {
+    const repo = repository as {
+      full_name?: unknown;
+      html_url?: unknown;
+    } | null;
     if (!repo || typeof repo.full_name !== 'string') {
       return undefined;
     }
@@ -250,13 +261,22 @@ export class GithubWebhookHandler {
       }
 
       case 'workflow_run': {
-        const run = parseWorkflowRun(payload.workflow_run);
-        const stored = (await store.getRunVersions(repoId, [run.id])).get(run.id);
+        const run = parseWorkflowRun(
+          payload.workflow_run,
+          typeof payload.workflow?.name === 'string'
+            ? payload.workflow.name
+            : null,
+        );
+        const stored = (await store.getRunVersions(repoId, [run.id])).get(
+          run.id,
+        );
         if (stored && !isRunUpdate(stored, run)) {
           return 'unchanged';
         }
         await store.upsertRuns(repoId, [run]);
-        await publish(GITHUB_EVENT_TYPES.workflowRunUpdated, [toApiWorkflowRun(run)]);
+        await publish(GITHUB_EVENT_TYPES.workflowRunUpdated, [
+          toApiWorkflowRun(run),
+        ]);
         return 'applied';
       }
 
@@ -278,9 +298,9 @@ export class GithubWebhookHandler {
       case 'deployment_status': {
         const deployment = parseDeployment(payload.deployment);
         const status = parseDeploymentStatus(payload.deployment_status);
-        const stored = (await store.getDeployments(repoId, [deployment.id])).get(
-          deployment.id,
-        );
+        const stored = (
+          await store.getDeployments(repoId, [deployment.id])
+        ).get(deployment.id);
         if (
           stored?.statusAt &&
           (status.createdAt < stored.statusAt ||

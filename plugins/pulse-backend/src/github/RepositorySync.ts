@@ -39,6 +39,8 @@ import {
   parsePullRequestHeader,
   parseRepository,
   parseReview,
+  namesItsWorkflow,
+  parseWorkflowList,
   parseWorkflowRun,
   parseWorkflowRunList,
   PullRequestHeader,
@@ -148,6 +150,7 @@ export class RepositorySync {
   private etags = new Map<string, StoredEtag>();
   private readonly newEtags = new Map<string, StoredEtag | null>();
   private readonly polledHeads = new Set<string>();
+  private workflowNames?: Map<number, string>;
   private itemsChanged = 0;
   private malformed = 0;
   private itemsSynced: number;
@@ -847,13 +850,40 @@ export class RepositorySync {
       { created: `>=${isoSeconds(since)}` },
       data => {
         const list = parseWorkflowRunList(data);
+        const names = this.workflowNames;
+        // Runs without a name of their own wait for their workflow's name (one request a sync).
+        const unnamed = names
+          ? []
+          : list.items.filter(raw => !namesItsWorkflow(raw));
+        const runs = this.items(
+          unnamed.length
+            ? list.items.filter(raw => !unnamed.includes(raw))
+            : list.items,
+          raw =>
+            parseWorkflowRun(
+              raw,
+              names?.get((raw as { workflow_id?: number }).workflow_id ?? -1),
+            ),
+        ).values;
         return {
           totalCount: list.totalCount,
           count: list.items.length,
-          runs: this.items(list.items, parseWorkflowRun).values,
+          runs,
+          unnamed,
         };
       },
       async page => {
+        if (page.unnamed.length > 0) {
+          const names = await this.loadWorkflowNames();
+          page.runs.push(
+            ...this.items(page.unnamed, raw =>
+              parseWorkflowRun(
+                raw,
+                names.get((raw as { workflow_id?: number }).workflow_id ?? -1),
+              ),
+            ).values,
+          );
+        }
         await this.applyRuns(page.runs);
         processed += page.count;
         if (this.backfill && page.totalCount > 0) {
@@ -879,6 +909,35 @@ export class RepositorySync {
     }
     const cursor = new Date(Math.min(...candidates.map(d => d.getTime())));
     return cursor < since ? since : cursor;
+  }
+
+  /** The names of the repository's workflows, read once per sync. */
+  private async loadWorkflowNames(): Promise<Map<number, string>> {
+    if (this.workflowNames) {
+      return this.workflowNames;
+    }
+    const names = new Map<number, string>();
+    for (let page = 1; ; page++) {
+      const response = await this.get(
+        '/repos/{owner}/{repo}/actions/workflows',
+        { per_page: PER_PAGE, page },
+        undefined,
+        parseWorkflowList,
+      );
+      if (!response.modified) {
+        break;
+      }
+      for (const workflow of response.value.workflows) {
+        if (workflow.name) {
+          names.set(workflow.id, workflow.name);
+        }
+      }
+      if (!response.hasNextPage || response.value.workflows.length === 0) {
+        break;
+      }
+    }
+    this.workflowNames = names;
+    return names;
   }
 
   private async applyRuns(runs: WorkflowRunRecord[]): Promise<void> {

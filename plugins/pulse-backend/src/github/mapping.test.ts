@@ -2,6 +2,7 @@ import { decodeCursor, encodeCursor } from './cursor';
 import {
   latestDeploymentStatus,
   MalformedItemError,
+  namesItsWorkflow,
   parseCheck,
   parseCombinedStatus,
   parsePullRequest,
@@ -56,9 +57,16 @@ describe('pull requests', () => {
   });
 
   it('tells closed from merged and open', () => {
-    expect(parsePullRequestHeader({ ...pull, merged_at: null }).state).toBe('closed');
+    expect(parsePullRequestHeader({ ...pull, merged_at: null }).state).toBe(
+      'closed',
+    );
     expect(
-      parsePullRequestHeader({ ...pull, state: 'open', merged_at: null, closed_at: null }).state,
+      parsePullRequestHeader({
+        ...pull,
+        state: 'open',
+        merged_at: null,
+        closed_at: null,
+      }).state,
     ).toBe('open');
   });
 
@@ -67,11 +75,15 @@ describe('pull requests', () => {
   });
 
   it('rejects malformed items naming the field', () => {
-    expect(() => parsePullRequest({ ...pull, title: null })).toThrow(MalformedItemError);
-    expect(() => parsePullRequest({ ...pull, updated_at: 'yesterday' })).toThrow(
-      /Malformed pull request: updated_at not a timestamp/,
+    expect(() => parsePullRequest({ ...pull, title: null })).toThrow(
+      MalformedItemError,
     );
-    expect(() => parsePullRequestHeader('not an object')).toThrow(MalformedItemError);
+    expect(() =>
+      parsePullRequest({ ...pull, updated_at: 'yesterday' }),
+    ).toThrow(/Malformed pull request: updated_at not a timestamp/);
+    expect(() => parsePullRequestHeader('not an object')).toThrow(
+      MalformedItemError,
+    );
   });
 });
 
@@ -79,7 +91,12 @@ describe('reviews, checks and statuses', () => {
   it('upper-cases webhook review states', () => {
     expect(
       parseReview(
-        { id: 1, user: { login: 'bob' }, state: 'approved', submitted_at: '2026-01-01T00:00:00Z' },
+        {
+          id: 1,
+          user: { login: 'bob' },
+          state: 'approved',
+          submitted_at: '2026-01-01T00:00:00Z',
+        },
         7,
       ),
     ).toMatchObject({ pullNumber: 7, reviewerLogin: 'bob', state: 'APPROVED' });
@@ -114,7 +131,11 @@ describe('reviews, checks and statuses', () => {
         {
           state: 'pending',
           statuses: [
-            { context: 'ci/lint', state: 'success', updated_at: '2026-01-01T00:00:00Z' },
+            {
+              context: 'ci/lint',
+              state: 'success',
+              updated_at: '2026-01-01T00:00:00Z',
+            },
             { context: 'ci/e2e', state: 'pending', updated_at: null },
           ],
         },
@@ -155,8 +176,24 @@ describe('workflow runs', () => {
       completedAt: new Date('2026-01-01T10:07:00Z'),
     });
     expect(
-      parseWorkflowRun({ ...run, status: 'in_progress', conclusion: null }).completedAt,
+      parseWorkflowRun({ ...run, status: 'in_progress', conclusion: null })
+        .completedAt,
     ).toBeNull();
+  });
+
+  it("shows the workflow's name when the run has an empty one", () => {
+    for (const name of ['', '  ', null, undefined]) {
+      expect(
+        parseWorkflowRun({ ...run, name, display_title: '' }, 'Deploy'),
+      ).toMatchObject({ workflowName: 'Deploy', name: 'Deploy' });
+      expect(parseWorkflowRun({ ...run, name }, '')).toMatchObject({
+        workflowName: 'workflow 3',
+        name: 'Add retries',
+      });
+    }
+    expect(parseWorkflowRun(run, 'Deploy').workflowName).toBe('CI');
+    expect(namesItsWorkflow({ ...run, name: '' })).toBe(false);
+    expect(namesItsWorkflow(run)).toBe(true);
   });
 
   it('rejects unknown statuses', () => {
@@ -171,7 +208,11 @@ describe('latestDeploymentStatus', () => {
     const statuses = [
       { id: 1, state: 'queued', createdAt: new Date('2026-01-01T10:00:00Z') },
       { id: 3, state: 'success', createdAt: new Date('2026-01-01T10:05:00Z') },
-      { id: 2, state: 'in_progress', createdAt: new Date('2026-01-01T10:05:00Z') },
+      {
+        id: 2,
+        state: 'in_progress',
+        createdAt: new Date('2026-01-01T10:05:00Z'),
+      },
     ];
     expect(latestDeploymentStatus(statuses)?.state).toBe('success');
     expect(latestDeploymentStatus([])).toBeUndefined();
@@ -180,8 +221,14 @@ describe('latestDeploymentStatus', () => {
 
 describe('cursors', () => {
   it('round-trip within their scope only', () => {
-    const cursor = encodeCursor('pull-requests:open', { at: 1700000000000, id: 42 });
-    expect(decodeCursor('pull-requests:open', cursor)).toEqual({ at: 1700000000000, id: 42 });
+    const cursor = encodeCursor('pull-requests:open', {
+      at: 1700000000000,
+      id: 42,
+    });
+    expect(decodeCursor('pull-requests:open', cursor)).toEqual({
+      at: 1700000000000,
+      id: 42,
+    });
     expect(() => decodeCursor('pull-requests:merged', cursor)).toThrow(
       "Invalid query parameter 'cursor'",
     );
