@@ -190,6 +190,33 @@ export class GithubSyncEngine {
     return targets;
   }
 
+  /**
+   * The tracked repository a webhook names (`owner/name`, and the host of its `html_url` when
+   * several hosts have one of that name). A repository missing from the cached list is looked up
+   * in the tracked entities before the answer is "not tracked": the list may predate the catalog
+   * refresh that added it (on a fresh install, the list read before the first refresh is empty).
+   */
+  async webhookTarget(
+    slug: string,
+    host?: string,
+  ): Promise<SyncTarget | undefined> {
+    const lower = slug.toLowerCase();
+    const match = (targets: SyncTarget[]) => {
+      const candidates = targets.filter(t => t.repository.slug === lower);
+      return candidates.length <= 1
+        ? candidates[0]
+        : candidates.find(t => t.repository.host === host);
+    };
+    const cached = match(await this.targets());
+    if (
+      cached ||
+      !(await this.options.trackedEntities.tracksRepository(lower))
+    ) {
+      return cached;
+    }
+    return match(await this.targets({ fresh: true }));
+  }
+
   /** The target of one repository, with its current row. */
   async target(host: string, slug: string): Promise<SyncTarget | undefined> {
     const lower = slug.toLowerCase();

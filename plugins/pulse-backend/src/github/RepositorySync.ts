@@ -564,6 +564,7 @@ export class RepositorySync {
       const existing = stored.get(header.number);
       return (
         !existing ||
+        !existing.reviewsSynced ||
         existing.updatedAt < header.updatedAt ||
         existing.headSha !== header.headSha ||
         existing.state !== header.state

@@ -28,6 +28,20 @@ export async function setupGithubDomain(
     logger: context.logger.child({ domain: 'github' }),
   });
 
+  // Subscribed before anything else is awaited: the events backend answers GitHub 202 whether
+  // or not a subscriber exists, so a delivery that arrives before this subscription is gone.
+  const webhooks = new GithubWebhookHandler({
+    store,
+    publisher: context.publisher,
+    targets: engine,
+    logger: context.logger.child({ domain: 'github' }),
+  });
+  await context.events.subscribe({
+    id: 'pulse-github',
+    topics: GITHUB_WEBHOOK_TOPICS,
+    onEvent: params => webhooks.onEvent(params),
+  });
+
   await context.scheduler.scheduleTask({
     id: 'pulse-github-sync',
     ...syncConfig.schedule,
@@ -49,18 +63,6 @@ export async function setupGithubDomain(
     fn: async () => {
       await retention.run();
     },
-  });
-
-  const webhooks = new GithubWebhookHandler({
-    store,
-    publisher: context.publisher,
-    targets: engine,
-    logger: context.logger.child({ domain: 'github' }),
-  });
-  await context.events.subscribe({
-    id: 'pulse-github',
-    topics: GITHUB_WEBHOOK_TOPICS,
-    onEvent: params => webhooks.onEvent(params),
   });
 
   context.lifecycle.addShutdownHook(() => engine.stop());

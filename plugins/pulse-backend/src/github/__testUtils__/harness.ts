@@ -202,7 +202,11 @@ export async function databaseSnapshot(knex: Knex) {
       return copy;
     });
   return {
-    pullRequests: await rows('pulse_github_pull_requests', ['number']),
+    pullRequests: await rows(
+      'pulse_github_pull_requests',
+      ['number'],
+      ['reviews_synced'],
+    ),
     reviews: await rows('pulse_github_reviews', ['id']),
     runs: await rows('pulse_github_workflow_runs', ['id']),
     deployments: await rows(
