@@ -10,11 +10,16 @@ export interface PulseConfig {
   catalogRefreshSchedule: SchedulerServiceTaskScheduleDefinition;
 }
 
+/**
+ * Local scope: every replica refreshes the tracked entities (the refresh replaces them in one
+ * transaction and is the same from any replica), so none waits for a lock that a replica killed
+ * mid-refresh would hold until the timeout.
+ */
 const defaultCatalogRefreshSchedule: SchedulerServiceTaskScheduleDefinition = {
   frequency: { minutes: 1 },
   timeout: { minutes: 2 },
   initialDelay: { seconds: 3 },
-  scope: 'global',
+  scope: 'local',
 };
 
 function readSchedule(
@@ -30,7 +35,7 @@ function readSchedule(
       ...readSchedulerServiceTaskScheduleDefinitionFromConfig(
         config.getConfig(key),
       ),
-      scope: 'global',
+      scope: fallback.scope,
     };
   } catch (error) {
     throw new InputError(

@@ -446,15 +446,31 @@ export class GithubStore {
     return updated === 1;
   }
 
+  /** Extends a lease its owner still holds; false when another holder has taken it over. */
   async renewLease(
     id: number,
     owner: string,
     now: Date,
     leaseMs: number,
-  ): Promise<void> {
-    await this.db(T.repositories)
+  ): Promise<boolean> {
+    const updated = await this.db(T.repositories)
       .where({ id, lease_owner: owner })
       .update({ lease_until: new Date(now.getTime() + leaseMs) });
+    return updated === 1;
+  }
+
+  /**
+   * Whether `owner` still holds the repository's lease. Called first in a sync's transactions:
+   * on PostgreSQL the row stays locked until the transaction ends, so a takeover waits for it,
+   * and a transaction that begins after a takeover writes nothing.
+   */
+  async holdsLease(id: number, owner: string): Promise<boolean> {
+    const query = this.db(T.repositories).where({ id }).first('lease_owner');
+    if (this.db.client.config.client === 'pg') {
+      query.forUpdate();
+    }
+    const row = await query;
+    return row?.lease_owner === owner;
   }
 
   async releaseRepository(id: number, owner: string): Promise<void> {

@@ -9,6 +9,8 @@ import {
   trackedEntity,
 } from './__testUtils__/harness';
 import { GITHUB_EVENT_TYPES } from './apiShapes';
+import { GithubStore, SyncedRepository } from './GithubStore';
+import { isDue } from './GithubSyncEngine';
 
 jest.setTimeout(90_000);
 
@@ -406,3 +408,230 @@ describe('GithubSyncEngine and the primary rate limit', () => {
     await h.stop();
   });
 });
+
+describe('isDue', () => {
+  const now = new Date('2026-11-01T12:00:00Z');
+  const minutesAgo = (minutes: number) =>
+    new Date(now.getTime() - minutes * 60_000);
+  const synced = {
+    state: 'idle',
+    backfillComplete: true,
+    syncRequestedAt: null,
+    lastAttemptAt: minutesAgo(4),
+    lastSyncedAt: minutesAgo(3.9),
+  } as unknown as SyncedRepository;
+  const interval = 5 * 60_000;
+
+  it('waits three quarters of the interval after the last attempt', () => {
+    expect(isDue(synced, now, interval)).toBe(true);
+    const attempted = (minutes: number) => ({
+      ...synced,
+      lastAttemptAt: minutesAgo(minutes),
+      lastSyncedAt: minutesAgo(minutes - 0.1),
+    });
+    expect(isDue(attempted(3.7), now, interval)).toBe(false);
+    expect(isDue(attempted(3.75), now, interval)).toBe(true);
+  });
+
+  it('takes up at once what is asked for, unfinished or never synced', () => {
+    const recent = {
+      ...synced,
+      lastAttemptAt: minutesAgo(1),
+      lastSyncedAt: minutesAgo(0.9),
+    };
+    expect(isDue(recent, now, interval)).toBe(false);
+    expect(isDue({ ...recent, syncRequestedAt: now }, now, interval)).toBe(
+      true,
+    );
+    expect(isDue({ ...recent, backfillComplete: false }, now, interval)).toBe(
+      true,
+    );
+    // A replica killed mid-sync left it 'syncing', its attempt newer than its last sync.
+    expect(isDue({ ...recent, state: 'syncing' }, now, interval)).toBe(true);
+    expect(
+      isDue({ ...recent, lastSyncedAt: minutesAgo(20) }, now, interval),
+    ).toBe(true);
+    expect(isDue({ ...recent, state: 'paused' }, now, interval)).toBe(true);
+    expect(isDue({ ...recent, lastSyncedAt: null }, now, interval)).toBe(true);
+  });
+});
+
+/** A store whose first read of a sync (its ETags) waits until `release`: a replica that stalls. */
+function stallingStore(store: GithubStore) {
+  let reached!: () => void;
+  let release!: () => void;
+  const stalled = new Promise<void>(resolve => (reached = resolve));
+  const released = new Promise<void>(resolve => (release = resolve));
+  let first = true;
+  const wrapped: GithubStore = Object.assign(Object.create(store), {
+    getEtags: async (id: number) => {
+      if (first) {
+        first = false;
+        reached();
+        await released;
+      }
+      return store.getEtags(id);
+    },
+  });
+  return { store: wrapped, stalled, release };
+}
+
+describe.each(databases.eachSupportedId())(
+  'GithubSyncEngine across replicas and crashes on %s',
+  databaseId => {
+    const LEASE_MS = 30_000;
+    /** Leases renewed at checkpoints only, so that the tests decide when time passes. */
+    const leases = { leaseMs: LEASE_MS, leaseRenewMs: 3_600_000 };
+
+    it('a sync that stalled past its lease and was taken over writes nothing more', async () => {
+      const h = await createHarness({
+        knex: await databases.init(databaseId),
+        repositories: ['acme/web'],
+      });
+      expect((await h.engine.runCycle()).outcomes.synced).toBe(1);
+      for (let i = 0; i < 30; i++) {
+        h.sim.tick();
+      }
+      const target = (await h.engine.target('github.com', 'acme/web'))!;
+      const stalling = stallingStore(h.store);
+      const stalled = h.makeEngine({ store: stalling.store, ...leases });
+      const other = h.makeEngine(leases);
+      const before = (await h.publisher.list({ limit: 100_000 })).length;
+
+      const stalledRun = stalled.syncRepository(target);
+      await stalling.stalled;
+      h.sim.clock.advance(LEASE_MS + 1_000);
+      expect((await other.syncRepository(target)).outcome).toBe('synced');
+      stalling.release();
+      expect((await stalledRun).outcome).toBe('lease-lost');
+
+      // Each change was published once, by the sync that held the lease.
+      const changes = (await h.publisher.list({ limit: 100_000 }))
+        .slice(before)
+        .filter(e => e.type !== GITHUB_EVENT_TYPES.syncProgress)
+        .map(e => JSON.stringify([e.type, e.payload]));
+      expect(changes.length).toBeGreaterThan(0);
+      expect(new Set(changes).size).toBe(changes.length);
+      const row = await h.store.getRepositoryById(target.repository.id);
+      expect(row).toMatchObject({ state: 'idle', leaseOwner: null });
+      expect(openPullsOnly(await databaseSnapshot(h.knex))).toEqual(
+        openPullsOnly(await freshSnapshot(h, databaseId)),
+      );
+      await Promise.all([stalled.stop(), other.stop()]);
+      await h.stop();
+    });
+
+    it('takes over the repository of a replica killed mid-sync once its lease runs out', async () => {
+      const h = await createHarness({
+        knex: await databases.init(databaseId),
+        repositories: ['acme/web'],
+      });
+      expect((await h.engine.runCycle()).outcomes.synced).toBe(1);
+      const { id } = (await h.engine.target('github.com', 'acme/web'))!
+        .repository;
+      const waits: number[] = [];
+      const restarted = h.makeEngine({
+        // Live syncs renew their leases every 10 s; one that missed a renewal is taken over.
+        leaseMs: LEASE_MS,
+        leaseRenewMs: 10_000,
+        syncIntervalMs: 60 * 60_000,
+        sleep: async ms => {
+          waits.push(ms);
+          h.sim.clock.advance(ms);
+        },
+      });
+
+      // A live sync elsewhere renewed its lease just now: the cycle leaves it alone.
+      expect(
+        await h.store.claimRepository(
+          id,
+          'live-replica',
+          h.clock.now(),
+          LEASE_MS,
+        ),
+      ).toBe(true);
+      await h.store.updateRepository(id, {
+        state: 'syncing',
+        lastAttemptAt: h.clock.now(),
+      });
+      expect((await restarted.runCycle()).outcomes).toMatchObject({
+        busy: 1,
+        synced: 0,
+      });
+      expect(waits).toEqual([]);
+      await h.store.releaseRepository(id, 'live-replica');
+
+      // Killed 15 s ago, mid-sync: its lease runs 15 s more, its attempt never finished.
+      const killedAt = new Date(h.clock.now().getTime() - 15_000);
+      expect(
+        await h.store.claimRepository(id, 'killed-replica', killedAt, LEASE_MS),
+      ).toBe(true);
+      await h.store.updateRepository(id, {
+        state: 'syncing',
+        lastAttemptAt: killedAt,
+      });
+      const result = await restarted.runCycle();
+      expect(result.outcomes).toMatchObject({ synced: 1, busy: 0 });
+      expect(waits).toHaveLength(1);
+      expect(waits[0]).toBeGreaterThan(0);
+      expect(waits[0]).toBeLessThanOrEqual(15_001);
+      expect(await h.store.getRepositoryById(id)).toMatchObject({
+        state: 'idle',
+        leaseOwner: null,
+      });
+      await restarted.stop();
+      await h.stop();
+    });
+
+    it('syncs each repository once per interval whichever replicas run the cycle', async () => {
+      const h = await createHarness({
+        knex: await databases.init(databaseId),
+        repositories: ['acme/web', 'acme/api'],
+      });
+      const interval = { ...leases, syncIntervalMs: 5 * 60_000 };
+      const [a, b] = [h.makeEngine(interval), h.makeEngine(interval)];
+      expect((await a.runCycle()).outcomes.synced).toBe(2);
+      expect((await b.runCycle()).outcomes).toMatchObject({
+        synced: 0,
+        'not-due': 2,
+      });
+      h.sim.clock.advance(3 * 60_000);
+      expect((await a.runCycle()).outcomes).toMatchObject({
+        synced: 0,
+        'not-due': 2,
+      });
+      h.sim.clock.advance(46_000);
+      expect((await b.runCycle()).outcomes.synced).toBe(2);
+      expect((await a.runCycle()).outcomes).toMatchObject({
+        synced: 0,
+        'not-due': 2,
+      });
+      // Asked for: synced whatever the interval says.
+      const target = (await a.target('github.com', 'acme/web'))!;
+      const syncedAt = target.repository.lastSyncedAt!.getTime();
+      h.sim.clock.advance(1_000);
+      await b.requestSync(target);
+      await b.idle();
+      expect(
+        (await a.target(
+          'github.com',
+          'acme/web',
+        ))!.repository.lastSyncedAt!.getTime(),
+      ).toBeGreaterThan(syncedAt);
+      await Promise.all([a.stop(), b.stop()]);
+      await h.stop();
+    });
+
+    it('never runs two syncs of one repository in one replica', async () => {
+      const h = await createHarness({
+        knex: await databases.init(databaseId),
+        repositories: ['acme/web'],
+      });
+      const target = (await h.engine.target('github.com', 'acme/web'))!;
+      const first = h.engine.syncRepository(target);
+      expect((await h.engine.syncRepository(target)).outcome).toBe('busy');
+      expect((await first).outcome).toBe('synced');
+      await h.stop();
+    });
+  },
+);

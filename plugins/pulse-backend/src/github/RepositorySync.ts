@@ -101,6 +101,11 @@ export interface RepositorySyncOptions {
   ciRecheckMs: number;
   /** Called at every checkpoint of a long sync, e.g. to renew the repository's lease. */
   onCheckpoint?: () => Promise<void>;
+  /**
+   * Called first in every transaction that writes what the sync read; throws when the sync may
+   * no longer write (its lease was taken over), which rolls the transaction back.
+   */
+  fence?: (store: GithubStore) => Promise<void>;
   signal?: AbortSignal;
 }
 
@@ -183,10 +188,12 @@ export class RepositorySync {
     if (this.backfill) {
       await this.saveProgress('backfilling');
     } else {
-      await store.updateRepository(this.repo.id, {
-        state: 'syncing',
-        lastAttemptAt: this.startedAt,
-      });
+      await this.transaction(txStore =>
+        txStore.updateRepository(this.repo.id, {
+          state: 'syncing',
+          lastAttemptAt: this.startedAt,
+        }),
+      );
     }
 
     const defaultBranch = await this.syncRepositoryMetadata();
@@ -206,7 +213,7 @@ export class RepositorySync {
     const finishedAt = this.options.clock.now();
     const wasAlreadyIdle =
       !this.backfill && this.repo.state === 'idle' && !this.repo.lastError;
-    await store.transaction(async (txStore, tx) => {
+    await this.transaction(async (txStore, tx) => {
       await txStore.saveEtags(this.repo.id, this.newEtags, finishedAt);
       await txStore.updateRepository(this.repo.id, {
         defaultBranch,
@@ -240,6 +247,16 @@ export class RepositorySync {
 
   // -------------------------------------------------------------------------------------------
   // Plumbing
+
+  /** A transaction of this sync's writes, behind its fence. */
+  private transaction<T>(
+    fn: (store: GithubStore, tx: Knex.Transaction) => Promise<T>,
+  ): Promise<T> {
+    return this.options.store.transaction(async (txStore, tx) => {
+      await this.options.fence?.(txStore);
+      return fn(txStore, tx);
+    });
+  }
 
   private throwIfAborted() {
     if (this.options.signal?.aborted) {
@@ -375,7 +392,7 @@ export class RepositorySync {
   }
 
   private async saveProgress(state: 'backfilling'): Promise<void> {
-    await this.options.store.transaction(async (txStore, tx) => {
+    await this.transaction(async (txStore, tx) => {
       await txStore.updateRepository(this.repo.id, {
         state,
         progressPercent: this.progressPercent,
@@ -437,9 +454,11 @@ export class RepositorySync {
     const repository = response.value;
     this.keepEtag('repo', requestKey, response.etag);
     if (repository.githubId !== this.repo.githubId) {
-      await this.options.store.updateRepository(this.repo.id, {
-        githubId: repository.githubId,
-      });
+      await this.transaction(txStore =>
+        txStore.updateRepository(this.repo.id, {
+          githubId: repository.githubId,
+        }),
+      );
     }
     return repository.defaultBranch;
   }
@@ -597,7 +616,7 @@ export class RepositorySync {
       return;
     }
     const now = this.options.clock.now();
-    await store.transaction(async (txStore, tx) => {
+    await this.transaction(async (txStore, tx) => {
       for (const { ci } of fetched) {
         if (ci) {
           await this.writeCi(txStore, ci, now);
@@ -710,7 +729,7 @@ export class RepositorySync {
     const fetched = await Promise.all([...due].map(sha => this.fetchCi(sha)));
     const writtenAt = this.options.clock.now();
     for (let i = 0; i < fetched.length; i += PER_PAGE) {
-      await this.options.store.transaction(async (txStore, tx) => {
+      await this.transaction(async (txStore, tx) => {
         const changed: PullRequest[] = [];
         for (const ci of fetched.slice(i, i + PER_PAGE)) {
           changed.push(...(await this.writeCi(txStore, ci, writtenAt)));
@@ -945,7 +964,7 @@ export class RepositorySync {
     if (runs.length === 0) {
       return;
     }
-    await this.options.store.transaction(async (txStore, tx) => {
+    await this.transaction(async (txStore, tx) => {
       const stored = await txStore.getRunVersions(
         this.repo.id,
         runs.map(run => run.id),
@@ -1061,7 +1080,7 @@ export class RepositorySync {
     if (updates.length === 0) {
       return;
     }
-    await this.options.store.transaction(async (txStore, tx) => {
+    await this.transaction(async (txStore, tx) => {
       await txStore.upsertDeployments(
         this.repo.id,
         updates.map(u => u.next),

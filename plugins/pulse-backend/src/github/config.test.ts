@@ -8,8 +8,9 @@ describe('readGithubSyncConfig', () => {
       schedule: expect.objectContaining({
         frequency: { minutes: 5 },
         timeout: { minutes: 4 },
-        scope: 'global',
+        scope: 'local',
       }),
+      syncIntervalMs: 300_000,
       lookbackDays: 90,
       maxConcurrentRequestsPerHost: 4,
       rateLimitReserve: 0.1,
@@ -47,8 +48,23 @@ describe('readGithubSyncConfig', () => {
     expect(config.schedule).toEqual({
       frequency: { minutes: 2 },
       timeout: { seconds: 90 },
-      scope: 'global',
+      scope: 'local',
     });
+    expect(config.syncIntervalMs).toBe(120_000);
+    expect(
+      readGithubSyncConfig(
+        new ConfigReader({
+          pulse: {
+            github: {
+              schedule: {
+                frequency: { cron: '*/5 * * * *' },
+                timeout: { minutes: 4 },
+              },
+            },
+          },
+        }),
+      ).syncIntervalMs,
+    ).toBeUndefined();
     expect(config).toMatchObject({
       lookbackDays: 30,
       maxConcurrentRequestsPerHost: 8,
@@ -78,7 +94,10 @@ describe('readGithubSyncConfig', () => {
     [{ github: { schedule: { frequency: 'often' } } }, 'pulse.github.schedule'],
     [{ retention: { days: 0 } }, 'pulse.retention.days'],
     [{ retention: { eventLogDays: -3 } }, 'pulse.retention.eventLogDays'],
-    [{ retention: { schedule: { timeout: { minutes: 1 } } } }, 'pulse.retention.schedule'],
+    [
+      { retention: { schedule: { timeout: { minutes: 1 } } } },
+      'pulse.retention.schedule',
+    ],
   ])('fails naming the key for %j', (pulse, key) => {
     expect(() => readGithubSyncConfig(new ConfigReader({ pulse }))).toThrow(
       `Invalid Pulse configuration at '${key}'`,

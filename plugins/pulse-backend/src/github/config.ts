@@ -4,10 +4,20 @@ import {
 } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
+import { Duration } from 'luxon';
 
 /** `pulse.github` and `pulse.retention`, read once at start-up and validated. */
 export interface GithubSyncConfig {
+  /**
+   * When each replica looks for repositories to sync (local scope: every replica runs it, leases
+   * keep a repository to one sync at a time, so a crashed replica holds nothing for long).
+   */
   schedule: SchedulerServiceTaskScheduleDefinition;
+  /**
+   * How often each repository is synced: the schedule's frequency when it is a duration;
+   * undefined for a cron or manual schedule (then every run syncs every repository).
+   */
+  syncIntervalMs: number | undefined;
   lookbackDays: number;
   maxConcurrentRequestsPerHost: number;
   rateLimitReserve: number;
@@ -23,7 +33,7 @@ export const defaultGithubSchedule: SchedulerServiceTaskScheduleDefinition = {
   frequency: { minutes: 5 },
   timeout: { minutes: 4 },
   initialDelay: { seconds: 10 },
-  scope: 'global',
+  scope: 'local',
 };
 
 export const defaultRetentionSchedule: SchedulerServiceTaskScheduleDefinition =
@@ -53,11 +63,24 @@ function readSchedule(
       ...readSchedulerServiceTaskScheduleDefinitionFromConfig(
         config.getConfig(key),
       ),
-      scope: 'global',
+      scope: fallback.scope,
     };
   } catch (error) {
     throw invalid(key, (error as Error).message);
   }
+}
+
+/** A schedule's frequency in milliseconds, when it is a duration (not a cron expression). */
+function frequencyMs(
+  frequency: SchedulerServiceTaskScheduleDefinition['frequency'],
+): number | undefined {
+  if ('cron' in frequency || 'trigger' in frequency) {
+    return undefined;
+  }
+  const duration = Duration.isDuration(frequency)
+    ? frequency
+    : Duration.fromObject(frequency);
+  return duration.toMillis();
 }
 
 function readNumber(
@@ -84,7 +107,9 @@ function readNumber(
   ) {
     throw invalid(
       key,
-      `must be ${rule.describe}, got ${JSON.stringify(config.getOptional(key))}`,
+      `must be ${rule.describe}, got ${JSON.stringify(
+        config.getOptional(key),
+      )}`,
     );
   }
   return value;
@@ -102,8 +127,14 @@ export function readGithubSyncConfig(rootConfig: Config): GithubSyncConfig {
     integer: true,
     describe: 'a whole number of days from 1 to 36500',
   });
+  const schedule = readSchedule(
+    pulse,
+    'github.schedule',
+    defaultGithubSchedule,
+  );
   return {
-    schedule: readSchedule(pulse, 'github.schedule', defaultGithubSchedule),
+    schedule,
+    syncIntervalMs: frequencyMs(schedule.frequency),
     lookbackDays: readNumber(pulse, 'github.lookbackDays', 90, {
       min: 1,
       max: 3650,

@@ -26,6 +26,7 @@ export async function setupGithubDomain(
     publisher: context.publisher,
     trackedEntities: context.trackedEntities,
     logger: context.logger.child({ domain: 'github' }),
+    syncIntervalMs: syncConfig.syncIntervalMs,
   });
 
   // Subscribed before anything else is awaited: the events backend answers GitHub 202 whether
@@ -42,6 +43,9 @@ export async function setupGithubDomain(
     onEvent: params => webhooks.onEvent(params),
   });
 
+  // Every replica runs the sync (local scope): a repository's lease, renewed while it syncs,
+  // keeps it to one sync at a time, and a replica killed mid-sync holds it for one lease only. A
+  // global task's lock would be held until the task's timeout after such a crash.
   await context.scheduler.scheduleTask({
     id: 'pulse-github-sync',
     ...syncConfig.schedule,
