@@ -22,10 +22,11 @@ export interface Config {
     github?: {
       /**
        * How often every tracked repository is synced (webhooks apply changes in between).
-       * Every replica runs this schedule and syncs the repositories no replica has synced for
-       * three quarters of the frequency; a repository's lease (renewed every 10 s, lasting 30 s)
-       * keeps it to one sync at a time, and a replica killed mid-sync holds it for 30 s at most.
-       * With a cron expression, every run syncs every repository. The timeout bounds one run.
+       * Every replica looks for due repositories every 15 s (a quarter of the frequency when
+       * that is shorter) and syncs those no replica has synced within the frequency; a
+       * repository's lease (30 s, renewed every 10 s while it syncs) keeps it to one sync at a
+       * time, and a replica killed mid-sync holds it for 30 s at most. With a cron expression,
+       * every replica syncs every repository at each run. The timeout bounds one run.
        * Defaults to every 5 minutes with a 4 minute timeout.
        */
       schedule?: SchedulerServiceTaskScheduleDefinitionConfig;

@@ -81,13 +81,13 @@ export interface GithubSyncEngineOptions {
   /** How often a running sync renews its lease. Defaults to a third of `leaseMs`. */
   leaseRenewMs?: number;
   /**
-   * Each replica runs the cycle on its own schedule; a repository is due when no replica has
-   * attempted it for this long (less a quarter, for the jitter of the cycles). Without it, a
-   * cycle syncs every repository that is not backing off.
+   * How often each repository is synced when every replica runs the cycle on its own: a
+   * repository is due when no replica has attempted it for this long, less `syncCheckMs`.
+   * Without it, a cycle syncs every repository that is not backing off.
    */
   syncIntervalMs?: number;
-  /** Waits inside a cycle (for a lease to run out); tests pass one that moves their clock. */
-  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** How often the cycle runs on each replica. Defaults to a quarter of `syncIntervalMs`. */
+  syncCheckMs?: number;
 }
 
 /** The sync's lease on its repository was taken over: it must not write any more. */
@@ -100,31 +100,17 @@ export class LeaseLostError extends Error {
 
 const DEFAULT_LEASE_MS = 30_000;
 
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise(resolve => {
-    if (signal.aborted) {
-      resolve();
-      return;
-    }
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done);
-  });
-}
-
 /**
- * Whether a repository is due in a cycle that syncs each repository every `intervalMs`: asked
- * for, still backfilling, its last attempt unfinished (interrupted by a crash, paused or failed),
- * or last attempted at least three quarters of the interval ago. Backoff is decided before this.
+ * Whether a repository is due in cycles that run every `checkMs` to sync each repository every
+ * `intervalMs`: asked for, still backfilling, its last attempt unfinished (interrupted by a
+ * crash, paused or failed), or last attempted at least `intervalMs - checkMs` ago (so that it is
+ * synced at most `intervalMs` apart). Backoff is decided before this.
  */
 export function isDue(
   repository: SyncedRepository,
   now: Date,
   intervalMs: number,
+  checkMs: number = intervalMs / 4,
 ): boolean {
   const { lastAttemptAt, lastSyncedAt } = repository;
   return (
@@ -134,7 +120,7 @@ export function isDue(
     !lastAttemptAt ||
     !lastSyncedAt ||
     lastAttemptAt > lastSyncedAt ||
-    now.getTime() - lastAttemptAt.getTime() >= intervalMs * 0.75
+    now.getTime() - lastAttemptAt.getTime() >= intervalMs - checkMs
   );
 }
 
@@ -361,8 +347,6 @@ export class GithubSyncEngine {
       malformed: 0,
     };
     const intervalMs = this.options.syncIntervalMs;
-    // Repositories another holder's lease kept from this cycle, with when that lease runs out.
-    const leased: Array<{ target: SyncTarget; until: Date }> = [];
     const perHost = this.options.syncConfig.maxConcurrentRequestsPerHost;
     const limit = pLimit(
       this.options.repositoryConcurrency ?? Math.max(2, perHost),
@@ -391,63 +375,29 @@ export class GithubSyncEngine {
           }
           if (
             intervalMs !== undefined &&
-            !isDue(repo, this.clock.now(), intervalMs)
+            !isDue(repo, this.clock.now(), intervalMs, this.options.syncCheckMs)
           ) {
             result.outcomes['not-due']++;
             return;
           }
+          // A repository held by a replica killed mid-sync is taken over by the first cycle
+          // after its lease (30 s after the last renewal) has run out.
           const sync = () => this.syncRepository(target, stop, { intervalMs });
           const outcome = repo.backfillComplete
             ? await sync()
             : await backfillLimit(sync);
-          if (outcome.leasedUntil) {
-            leased.push({ target, until: outcome.leasedUntil });
-            return;
-          }
-          count(outcome);
+          result.outcomes[outcome.outcome]++;
+          result.itemsChanged += outcome.result?.itemsChanged ?? 0;
+          result.malformed += outcome.result?.malformed ?? 0;
         }),
       ),
     );
-    function count(outcome: {
-      outcome: RepositoryOutcome;
-      result?: RepositorySyncResult;
-    }) {
-      result.outcomes[outcome.outcome]++;
-      result.itemsChanged += outcome.result?.itemsChanged ?? 0;
-      result.malformed += outcome.result?.malformed ?? 0;
-    }
-    // A lease that runs out sooner than a renewal would leave it belongs to a holder that missed
-    // a renewal (e.g. a replica killed mid-sync): the cycle waits for it once and takes the
-    // repository over. Leases renewed on time are live syncs elsewhere.
-    const leaseMs = this.options.leaseMs ?? DEFAULT_LEASE_MS;
-    const renewMs = this.options.leaseRenewMs ?? leaseMs / 3;
-    const takeovers = leased.filter(
-      ({ until }) =>
-        until.getTime() - this.clock.now().getTime() < leaseMs - 1.2 * renewMs,
-    );
-    result.outcomes.busy += leased.length - takeovers.length;
-    if (takeovers.length > 0) {
-      const latest = Math.max(...takeovers.map(({ until }) => until.getTime()));
-      const sleep = this.options.sleep ?? abortableSleep;
-      await sleep(Math.max(0, latest - this.clock.now().getTime()) + 1, stop);
-      await Promise.all(
-        takeovers.map(({ target }) =>
-          limit(async () => {
-            if (stop.aborted) {
-              count({ outcome: 'aborted' });
-              return;
-            }
-            const outcome = await this.syncRepository(target, stop, {
-              intervalMs,
-            });
-            count(outcome.leasedUntil ? { outcome: 'busy' } : outcome);
-          }),
-        ),
-      );
-    }
     await this.flushHosts();
     const { outcomes } = result;
-    this.options.logger.info(
+    const quiet =
+      outcomes.synced + outcomes.failed + outcomes.paused + outcomes.aborted ===
+      0;
+    this.options.logger[quiet ? 'debug' : 'info'](
       `Pulse GitHub sync: ${targets.length} repositories, ${outcomes.synced} synced, ${outcomes.failed} failed, ${outcomes.paused} paused by rate limits, ${outcomes['backing-off']} backing off, ${outcomes['not-due']} not due, ${outcomes.busy} synced elsewhere, ${result.itemsChanged} items changed`,
     );
     return result;
@@ -464,12 +414,7 @@ export class GithubSyncEngine {
     target: SyncTarget,
     signal?: AbortSignal,
     options: { intervalMs?: number } = {},
-  ): Promise<{
-    outcome: RepositoryOutcome;
-    result?: RepositorySyncResult;
-    /** When busy: until when another holder's lease runs. */
-    leasedUntil?: Date;
-  }> {
+  ): Promise<{ outcome: RepositoryOutcome; result?: RepositorySyncResult }> {
     const { store, logger } = this.options;
     const leaseMs = this.options.leaseMs ?? DEFAULT_LEASE_MS;
     const repoId = target.repository.id;
@@ -486,8 +431,7 @@ export class GithubSyncEngine {
           leaseMs,
         ))
       ) {
-        const held = await store.getRepositoryById(repoId);
-        return { outcome: 'busy', leasedUntil: held?.leaseUntil ?? undefined };
+        return { outcome: 'busy' };
       }
       const lease = new AbortController();
       const stop = AbortSignal.any([this.combinedSignal(signal), lease.signal]);
@@ -537,7 +481,14 @@ export class GithubSyncEngine {
             ) {
               return { outcome: 'backing-off' };
             }
-            if (!isDue(repository, now, options.intervalMs)) {
+            if (
+              !isDue(
+                repository,
+                now,
+                options.intervalMs,
+                this.options.syncCheckMs,
+              )
+            ) {
               return { outcome: 'not-due' };
             }
           }

@@ -9,15 +9,18 @@ import { Duration } from 'luxon';
 /** `pulse.github` and `pulse.retention`, read once at start-up and validated. */
 export interface GithubSyncConfig {
   /**
-   * When each replica looks for repositories to sync (local scope: every replica runs it, leases
-   * keep a repository to one sync at a time, so a crashed replica holds nothing for long).
+   * The sync task as registered: local scope (every replica runs it; a repository's lease keeps
+   * it to one sync at a time, so a crashed replica holds nothing for long). With a duration as
+   * the configured frequency, it runs every `syncCheckMs`.
    */
   schedule: SchedulerServiceTaskScheduleDefinition;
   /**
-   * How often each repository is synced: the schedule's frequency when it is a duration;
+   * How often each repository is synced: the configured frequency when it is a duration;
    * undefined for a cron or manual schedule (then every run syncs every repository).
    */
   syncIntervalMs: number | undefined;
+  /** How often each replica looks for due repositories: 15 s, or a quarter of the interval. */
+  syncCheckMs: number | undefined;
   lookbackDays: number;
   maxConcurrentRequestsPerHost: number;
   rateLimitReserve: number;
@@ -69,6 +72,12 @@ function readSchedule(
     throw invalid(key, (error as Error).message);
   }
 }
+
+/**
+ * The longest a replica waits before looking for due repositories again: after a restart, a
+ * repository that fell due is synced within this (plus the schedule's initial delay).
+ */
+const MAX_SYNC_CHECK_MS = 15_000;
 
 /** A schedule's frequency in milliseconds, when it is a duration (not a cron expression). */
 function frequencyMs(
@@ -127,14 +136,23 @@ export function readGithubSyncConfig(rootConfig: Config): GithubSyncConfig {
     integer: true,
     describe: 'a whole number of days from 1 to 36500',
   });
-  const schedule = readSchedule(
+  const configured = readSchedule(
     pulse,
     'github.schedule',
     defaultGithubSchedule,
   );
+  const syncIntervalMs = frequencyMs(configured.frequency);
+  const syncCheckMs =
+    syncIntervalMs === undefined
+      ? undefined
+      : Math.min(MAX_SYNC_CHECK_MS, syncIntervalMs / 4);
   return {
-    schedule,
-    syncIntervalMs: frequencyMs(schedule.frequency),
+    schedule:
+      syncCheckMs === undefined
+        ? configured
+        : { ...configured, frequency: { milliseconds: syncCheckMs } },
+    syncIntervalMs,
+    syncCheckMs,
     lookbackDays: readNumber(pulse, 'github.lookbackDays', 90, {
       min: 1,
       max: 3650,

@@ -4,10 +4,8 @@ import { readGithubSyncConfig } from './config';
 import { GithubRetention } from './GithubRetention';
 import { GithubStore } from './GithubStore';
 import { GithubSyncEngine } from './GithubSyncEngine';
-import {
-  GITHUB_WEBHOOK_TOPICS,
-  GithubWebhookHandler,
-} from './GithubWebhookHandler';
+import { GithubWebhookHandler } from './GithubWebhookHandler';
+import { GithubWebhookSubscription } from './GithubWebhookSubscription';
 import { createGithubRouter } from './router';
 
 /**
@@ -16,6 +14,13 @@ import { createGithubRouter } from './router';
  */
 export async function setupGithubDomain(
   context: PulseContext,
+  options: {
+    /**
+     * Made by the caller before its other start-up work (see `GithubWebhookSubscription`);
+     * without it, the domain subscribes here, first thing.
+     */
+    webhooks?: GithubWebhookSubscription;
+  } = {},
 ): Promise<{ routers: express.Router[] }> {
   const syncConfig = readGithubSyncConfig(context.config);
   const store = new GithubStore(context.knex);
@@ -27,21 +32,24 @@ export async function setupGithubDomain(
     trackedEntities: context.trackedEntities,
     logger: context.logger.child({ domain: 'github' }),
     syncIntervalMs: syncConfig.syncIntervalMs,
+    syncCheckMs: syncConfig.syncCheckMs,
   });
 
   // Subscribed before anything else is awaited: the events backend answers GitHub 202 whether
   // or not a subscriber exists, so a delivery that arrives before this subscription is gone.
-  const webhooks = new GithubWebhookHandler({
-    store,
-    publisher: context.publisher,
-    targets: engine,
-    logger: context.logger.child({ domain: 'github' }),
-  });
-  await context.events.subscribe({
-    id: 'pulse-github',
-    topics: GITHUB_WEBHOOK_TOPICS,
-    onEvent: params => webhooks.onEvent(params),
-  });
+  const subscription =
+    options.webhooks ??
+    (await GithubWebhookSubscription.subscribe(context.events, {
+      logger: context.logger.child({ domain: 'github' }),
+    }));
+  subscription.attach(
+    new GithubWebhookHandler({
+      store,
+      publisher: context.publisher,
+      targets: engine,
+      logger: context.logger.child({ domain: 'github' }),
+    }),
+  );
 
   // Every replica runs the sync (local scope): a repository's lease, renewed while it syncs,
   // keeps it to one sync at a time, and a replica killed mid-sync holds it for one lease only. A
@@ -86,3 +94,5 @@ export async function setupGithubDomain(
     ],
   };
 }
+
+export { GithubWebhookSubscription } from './GithubWebhookSubscription';
