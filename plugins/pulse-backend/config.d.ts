@@ -8,6 +8,30 @@ export interface Config {
    * `integrations.github` section (github.com and GitHub Enterprise, token or GitHub App).
    */
   pulse?: {
+    /**
+     * Who sees and does what. Pulse asks the catalog (with the caller's own credentials) whether
+     * the caller may see an entity, and the permission framework whether the adopter's policy
+     * allows an action on it (`pulse.incident.update`, `pulse.sync.request`, ... as resource
+     * permissions on `catalog-entity`; schedule permissions on `pulse-schedule`).
+     */
+    permissions?: {
+      /**
+       * How long one caller's permission decisions and entity visibility are reused, in seconds
+       * (0 to 300). A revoked permission or a hidden entity takes at most this long to show.
+       * 0 asks on every request. Defaults to 10.
+       */
+      cacheSeconds?: number;
+    };
+
+    /** The REST API under `/api/pulse/v1`. */
+    api?: {
+      /**
+       * Also check every response against the OpenAPI description, and answer 500 when one does
+       * not match it. For tests and development; it costs time on every response. Defaults to false.
+       */
+      validateResponses?: boolean;
+    };
+
     /** How Pulse learns which catalog entities it tracks. */
     catalog?: {
       /**
@@ -49,8 +73,29 @@ export interface Config {
       days?: number;
       /** Domain events (the live stream's log) older than this are deleted. Defaults to 7. */
       eventLogDays?: number;
-      /** When the retention task runs. Defaults to daily. */
+      /**
+       * When the retention tasks (GitHub and on-call) run, on one replica at a time. Defaults to
+       * daily.
+       */
       schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
+      /**
+       * How long on-call records are kept. An open incident (triggered or acknowledged) is never
+       * deleted, however old. Each value is a whole number of days from 1 to 36500.
+       */
+      oncall?: {
+        /**
+         * Incidents resolved longer ago than this are deleted with their timeline, escalation
+         * pages, assignees and raw alert payload. Defaults to 365.
+         */
+        resolvedIncidentDays?: number;
+        /** Schedule overrides that ended longer ago than this are deleted. Defaults to 90. */
+        pastOverrideDays?: number;
+        /**
+         * Heartbeat monitors removed from `pulse.oncall.heartbeats` are forgotten once they have
+         * not been pinged for this long. Defaults to 30.
+         */
+        removedHeartbeatDays?: number;
+      };
     };
 
     /** On-call schedules, escalation policies, alert intake and incidents. */
@@ -147,7 +192,8 @@ export interface Config {
 
       /**
        * PagerDuty Events API v2 routing keys and what they page: each key maps to a service
-       * (entity ref). A sender uses the key as `routing_key`.
+       * (entity ref) of a kind in `intake.entityKinds`. A sender uses the key as `routing_key`;
+       * its `dedup_key`s hold within the key (events through another key never meet them).
        */
       routingKeys?: {
         /** @visibility secret */
@@ -172,9 +218,26 @@ export interface Config {
       intake?: {
         /** Bodies larger than this many bytes are refused with 413. Defaults to 524288 (512 KB). */
         maxBodyBytes?: number;
+        /**
+         * Seconds a sender has to deliver the whole request body once the request is admitted;
+         * a slower body is refused with 408 and its connection closed, so a stalled sender does
+         * not hold a request for Node's default 300 s. From 0.01 to 300. Defaults to 30.
+         */
+        bodyTimeoutSeconds?: number;
         /** One incident per Alertmanager alert `fingerprint` (default) or per `groupKey`. */
         alertmanagerGrouping?: 'fingerprint' | 'groupKey';
-        /** Per-token request limit of the alert endpoints, per replica; over it senders get 429 with `retry-after`. */
+        /**
+         * The catalog kinds an alert (and a page by hand) may be about: an incident belongs to
+         * a service, not to a Group or a User. An alert about another kind is refused with 400;
+         * a routing key or heartbeat naming another kind fails start-up. Compared without regard
+         * to case. Defaults to `[Component, Resource, System]`.
+         */
+        entityKinds?: string[];
+        /**
+         * Per-token request limit of the alert endpoints, held across all replicas (a token
+         * bucket per token subject in the database, one statement per request); over it senders
+         * get 429 with `retry-after`.
+         */
         rateLimit?: {
           /** Sustained requests per second. Defaults to 50. */
           requestsPerSecond?: number;

@@ -1,4 +1,4 @@
-import { renderTestApp } from '@backstage/frontend-test-utils';
+import { mockApis, renderTestApp } from '@backstage/frontend-test-utils';
 import catalogPlugin from '@backstage/plugin-catalog/alpha';
 import { catalogApiRef } from '@backstage/plugin-catalog-react';
 import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
@@ -56,6 +56,7 @@ function renderEntityPage(path: string, pulseApi: Partial<PulseApi>) {
     apis: [
       [catalogApiRef, catalogApiMock({ entities: [tracked, untracked] })],
       [pulseApiRef, pulseApi],
+      mockApis.permission(),
     ],
   });
 }
@@ -155,6 +156,7 @@ describe('entity page GitHub cards', () => {
       items: [pullRequest],
       nextCursor: null,
       lastSyncedAt,
+      sync: syncStatus,
     }),
     getWorkflowSummary: async () => ({
       defaultBranch: 'main',
@@ -169,13 +171,14 @@ describe('entity page GitHub cards', () => {
         },
       ],
       lastSyncedAt,
+      sync: syncStatus,
+      recentRuns: { items: [workflowRun], nextCursor: null, lastSyncedAt },
     }),
     getWorkflowRuns: async () => ({
       items: [workflowRun],
       nextCursor: null,
       lastSyncedAt,
     }),
-    getSyncStatus: async () => syncStatus,
     requestSync: async () => syncStatus,
   };
 
@@ -201,6 +204,10 @@ describe('entity page GitHub cards', () => {
     expect(screen.getByText('Pull requests')).toBeInTheDocument();
     expect(screen.getByText('Workflow runs')).toBeInTheDocument();
     expect(screen.getAllByText(/^synced/).length).toBeGreaterThanOrEqual(2);
+    // Both cards offer a refresh: the permission API allows everything.
+    expect(
+      await screen.findAllByRole('button', { name: 'Refresh' }),
+    ).toHaveLength(2);
   });
 
   it('has no GitHub cards on a component without the annotation', async () => {

@@ -1,4 +1,4 @@
-import { renderTestApp } from '@backstage/frontend-test-utils';
+import { mockApis, renderTestApp } from '@backstage/frontend-test-utils';
 import catalogPlugin from '@backstage/plugin-catalog/alpha';
 import { catalogApiRef } from '@backstage/plugin-catalog-react';
 import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
@@ -116,6 +116,7 @@ function renderApp(path: string) {
         notificationsApiRef,
         { getStatus: async () => ({ unread: 0, read: 0 }) },
       ],
+      mockApis.permission(),
     ],
   });
 }
@@ -134,7 +135,12 @@ describe('Pulse on-call in the demo app', () => {
       screen.getByRole('link', { name: 'Checkout latency above SLO' }),
     ).toHaveAttribute('href', '/pulse/incidents/inc-1');
     expect(
-      screen.getByRole('button', { name: 'Page the on-call' }),
+      await screen.findByRole('button', { name: 'Page the on-call' }),
+    ).toBeInTheDocument();
+    expect(
+      await screen.findByRole('button', {
+        name: 'Acknowledge Checkout latency above SLO',
+      }),
     ).toBeInTheDocument();
   });
 

@@ -1,56 +1,138 @@
-import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import {
   catalogEntityDeletePermission,
   catalogEntityReadPermission,
   catalogLocationCreatePermission,
 } from '@backstage/plugin-catalog-common/alpha';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { pulseReadPermission } from '@internal/plugin-pulse-common';
+import {
+  pulseIncidentCreatePermission,
+  pulseIncidentReadPermission,
+  pulseIncidentUpdatePermission,
+  pulseOnCallReadPermission,
+  pulseOverrideCreatePermission,
+  pulseOverrideDeletePermission,
+  pulseReadPermission,
+  pulseSyncRequestPermission,
+} from '@internal/plugin-pulse-common';
 import { PortalPermissionPolicy } from './permissionPolicy';
 
-function policyFor(ownershipEntityRefs: string[]) {
-  return new PortalPermissionPolicy(
-    mockServices.userInfo({
-      userEntityRef: 'user:default/someone',
-      ownershipEntityRefs,
-    }),
-  );
+const policy = new PortalPermissionPolicy();
+
+/** Users of examples/org.yaml with the groups their sign-in resolves to. */
+const amelia = userWith('user:default/amelia.chen', ['group:default/platform']);
+const chloe = userWith('user:default/chloe.martin', ['group:default/payments']);
+
+function userWith(userEntityRef: string, groups: string[]) {
+  return {
+    credentials: mockCredentials.user(userEntityRef),
+    info: { userEntityRef, ownershipEntityRefs: [userEntityRef, ...groups] },
+  };
 }
 
-const user = {
-  credentials: mockCredentials.user('user:default/someone'),
-  info: { userEntityRef: 'user:default/someone', ownershipEntityRefs: [] },
-};
-
 describe('PortalPermissionPolicy', () => {
-  it('lets everyone read the catalog and Pulse data', async () => {
-    const policy = policyFor(['user:default/someone']);
-    for (const permission of [catalogEntityReadPermission, pulseReadPermission]) {
-      expect(await policy.handle({ permission }, user)).toEqual({
+  it('lets everyone read the catalog and Pulse data, and page an on-call', async () => {
+    for (const permission of [
+      catalogEntityReadPermission,
+      pulseReadPermission,
+      pulseIncidentReadPermission,
+      pulseIncidentCreatePermission,
+    ]) {
+      expect(await policy.handle({ permission }, chloe)).toEqual({
         result: AuthorizeResult.ALLOW,
       });
     }
   });
 
   it('reserves deleting entities and registering locations to the platform group', async () => {
-    const member = policyFor(['user:default/someone', 'group:default/platform']);
-    const outsider = policyFor(['user:default/someone', 'group:default/payments']);
     for (const permission of [
       catalogEntityDeletePermission,
       catalogLocationCreatePermission,
     ]) {
-      expect(await member.handle({ permission }, user)).toEqual({
+      expect(await policy.handle({ permission }, amelia)).toEqual({
         result: AuthorizeResult.ALLOW,
       });
-      expect(await outsider.handle({ permission }, user)).toEqual({
+      expect(await policy.handle({ permission }, chloe)).toEqual({
         result: AuthorizeResult.DENY,
       });
     }
   });
 
-  it('denies admin actions to callers without a user identity', async () => {
+  it("lets a service's owners act on its incidents and sync, through the catalog's ownership rule", async () => {
+    for (const permission of [
+      pulseIncidentUpdatePermission,
+      pulseSyncRequestPermission,
+    ]) {
+      expect(await policy.handle({ permission }, amelia)).toEqual({
+        result: AuthorizeResult.ALLOW,
+      });
+      expect(await policy.handle({ permission }, chloe)).toEqual({
+        result: AuthorizeResult.CONDITIONAL,
+        pluginId: 'catalog',
+        resourceType: 'catalog-entity',
+        conditions: {
+          rule: 'IS_ENTITY_OWNER',
+          resourceType: 'catalog-entity',
+          params: {
+            claims: ['user:default/chloe.martin', 'group:default/payments'],
+          },
+        },
+      });
+    }
+  });
+
+  it("shows schedules to their members and their services' owners; members change overrides", async () => {
+    const claims = ['user:default/chloe.martin', 'group:default/payments'];
     expect(
-      await policyFor([]).handle({ permission: catalogEntityDeletePermission }),
-    ).toEqual({ result: AuthorizeResult.DENY });
+      await policy.handle({ permission: pulseOnCallReadPermission }, chloe),
+    ).toEqual({
+      result: AuthorizeResult.CONDITIONAL,
+      pluginId: 'pulse',
+      resourceType: 'pulse-schedule',
+      conditions: {
+        anyOf: [
+          {
+            rule: 'IS_SCHEDULE_MEMBER',
+            resourceType: 'pulse-schedule',
+            params: { claims },
+          },
+          {
+            rule: 'SERVES_OWNED_ENTITY',
+            resourceType: 'pulse-schedule',
+            params: { claims },
+          },
+        ],
+      },
+    });
+    for (const permission of [
+      pulseOverrideCreatePermission,
+      pulseOverrideDeletePermission,
+    ]) {
+      expect(await policy.handle({ permission }, chloe)).toEqual({
+        result: AuthorizeResult.CONDITIONAL,
+        pluginId: 'pulse',
+        resourceType: 'pulse-schedule',
+        conditions: {
+          rule: 'IS_SCHEDULE_MEMBER',
+          resourceType: 'pulse-schedule',
+          params: { claims },
+        },
+      });
+      expect(await policy.handle({ permission }, amelia)).toEqual({
+        result: AuthorizeResult.ALLOW,
+      });
+    }
+  });
+
+  it('denies admin and Pulse actions to callers without a user identity', async () => {
+    for (const permission of [
+      catalogEntityDeletePermission,
+      pulseIncidentUpdatePermission,
+      pulseOverrideCreatePermission,
+    ]) {
+      expect(await policy.handle({ permission })).toEqual({
+        result: AuthorizeResult.DENY,
+      });
+    }
   });
 });

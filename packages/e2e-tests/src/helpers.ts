@@ -27,6 +27,43 @@ export async function signInAsGuest(page: Page) {
   ).toBeVisible();
 }
 
+/** Signs in through the demo's "sign in as" picker as one of the catalog's people. */
+export async function signInAs(page: Page, displayName: string) {
+  await page.goto('/');
+  await page.getByRole('button', { name: `Sign in as ${displayName}` }).click();
+  await expect(
+    page.getByRole('heading', { name: 'Acme Catalog' }),
+  ).toBeVisible();
+}
+
+/** Opens an incident on a service through the JSON alert intake; returns its id. */
+export async function openIncident(entityRef: string, title: string) {
+  const res = await fetch(`${backendUrl}/api/pulse/v1/alerts/json`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${alertToken}`,
+    },
+    body: JSON.stringify({
+      entityRef,
+      title,
+      severity: 'error',
+      dedupKey: title,
+    }),
+  });
+  expect(res.status).toBeLessThan(300);
+  return (await res.json()).incidentId as string;
+}
+
+/** A Backstage token for one of the demo's people, from the demo sign-in provider. */
+export async function tokenOf(userName: string) {
+  const res = await fetch(`${backendUrl}/api/auth/demo/refresh`, {
+    headers: { 'x-pulse-demo-user': userName },
+  });
+  expect(res.status).toBe(200);
+  return (await res.json()).backstageIdentity.token as string;
+}
+
 export function screenshotPath(name: string) {
   return path.join(screenshotsDir, `${name}.png`);
 }

@@ -14,7 +14,8 @@ import {
   ResolvedOptions,
   resolveOptions,
 } from './options';
-import { SimulatorLogger, createApp } from './server/createApp';
+import { SimulatorLogger } from './server/context';
+import { createApp } from './server/createApp';
 import {
   FaultInjector,
   FaultSettings,

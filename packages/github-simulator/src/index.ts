@@ -19,7 +19,7 @@ export type {
   SecondaryRateLimitTrigger,
 } from './server/FaultInjector';
 export type { SimulatorStats } from './server/RequestStats';
-export type { SimulatorLogger } from './server/createApp';
+export type { SimulatorLogger } from './server/context';
 export { SimulationStore } from './data/SimulationStore';
 export { SimulationClock } from './data/SimulationClock';
 export { RepositoryState } from './data/RepositoryState';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { WebhookSettings } from './activity/WebhookDispatcher';
-import type { SimulatorLogger } from './server/createApp';
+import type { SimulatorLogger } from './server/context';
 import type {
   FaultSettings,
   LatencySetting,

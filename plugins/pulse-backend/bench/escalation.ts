@@ -24,7 +24,7 @@ import {
   RunReport,
 } from '../src/oncall/engine/EscalationRunner';
 import { Pager } from '../src/oncall/engine/Pager';
-import { IncidentService } from '../src/oncall/incidents/IncidentService';
+import { createIncidentServices } from '../src/oncall/incidents';
 import { choosePolicy } from '../src/oncall/policies';
 import { ScheduleService } from '../src/oncall/schedules/ScheduleService';
 import {
@@ -143,23 +143,23 @@ async function main() {
     const logger = new TestLogger();
     // While seeding, each incident sees its own "now" (its due time); afterwards the real clock.
     const seedTime = new AsyncLocalStorage<Date>();
-    const now = () => seedTime.getStore() ?? new Date();
+    const clock = { now: () => seedTime.getStore() ?? new Date() };
     const publisher = new DomainEventPublisher(knex, logger);
-    const incidents = new IncidentService({
+    const { intake, ledger } = createIncidentServices({
       knex,
       publisher,
       policies: {
         policyFor: async ref => choosePolicy(config, ref, undefined),
         policy: id => config.policies.find(p => p.id === id),
       },
-      now,
+      clock,
       logger,
     });
     const schedules = new ScheduleService({
       knex,
       schedules: config.schedules,
       publisher,
-      now,
+      clock,
       logger,
     });
     const notifications = new RecordingNotifications();
@@ -168,13 +168,13 @@ async function main() {
         new Promise(resolve => setTimeout(resolve, NOTIFY_LATENCY_MS));
     }
     const runner = new EscalationRunner({
-      incidents,
+      ledger,
       schedules,
       pager: new Pager({ notifications, webhooks: config.webhooks, logger }),
       logger,
       leaseSeconds: 60,
       watchdogGraceMinutes: 3,
-      now,
+      clock,
       incidentLink: id => `/pulse/incidents/${id}`,
       concurrency: CONCURRENCY,
       maxPerRun: INCIDENTS,
@@ -193,7 +193,7 @@ async function main() {
         while (next < INCIDENTS) {
           const i = next++;
           await seedTime.run(new Date(dueTimes[i]), () =>
-            incidents.receive(
+            intake.receive(
               {
                 action: 'trigger',
                 dedupKey: `bench-${i}`,

@@ -22,7 +22,7 @@
  *
  * Afterwards the database is checked: one incident per distinct alert, and the alert counts add
  * up to every alert sent (nothing lost, nothing doubled). Last, the incident service is timed
- * alone (`IncidentService.receive` in-process, 16 at a time, new incidents): the ceiling the
+ * alone (`IncidentIntakeService.receive` in-process, 16 at a time, new incidents): the ceiling the
  * intake sits on. Each phase also reports how busy the server's and the load generator's event
  * loops were.
  *
@@ -55,7 +55,7 @@ import { Worker } from 'node:worker_threads';
 import { Knex } from 'knex';
 import { createBenchDatabase } from './benchDatabase';
 import { DomainEventPublisher } from '../src/events/DomainEventPublisher';
-import { createIncidentService } from '../src/oncall/incidents/IncidentService';
+import { createIncidentServices } from '../src/oncall/incidents';
 import { pulsePlugin } from '../src/plugin';
 
 const CLOSED_SECONDS = Number(process.env.PULSE_BENCH_SECONDS ?? 20);
@@ -357,7 +357,7 @@ async function receiveAlone(
       return quiet;
     },
   };
-  const incidents = createIncidentService({
+  const { intake } = createIncidentServices({
     knex,
     publisher: new DomainEventPublisher(knex, quiet),
   });
@@ -369,7 +369,7 @@ async function receiveAlone(
     Array.from({ length: 16 }, async () => {
       while (performance.now() < end) {
         const started = performance.now();
-        await incidents.receive(
+        await intake.receive(
           {
             action: 'trigger',
             dedupKey: `alone-${sequence++}`,
@@ -515,7 +515,7 @@ async function main() {
     // no parsing), 16 at a time, each call a new incident.
     const alone = await receiveAlone(knex, CLOSED_SECONDS);
     console.log(
-      `Incident service alone (IncidentService.receive in-process, 16 at a time, new incidents): ${Math.round(
+      `Incident service alone (IncidentIntakeService.receive in-process, 16 at a time, new incidents): ${Math.round(
         alone.perSecond,
       )} alerts/s, p99 ${alone.p99Ms.toFixed(1)} ms.`,
     );

@@ -8,7 +8,27 @@ describe('readPulseConfig', () => {
         frequency: { minutes: 1 },
         scope: 'local',
       }),
+      accessCacheMs: 10_000,
+      validateResponses: false,
     });
+  });
+
+  it('reads the permission cache and refuses a bad one naming the key', () => {
+    expect(
+      readPulseConfig(
+        new ConfigReader({ pulse: { permissions: { cacheSeconds: 0 } } }),
+      ).accessCacheMs,
+    ).toBe(0);
+    expect(() =>
+      readPulseConfig(
+        new ConfigReader({ pulse: { permissions: { cacheSeconds: 3600 } } }),
+      ),
+    ).toThrow(/pulse\.permissions\.cacheSeconds/);
+    expect(() =>
+      readPulseConfig(
+        new ConfigReader({ pulse: { permissions: { cacheSeconds: 'soon' } } }),
+      ),
+    ).toThrow(/pulse\.permissions\.cacheSeconds/);
   });
 
   it('reads a configured schedule', () => {

@@ -5,3 +5,8 @@
  */
 
 export { pulsePlugin as default } from './plugin';
+export {
+  createPulseScheduleConditionalDecision,
+  pulseScheduleConditions,
+} from './oncall/permissions/scheduleAccess';
+export type { ScheduleResource } from './oncall/permissions/scheduleAccess';

@@ -5,18 +5,25 @@ import {
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { pulsePermissions } from '@internal/plugin-pulse-common';
-import express from 'express';
 import { readPulseConfig } from './config';
 import { applyMigrations } from './database/migrations';
-import { createEntitiesRouter } from './entities/router';
+import { addEntityRoutes } from './entities/router';
 import { TrackedEntityRefresher } from './entities/TrackedEntityRefresher';
 import { TrackedEntityStore } from './entities/TrackedEntityStore';
 import { setupOncallDomain } from './oncall';
 import { setupGithubDomain } from './github';
+import { CATALOG_REFRESH_TASK_ID } from './github/router';
 import { DomainEventPublisher } from './events/DomainEventPublisher';
 import { PulseContext } from './service/context';
 import { githubHostsFromConfig } from './service/githubHosts';
+import { ActivityStore } from './live/ActivityStore';
+import { LiveHints } from './live/LiveHints';
+import { addLiveRoutes } from './live/router';
+import { VersionStore } from './live/VersionStore';
+import { pulseClockServiceRef } from './service/clock';
+import { RequestKit } from './service/requestKit';
 import { createRouter } from './service/router';
 
 /**
@@ -45,8 +52,11 @@ export const pulsePlugin = createBackendPlugin({
         catalog: catalogServiceRef,
         events: eventsServiceRef,
         notifications: notificationService,
+        clock: pulseClockServiceRef,
+        signals: signalsServiceRef,
       },
-      async init({ database, permissionsRegistry, ...services }) {
+      async init({ database, clock, signals, ...services }) {
+        const now = () => clock.now();
         const { config, logger, scheduler, httpRouter } = services;
         const pulseConfig = readPulseConfig(config);
         const githubHosts = githubHostsFromConfig(config);
@@ -55,20 +65,32 @@ export const pulsePlugin = createBackendPlugin({
         if (!database.migrations?.skip) {
           await applyMigrations(knex);
         }
-        permissionsRegistry.addPermissions(pulsePermissions);
+        services.permissionsRegistry.addPermissions(pulsePermissions);
 
         const trackedEntities = new TrackedEntityStore(
           knex,
           githubHosts.htmlBaseUrl,
         );
+        const requestKit = new RequestKit({
+          httpAuth: services.httpAuth,
+          permissions: services.permissions,
+          catalog: services.catalog,
+          userInfo: services.userInfo,
+          decisionCacheMs: pulseConfig.accessCacheMs,
+        });
         const context: PulseContext = {
           ...services,
           pulseConfig,
           knex,
           githubHosts,
           trackedEntities,
+          requestKit,
           publisher: new DomainEventPublisher(knex, logger),
         };
+
+        const hints = new LiveHints({ signals, logger });
+        hints.attach(context.publisher);
+        services.lifecycle.addShutdownHook(() => hints.flush());
 
         const refresher = new TrackedEntityRefresher({
           catalog: services.catalog,
@@ -76,30 +98,44 @@ export const pulsePlugin = createBackendPlugin({
           store: trackedEntities,
           hosts: githubHosts,
           logger,
+          now,
         });
         await scheduler.scheduleTask({
-          id: 'pulse-catalog-refresh',
+          id: CATALOG_REFRESH_TASK_ID,
           ...pulseConfig.catalogRefreshSchedule,
           fn: async () => {
             await refresher.refresh();
           },
         });
 
-        const v1Routers: express.Router[] = [
-          createEntitiesRouter({
-            httpAuth: services.httpAuth,
-            permissions: services.permissions,
-            catalog: services.catalog,
-            store: trackedEntities,
-            hosts: githubHosts,
+        const github = await setupGithubDomain(context);
+        const oncall = await setupOncallDomain(context, { clock });
+        httpRouter.use(
+          await createRouter({
+            kit: requestKit,
+            knex,
+            logger,
+            intakeRouter: oncall.intakeRouter,
+            routes: [
+              addEntityRoutes({
+                kit: requestKit,
+                store: trackedEntities,
+                hosts: githubHosts,
+                now,
+              }),
+              github.routes,
+              oncall.routes,
+              addLiveRoutes({
+                kit: requestKit,
+                catalog: services.catalog,
+                activity: new ActivityStore(knex),
+                versions: new VersionStore(knex),
+                scheduleExists: id => Boolean(oncall.domain.schedules.find(id)),
+              }),
+            ],
+            validateResponses: pulseConfig.validateResponses,
           }),
-        ];
-        // Each domain adds its routes and scheduled work here, e.g.:
-        //   v1Routers.push(...(await setupGithubDomain(context)).routers);
-        v1Routers.push(...(await setupGithubDomain(context)).routers);
-        v1Routers.push(...(await setupOncallDomain(context)).routers);
-
-        httpRouter.use(createRouter({ v1Routers }));
+        );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
       },
     });

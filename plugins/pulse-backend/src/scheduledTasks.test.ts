@@ -53,15 +53,17 @@ describe('Pulse scheduled tasks', () => {
         ['pulse-oncall-watchdog', 'local'],
         ['pulse-oncall-directory', 'global'],
         ['pulse-github-retention', 'global'],
+        ['pulse-oncall-retention', 'global'],
       ]),
     );
     expect(
       timeoutSeconds(tasks.get('pulse-oncall-directory')!),
     ).toBeLessThanOrEqual(30);
+    const dailyCleanUps = ['pulse-github-retention', 'pulse-oncall-retention'];
     const longGlobal = [...tasks.values()].filter(
       task =>
         (task.scope ?? 'global') === 'global' &&
-        task.id !== 'pulse-github-retention' &&
+        !dailyCleanUps.includes(task.id) &&
         timeoutSeconds(task) > 60,
     );
     expect(longGlobal.map(task => task.id)).toEqual([]);

@@ -5,7 +5,10 @@ export interface SyncFreshness {
 }
 
 /** The review state of a pull request, as GitHub's review decision. */
-export type ReviewDecision = 'approved' | 'changes_requested' | 'review_required';
+export type ReviewDecision =
+  | 'approved'
+  | 'changes_requested'
+  | 'review_required';
 
 /** The combined CI state of a commit: check runs and commit statuses together. */
 export type CiState = 'success' | 'failure' | 'pending' | 'none';
@@ -36,10 +39,42 @@ export interface PullRequest {
 
 /** `GET /entities/{kind}/{namespace}/{name}/pull-requests` */
 export interface PullRequestPage extends SyncFreshness {
+  /** The live version of this data's topic when it was read; a hint with a higher one means it changed. */
+  version: number;
   items: PullRequest[];
   /** Opaque; pass back as `cursor` for the next page. Null on the last page. */
   nextCursor: string | null;
+  /** The repository's sync status, on the first page only: a card needs one request. */
+  sync?: SyncStatus;
 }
+
+/** A GitHub Actions run's status, as GitHub reports it. */
+export const WORKFLOW_RUN_STATUSES = [
+  'queued',
+  'in_progress',
+  'completed',
+  'waiting',
+  'requested',
+  'pending',
+] as const;
+
+/** How a completed GitHub Actions run ended, as GitHub reports it. */
+export const WORKFLOW_RUN_CONCLUSIONS = [
+  'success',
+  'failure',
+  'cancelled',
+  'skipped',
+  'timed_out',
+  'action_required',
+  'neutral',
+  'stale',
+] as const;
+
+/** A workflow run's status. */
+export type WorkflowRunStatus = (typeof WORKFLOW_RUN_STATUSES)[number];
+
+/** A completed workflow run's conclusion. */
+export type WorkflowRunConclusion = (typeof WORKFLOW_RUN_CONCLUSIONS)[number];
 
 /** A GitHub Actions workflow run as the portal stores it. */
 export interface WorkflowRun {
@@ -49,17 +84,8 @@ export interface WorkflowRun {
   name: string;
   branch: string;
   event: string;
-  status: 'queued' | 'in_progress' | 'completed' | 'waiting' | 'requested' | 'pending';
-  conclusion:
-    | 'success'
-    | 'failure'
-    | 'cancelled'
-    | 'skipped'
-    | 'timed_out'
-    | 'action_required'
-    | 'neutral'
-    | 'stale'
-    | null;
+  status: WorkflowRunStatus;
+  conclusion: WorkflowRunConclusion | null;
   runAttempt: number;
   headSha: string;
   startedAt: string | null;
@@ -71,6 +97,8 @@ export interface WorkflowRun {
 
 /** `GET /entities/{kind}/{namespace}/{name}/workflow-runs` */
 export interface WorkflowRunPage extends SyncFreshness {
+  /** The live version of this data's topic when it was read; a hint with a higher one means it changed. */
+  version: number;
   items: WorkflowRun[];
   nextCursor: string | null;
 }
@@ -91,12 +119,20 @@ export interface WorkflowSummary {
 
 /** `GET /entities/{kind}/{namespace}/{name}/workflow-summary` */
 export interface WorkflowSummaryList extends SyncFreshness {
+  /** The live version of this data's topic when it was read; a hint with a higher one means it changed. */
+  version: number;
   defaultBranch: string | null;
   items: WorkflowSummary[];
+  /** The repository's sync status: a card needs one request for its first paint. */
+  sync: SyncStatus;
+  /** The first page of recent runs on any branch, unless `recentRuns=0` was asked. */
+  recentRuns?: WorkflowRunPage;
 }
 
 /** `GET /entities/{kind}/{namespace}/{name}/sync` */
 export interface SyncStatus extends SyncFreshness {
+  /** The live version of this data's topic when it was read; a hint with a higher one means it changed. */
+  version: number;
   repository: string;
   host: string;
   /** `backfilling` during the first sync of a repository, `idle` between cycles. */

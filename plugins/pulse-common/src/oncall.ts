@@ -66,6 +66,8 @@ export interface Incident {
 
 /** `GET /incidents/{id}` */
 export interface IncidentDetail extends Incident {
+  /** The live version of this data's topic when it was read; a hint with a higher one means it changed. */
+  version: number;
   timeline: IncidentTimelineEntry[];
   /** The raw payload of the alert that opened the incident. */
   rawPayload: unknown;
@@ -100,6 +102,8 @@ export interface ScheduleOverride {
 
 /** `GET /schedules` item and `GET /schedules/{id}` */
 export interface ScheduleSummary {
+  /** The live version of this data's topic when it was read; a hint with a higher one means it changed. */
+  version: number;
   id: string;
   name: string;
   timeZone: string;
@@ -139,6 +143,8 @@ export interface EscalationStepView {
 
 /** `GET /entities/{kind}/{namespace}/{name}/oncall` */
 export interface EntityOnCall {
+  /** The live version of this data's topic when it was read; a hint with a higher one means it changed. */
+  version: number;
   entityRef: string;
   /** The policy that applies, and how it was chosen; null (with `problem`) when none resolves. */
   policy: {

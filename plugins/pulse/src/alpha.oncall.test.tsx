@@ -2,11 +2,17 @@ import { Entity } from '@backstage/catalog-model';
 import { coreExtensionData } from '@backstage/frontend-plugin-api';
 import {
   createExtensionTester,
+  mockApis,
   renderTestApp,
 } from '@backstage/frontend-test-utils';
 import { createTestEntityPage } from '@backstage/plugin-catalog-react/testUtils';
-import { EntityOnCall } from '@internal/plugin-pulse-common';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
+import {
+  EntityOnCall,
+  pulseIncidentCreatePermission,
+} from '@internal/plugin-pulse-common';
 import { screen, within } from '@testing-library/react';
+import { createPermissionApi } from './__testUtils__/permissions';
 import pulsePlugin from './alpha';
 import { PulseApi, pulseApiRef } from './api';
 
@@ -57,7 +63,7 @@ describe('pulse plugin on-call extensions (new frontend system)', () => {
     renderTestApp({
       features: [pulsePlugin],
       extensions: [createTestEntityPage({ entity: component })],
-      apis: [[pulseApiRef, api]],
+      apis: [[pulseApiRef, api], mockApis.permission()],
     });
 
     // The first render compiles the lazily loaded card.
@@ -71,6 +77,37 @@ describe('pulse plugin on-call extensions (new frontend system)', () => {
       kind: 'Component',
       namespace: 'default',
       name: 'payments-api',
+    });
+  });
+
+  it("asks the app's permission API whether the user may page the on-call for the entity", async () => {
+    const permissions = createPermissionApi();
+    // usePermission caches answers per permission and resource for the app's lifetime, and the
+    // app's root cannot be wrapped here: an entity no other test asks about gets a fresh answer.
+    const checkout = {
+      ...component,
+      metadata: { ...component.metadata, name: 'checkout-web' },
+    };
+
+    renderTestApp({
+      features: [pulsePlugin],
+      extensions: [createTestEntityPage({ entity: checkout })],
+      apis: [
+        [pulseApiRef, pulseApi()],
+        [permissionApiRef, permissions.api],
+      ],
+    });
+
+    expect(
+      await screen.findByRole(
+        'button',
+        { name: 'Page the on-call' },
+        { timeout: 10_000 },
+      ),
+    ).toBeInTheDocument();
+    expect(permissions.authorize).toHaveBeenCalledWith({
+      permission: pulseIncidentCreatePermission,
+      resourceRef: 'component:default/checkout-web',
     });
   });
 
@@ -89,7 +126,7 @@ describe('pulse plugin on-call extensions (new frontend system)', () => {
           },
         }),
       ],
-      apis: [[pulseApiRef, api]],
+      apis: [[pulseApiRef, api], mockApis.permission()],
     });
 
     expect(await screen.findByTestId('empty-entity-page')).toBeInTheDocument();
@@ -102,7 +139,7 @@ describe('pulse plugin on-call extensions (new frontend system)', () => {
     renderTestApp({
       features: [pulsePlugin],
       initialRouteEntries: ['/pulse/incidents'],
-      apis: [[pulseApiRef, api]],
+      apis: [[pulseApiRef, api], mockApis.permission()],
     });
 
     expect(
@@ -120,7 +157,7 @@ describe('pulse plugin on-call extensions (new frontend system)', () => {
     renderTestApp({
       features: [pulsePlugin],
       initialRouteEntries: ['/pulse/oncall'],
-      apis: [[pulseApiRef, api]],
+      apis: [[pulseApiRef, api], mockApis.permission()],
     });
 
     expect(
@@ -134,7 +171,7 @@ describe('pulse plugin on-call extensions (new frontend system)', () => {
     renderTestApp({
       features: [pulsePlugin],
       initialRouteEntries: ['/pulse/oncall'],
-      apis: [[pulseApiRef, pulseApi()]],
+      apis: [[pulseApiRef, pulseApi()], mockApis.permission()],
     });
 
     const nav = await screen.findByRole('navigation', { name: 'sidebar nav' });

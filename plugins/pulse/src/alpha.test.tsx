@@ -6,18 +6,23 @@ import {
 } from '@backstage/frontend-plugin-api';
 import {
   createExtensionTester,
+  mockApis,
   renderTestApp,
 } from '@backstage/frontend-test-utils';
 import { createTestEntityPage } from '@backstage/plugin-catalog-react/testUtils';
 import { EntityCardBlueprint } from '@backstage/plugin-catalog-react/alpha';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
 import {
   GITHUB_PROJECT_SLUG_ANNOTATION,
   PullRequest,
+  pulseSyncRequestPermission,
   SyncStatus,
   TrackedEntity,
   WorkflowRun,
 } from '@internal/plugin-pulse-common';
 import { screen } from '@testing-library/react';
+import { createPermissionApi } from './__testUtils__/permissions';
+import { requestsMade } from './__testUtils__/requests';
 import pulsePlugin from './alpha';
 import { PulseApi, pulseApiRef } from './api';
 
@@ -55,7 +60,7 @@ describe('pulse plugin (new frontend system)', () => {
     renderTestApp({
       features: [pulsePlugin],
       extensions: [createTestEntityPage({ entity })],
-      apis: [[pulseApiRef, { getTrackedEntity }]],
+      apis: [[pulseApiRef, { getTrackedEntity }], mockApis.permission()],
     });
 
     // The first render compiles the lazily loaded entity page and card.
@@ -82,7 +87,7 @@ describe('pulse plugin (new frontend system)', () => {
       config: {
         app: { extensions: [{ 'entity-card:pulse/oncall': false }] },
       },
-      apis: [[pulseApiRef, { getTrackedEntity }]],
+      apis: [[pulseApiRef, { getTrackedEntity }], mockApis.permission()],
     });
 
     expect(await screen.findByTestId('empty-entity-page')).toBeInTheDocument();
@@ -167,6 +172,7 @@ describe('pulse plugin GitHub cards (new frontend system)', () => {
       items: [pullRequest],
       nextCursor: null,
       lastSyncedAt: syncStatus.lastSyncedAt,
+      sync: syncStatus,
     }),
     getWorkflowSummary: async () => ({
       defaultBranch: 'main',
@@ -181,13 +187,13 @@ describe('pulse plugin GitHub cards (new frontend system)', () => {
         },
       ],
       lastSyncedAt: syncStatus.lastSyncedAt,
+      sync: syncStatus,
+      recentRuns: {
+        items: [workflowRun],
+        nextCursor: null,
+        lastSyncedAt: syncStatus.lastSyncedAt,
+      },
     }),
-    getWorkflowRuns: async () => ({
-      items: [workflowRun],
-      nextCursor: null,
-      lastSyncedAt: syncStatus.lastSyncedAt,
-    }),
-    getSyncStatus: async () => syncStatus,
     requestSync: async () => syncStatus,
   };
 
@@ -195,7 +201,7 @@ describe('pulse plugin GitHub cards (new frontend system)', () => {
     renderTestApp({
       features: [pulsePlugin],
       extensions: [createTestEntityPage({ entity })],
-      apis: [[pulseApiRef, pulseApi]],
+      apis: [[pulseApiRef, pulseApi], mockApis.permission()],
     });
 
     expect(
@@ -218,6 +224,58 @@ describe('pulse plugin GitHub cards (new frontend system)', () => {
     expect(screen.getByText('Workflow runs')).toBeInTheDocument();
   });
 
+  it("asks the app's permission API before offering a refresh, and paints each card from one request", async () => {
+    const permissions = createPermissionApi();
+    // usePermission caches answers per permission and resource for the app's lifetime, and the
+    // app's root cannot be wrapped here: an entity no other test asks about gets a fresh answer.
+    const checkout = {
+      ...entity,
+      metadata: { ...entity.metadata, name: 'checkout-api' },
+    };
+    const api = {
+      getTrackedEntity: jest.fn(pulseApi.getTrackedEntity),
+      getPullRequests: jest.fn(pulseApi.getPullRequests),
+      getWorkflowSummary: jest.fn(pulseApi.getWorkflowSummary),
+      getWorkflowRuns: jest.fn(),
+      getSyncStatus: jest.fn(),
+      requestSync: jest.fn(pulseApi.requestSync),
+    };
+
+    renderTestApp({
+      features: [pulsePlugin],
+      extensions: [createTestEntityPage({ entity: checkout })],
+      apis: [
+        [pulseApiRef, api],
+        [permissionApiRef, permissions.api],
+      ],
+      // The status and on-call cards have requests of their own; this test is about the GitHub cards.
+      config: {
+        app: {
+          extensions: [
+            { 'entity-card:pulse/status': false },
+            { 'entity-card:pulse/oncall': false },
+          ],
+        },
+      },
+    });
+
+    expect(
+      await screen.findAllByRole(
+        'button',
+        { name: 'Refresh' },
+        { timeout: 10_000 },
+      ),
+    ).toHaveLength(2);
+    expect(permissions.authorize).toHaveBeenCalledWith({
+      permission: pulseSyncRequestPermission,
+      resourceRef: 'component:default/checkout-api',
+    });
+    expect([...requestsMade(api)].sort()).toEqual([
+      'getPullRequests',
+      'getWorkflowSummary',
+    ]);
+  });
+
   it.each([
     'entity-card:pulse/pull-requests' as const,
     'entity-card:pulse/workflow-runs' as const,
@@ -236,7 +294,7 @@ describe('pulse plugin GitHub cards (new frontend system)', () => {
     renderTestApp({
       features: [pulsePlugin],
       extensions: [createTestEntityPage({ entity })],
-      apis: [[pulseApiRef, pulseApi]],
+      apis: [[pulseApiRef, pulseApi], mockApis.permission()],
       config: {
         app: {
           extensions: [
@@ -259,7 +317,7 @@ describe('pulse plugin GitHub cards (new frontend system)', () => {
     renderTestApp({
       features: [pulsePlugin],
       extensions: [createTestEntityPage({ entity })],
-      apis: [[pulseApiRef, pulseApi]],
+      apis: [[pulseApiRef, pulseApi], mockApis.permission()],
     });
 
     expect(

@@ -2,7 +2,12 @@ import {
   EntityProvider,
   entityRouteRef,
 } from '@backstage/plugin-catalog-react';
-import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
+import {
+  mockApis,
+  renderInTestApp,
+  TestApiProvider,
+} from '@backstage/test-utils';
 import { EntityOnCall } from '@internal/plugin-pulse-common';
 import { screen } from '@testing-library/react';
 import { Route, Routes } from 'react-router-dom';
@@ -30,6 +35,11 @@ const pulseApi: Partial<PulseApi> = {
   listSchedules: jest.fn(async () => ({ items: [] })),
 };
 
+const apis = [
+  [pulseApiRef, pulseApi],
+  [permissionApiRef, mockApis.permission()],
+] as const;
+
 const mountedRoutes = {
   '/catalog/:namespace/:kind/:name': entityRouteRef,
   '/pulse/incidents': incidentsRouteRef,
@@ -48,7 +58,7 @@ describe('pulse plugin on-call extensions (legacy frontend system)', () => {
 
   it('renders the on-call card', async () => {
     await renderInTestApp(
-      <TestApiProvider apis={[[pulseApiRef, pulseApi]]}>
+      <TestApiProvider apis={apis}>
         <EntityProvider
           entity={{
             apiVersion: 'backstage.io/v1alpha1',
@@ -69,7 +79,7 @@ describe('pulse plugin on-call extensions (legacy frontend system)', () => {
 
   it('renders the incidents page with its header', async () => {
     await renderInTestApp(
-      <TestApiProvider apis={[[pulseApiRef, pulseApi]]}>
+      <TestApiProvider apis={apis}>
         <Routes>
           <Route path="/pulse/incidents/*" element={<PulseIncidentsPage />} />
         </Routes>
@@ -85,7 +95,7 @@ describe('pulse plugin on-call extensions (legacy frontend system)', () => {
 
   it('renders the on-call page with its header', async () => {
     await renderInTestApp(
-      <TestApiProvider apis={[[pulseApiRef, pulseApi]]}>
+      <TestApiProvider apis={apis}>
         <Routes>
           <Route path="/pulse/oncall/*" element={<PulseOnCallPage />} />
         </Routes>

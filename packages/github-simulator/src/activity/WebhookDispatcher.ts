@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { SimulatorLogger } from '../server/createApp';
+import type { SimulatorLogger } from '../server/context';
 import type { WebhookEvent } from './types';
 
 export interface WebhookSettings {

@@ -1,11 +1,6 @@
 import express from 'express';
 import { z } from 'zod';
-import type { ServerContext } from './createApp';
-
-export interface ControlHandlers {
-  /** Runs one activity step; returns a summary of the events produced. */
-  tick(): Array<{ event: string; action?: string; repository: string }>;
-}
+import type { ServerContext } from './context';
 
 const faultsBody = z.object({
   errorRate: z.number().min(0).max(1).optional(),

@@ -1,10 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import express, { NextFunction, Request, Response, Router } from 'express';
 import { hashSeed } from '../data/random';
-import { SimulationClock } from '../data/SimulationClock';
-import { SimulationStore } from '../data/SimulationStore';
 import { UrlContext } from '../representations/common';
-import { registerControlRoutes, ControlHandlers } from './controlRoutes';
+import { ServerContext } from './context';
+import { registerControlRoutes } from './controlRoutes';
 import {
   HttpError,
   badCredentials,
@@ -13,34 +12,11 @@ import {
   secondaryRateLimitExceeded,
   serverError,
 } from './errors';
-import { FaultInjector } from './FaultInjector';
 import { RepositoryOperation, repositoryOperations } from './operations';
 import { linkHeader } from './pagination';
 import { flattenQuery } from './params';
-import { RateLimitSnapshot, RateLimiter } from './RateLimiter';
-import { RequestStats } from './RequestStats';
+import { RateLimitSnapshot } from './RateLimiter';
 import { ResponseCache } from './ResponseCache';
-
-/** Compatible with Backstage's `LoggerService` and `console`. */
-export interface SimulatorLogger {
-  warn(message: string): void;
-  error(message: string): void;
-}
-
-export interface ServerContext {
-  store: SimulationStore;
-  clock: SimulationClock;
-  rateLimiter: RateLimiter;
-  faults: FaultInjector;
-  stats: RequestStats;
-  /** When set, only these tokens are accepted. */
-  tokens?: string[];
-  htmlBaseUrl: string;
-  logger: SimulatorLogger;
-  control: ControlHandlers;
-  /** Timers of requests held by the timeout fault, cleared on stop. */
-  heldRequests: Set<NodeJS.Timeout>;
-}
 
 interface Caller {
   key: string;

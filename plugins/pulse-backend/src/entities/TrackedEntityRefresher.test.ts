@@ -2,6 +2,7 @@ import { mockServices } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { applyMigrations } from '../database/migrations';
+import { componentEntity } from '../__testUtils__/entities';
 import { createTestDatabases } from '../__testUtils__/testDatabases';
 import { GithubHosts } from './describeTracking';
 import { TrackedEntityRefresher } from './TrackedEntityRefresher';
@@ -11,19 +12,12 @@ jest.setTimeout(60_000);
 
 const databases = createTestDatabases();
 const hosts: GithubHosts = {
-  htmlBaseUrl: host => (host === 'github.com' ? 'https://github.com' : undefined),
+  htmlBaseUrl: host =>
+    host === 'github.com' ? 'https://github.com' : undefined,
 };
 
 function component(name: string, slug?: string): Entity {
-  return {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: {
-      name,
-      annotations: slug ? { 'github.com/project-slug': slug } : {},
-    },
-    spec: {},
-  };
+  return componentEntity(name, { projectSlug: slug });
 }
 
 describe.each(databases.eachSupportedId())(
@@ -46,7 +40,10 @@ describe.each(databases.eachSupportedId())(
     it('tracks exactly the annotated entities, across catalog pages', async () => {
       const entities = [
         ...Array.from({ length: 1203 }, (_, i) =>
-          component(`service-${String(i).padStart(4, '0')}`, `acme/service-${i}`),
+          component(
+            `service-${String(i).padStart(4, '0')}`,
+            `acme/service-${i}`,
+          ),
         ),
         component('untracked'),
         component('broken', 'not-a-slug'),

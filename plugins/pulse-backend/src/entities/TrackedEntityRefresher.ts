@@ -1,7 +1,4 @@
-import {
-  AuthService,
-  LoggerService,
-} from '@backstage/backend-plugin-api';
+import { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
 import { Entity } from '@backstage/catalog-model';
 import { CatalogService } from '@backstage/plugin-catalog-node';
@@ -30,7 +27,10 @@ export class TrackedEntityRefresher {
     let cursor: string | undefined;
     do {
       const page = cursor
-        ? await catalog.queryEntities({ cursor, limit: PAGE_SIZE }, { credentials })
+        ? await catalog.queryEntities(
+            { cursor, limit: PAGE_SIZE },
+            { credentials },
+          )
         : await catalog.queryEntities(
             {
               filter: {
@@ -47,7 +47,11 @@ export class TrackedEntityRefresher {
     } while (cursor);
   }
 
-  async refresh(): Promise<{ tracked: number; invalid: number; removed: number }> {
+  async refresh(): Promise<{
+    tracked: number;
+    invalid: number;
+    removed: number;
+  }> {
     const { store, hosts, logger } = this.options;
     const now = this.options.now?.() ?? new Date();
     const tracked = [];
@@ -61,7 +65,9 @@ export class TrackedEntityRefresher {
     const invalid = tracked.filter(e => !e.valid);
     for (const entity of invalid) {
       logger.warn(
-        `Pulse cannot use the repository link of ${entity.entityRef}: ${entity.problems.join(' ')}`,
+        `Pulse cannot use the repository link of ${
+          entity.entityRef
+        }: ${entity.problems.join(' ')}`,
       );
     }
     logger.info(

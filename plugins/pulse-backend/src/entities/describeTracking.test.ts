@@ -1,4 +1,5 @@
 import { Entity } from '@backstage/catalog-model';
+import { componentEntity } from '../__testUtils__/entities';
 import { describeTracking, GithubHosts } from './describeTracking';
 
 const hosts: GithubHosts = {
@@ -11,12 +12,7 @@ const hosts: GithubHosts = {
 const now = new Date('2026-11-22T10:00:00Z');
 
 function component(annotations: Record<string, string>): Entity {
-  return {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: { name: 'payments-api', annotations },
-    spec: {},
-  };
+  return componentEntity('payments-api', { annotations });
 }
 
 describe('describeTracking', () => {

@@ -5,6 +5,8 @@ import {
 } from '@internal/plugin-pulse-common';
 import { randomUUID } from 'node:crypto';
 import { Knex } from 'knex';
+import { scheduleSubject, topicsOf } from '../live/topics';
+import { VersionKey, versionKey, VersionStore } from '../live/VersionStore';
 
 const TABLE = 'pulse_events';
 
@@ -17,8 +19,34 @@ interface EventRow {
   occurred_at: Date | string;
 }
 
-/** Receives every event after it is committed. */
-export type DomainEventListener = (events: PulseDomainEvent[]) => void;
+/** A subject's version of a topic after a change. */
+export interface LiveVersion extends VersionKey {
+  version: number;
+}
+
+/** Receives every event after it is committed, with the versions the commit raised. */
+export type DomainEventListener = (
+  events: PulseDomainEvent[],
+  versions: LiveVersion[],
+) => void;
+
+/**
+ * What an event's versions belong to: its entity (lower case, the form Pulse compares refs in),
+ * or for an on-call event without one, its schedule.
+ */
+export function subjectOf(event: NewPulseDomainEvent): string | undefined {
+  if (event.entityRef) {
+    return event.entityRef.toLocaleLowerCase('en-US');
+  }
+  const payload = event.payload as
+    | { scheduleId?: unknown; override?: { scheduleId?: unknown } }
+    | null
+    | undefined;
+  const scheduleId = payload?.scheduleId ?? payload?.override?.scheduleId;
+  return typeof scheduleId === 'string'
+    ? scheduleSubject(scheduleId)
+    : undefined;
+}
 
 function fromRow(row: EventRow): PulseDomainEvent {
   return {
@@ -33,15 +61,20 @@ function fromRow(row: EventRow): PulseDomainEvent {
 
 /**
  * The single way every Pulse domain announces a change: the event is written to the event log
- * (inside the caller's transaction when one is given) and handed to listeners once committed.
+ * (inside the caller's transaction when one is given) and handed to listeners once committed. In
+ * the same transaction it raises the live version of each subject and topic the events change,
+ * and gives each entity event its position in the entity's feed; both follow commit order.
  */
 export class DomainEventPublisher {
   private readonly listeners = new Set<DomainEventListener>();
+  private readonly versions: VersionStore;
 
   constructor(
     private readonly db: Knex,
     private readonly logger: LoggerService,
-  ) {}
+  ) {
+    this.versions = new VersionStore(db);
+  }
 
   /**
    * Appends events to the log. With `tx`, the events commit or roll back with the caller's
@@ -55,31 +88,79 @@ export class DomainEventPublisher {
     if (list.length === 0) {
       return [];
     }
-    const rows = list.map(event => ({
-      id: randomUUID(),
-      entity_ref: event.entityRef,
-      type: event.type,
-      payload: JSON.stringify(event.payload ?? null),
-      occurred_at: event.occurredAt ?? new Date(),
-    }));
-    const db = tx ?? this.db;
-    const stored: PulseDomainEvent[] = [];
-    for (let i = 0; i < rows.length; i += 200) {
-      const inserted: EventRow[] = await db(TABLE)
-        .insert(rows.slice(i, i + 200))
-        .returning(['sequence', 'id', 'entity_ref', 'type', 'payload', 'occurred_at']);
-      stored.push(...inserted.map(fromRow));
-    }
-    stored.sort((a, b) => a.sequence - b.sequence);
+    const write = async (db: Knex.Transaction) => {
+      const counts = new Map<string, VersionKey & { count: number }>();
+      const subjects = list.map(subjectOf);
+      list.forEach((event, index) => {
+        const subject = subjects[index];
+        if (!subject) return;
+        for (const topic of topicsOf(event.type)) {
+          const key = versionKey({ subject, topic });
+          const entry = counts.get(key) ?? { subject, topic, count: 0 };
+          entry.count += 1;
+          counts.set(key, entry);
+        }
+      });
+      const raised = await this.versions.raise(db, [...counts.values()]);
+      // Feed positions: the activity versions this publish took, in the events' order.
+      const nextPosition = new Map<string, number>();
+      for (const [key, entry] of counts) {
+        if (entry.topic === 'activity') {
+          nextPosition.set(entry.subject, raised.get(key)! - entry.count + 1);
+        }
+      }
+      const rows = list.map((event, index) => {
+        const subject = subjects[index];
+        let feedPosition: number | null = null;
+        if (event.entityRef && subject && nextPosition.has(subject)) {
+          feedPosition = nextPosition.get(subject)!;
+          nextPosition.set(subject, feedPosition + 1);
+        }
+        return {
+          id: randomUUID(),
+          entity_ref:
+            subjects[index] && event.entityRef ? subjects[index] : null,
+          type: event.type,
+          payload: JSON.stringify(event.payload ?? null),
+          occurred_at: event.occurredAt ?? new Date(),
+          feed_position: feedPosition,
+        };
+      });
+      const stored: PulseDomainEvent[] = [];
+      for (let i = 0; i < rows.length; i += 200) {
+        const inserted: EventRow[] = await db(TABLE)
+          .insert(rows.slice(i, i + 200))
+          .returning([
+            'sequence',
+            'id',
+            'entity_ref',
+            'type',
+            'payload',
+            'occurred_at',
+          ]);
+        stored.push(...inserted.map(fromRow));
+      }
+      stored.sort((a, b) => a.sequence - b.sequence);
+      const versions: LiveVersion[] = [...counts.entries()].map(
+        ([key, entry]) => ({
+          subject: entry.subject,
+          topic: entry.topic,
+          version: raised.get(key)!,
+        }),
+      );
+      return { stored, versions };
+    };
 
     if (tx) {
+      const { stored, versions } = await write(tx);
       tx.executionPromise.then(
-        () => this.notify(stored),
+        () => this.notify(stored, versions),
         () => undefined,
       );
-    } else {
-      this.notify(stored);
+      return stored;
     }
+    const { stored, versions } = await this.db.transaction(write);
+    this.notify(stored, versions);
     return stored;
   }
 
@@ -109,10 +190,10 @@ export class DomainEventPublisher {
     return this.db(TABLE).where('occurred_at', '<', before).delete();
   }
 
-  private notify(events: PulseDomainEvent[]) {
+  private notify(events: PulseDomainEvent[], versions: LiveVersion[]) {
     for (const listener of this.listeners) {
       try {
-        listener(events);
+        listener(events, versions);
       } catch (error) {
         this.logger.warn(`A Pulse event listener failed: ${error}`);
       }

@@ -679,7 +679,7 @@ export class GithubSyncEngine {
     target: SyncTarget,
     repository: SyncedRepository = target.repository,
     pausedUntil: Date | null = null,
-  ): SyncStatus {
+  ): Omit<SyncStatus, 'version'> {
     let state: SyncStatus['state'] = pausedUntil ? 'paused' : repository.state;
     if (state === 'paused' && !pausedUntil) {
       // The pause has run out; the repository waits for its next turn.

@@ -377,7 +377,7 @@ export class RepositorySync {
     state: SyncStatus['state'],
     percent: number,
     lastSyncedAt: Date | null,
-  ): SyncStatus {
+  ): Omit<SyncStatus, 'version'> {
     return {
       repository: this.target.displaySlug,
       host: this.repo.host,

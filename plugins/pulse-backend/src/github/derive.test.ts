@@ -26,13 +26,19 @@ describe('deriveReviewDecision', () => {
   it('requires a review when there is none, or only comments', () => {
     expect(deriveReviewDecision([], 'ann')).toBe('review_required');
     expect(
-      deriveReviewDecision([review('bob', 'COMMENTED', '2026-01-01T10:00:00Z')], 'ann'),
+      deriveReviewDecision(
+        [review('bob', 'COMMENTED', '2026-01-01T10:00:00Z')],
+        'ann',
+      ),
     ).toBe('review_required');
   });
 
   it('is approved by an approval, in either case of state', () => {
     expect(
-      deriveReviewDecision([review('bob', 'approved', '2026-01-01T10:00:00Z')], 'ann'),
+      deriveReviewDecision(
+        [review('bob', 'approved', '2026-01-01T10:00:00Z')],
+        'ann',
+      ),
     ).toBe('approved');
   });
 
@@ -94,12 +100,26 @@ describe('deriveFirstReviewAt', () => {
 
 describe('CI state', () => {
   it('reads check runs', () => {
-    expect(checkRunFacts('queued', null)).toEqual({ state: 'pending', rank: 0 });
-    expect(checkRunFacts('in_progress', null)).toEqual({ state: 'pending', rank: 1 });
-    expect(checkRunFacts('completed', 'success')).toEqual({ state: 'success', rank: 2 });
+    expect(checkRunFacts('queued', null)).toEqual({
+      state: 'pending',
+      rank: 0,
+    });
+    expect(checkRunFacts('in_progress', null)).toEqual({
+      state: 'pending',
+      rank: 1,
+    });
+    expect(checkRunFacts('completed', 'success')).toEqual({
+      state: 'success',
+      rank: 2,
+    });
     expect(checkRunFacts('completed', 'skipped').state).toBe('success');
     expect(checkRunFacts('completed', 'neutral').state).toBe('success');
-    for (const conclusion of ['failure', 'timed_out', 'cancelled', 'action_required']) {
+    for (const conclusion of [
+      'failure',
+      'timed_out',
+      'cancelled',
+      'action_required',
+    ]) {
       expect(checkRunFacts('completed', conclusion).state).toBe('failure');
     }
   });
@@ -128,23 +148,38 @@ describe('isRunUpdate', () => {
 
   it('takes later attempts and refuses earlier ones whatever their times', () => {
     expect(
-      isRunUpdate(base, { ...base, runAttempt: 2, updatedAt: new Date(0), status: 'queued' }),
+      isRunUpdate(base, {
+        ...base,
+        runAttempt: 2,
+        updatedAt: new Date(0),
+        status: 'queued',
+      }),
     ).toBe(true);
     expect(
-      isRunUpdate({ ...base, runAttempt: 2 }, {
-        ...base,
-        updatedAt: new Date('2027-01-01T00:00:00Z'),
-        status: 'completed',
-      }),
+      isRunUpdate(
+        { ...base, runAttempt: 2 },
+        {
+          ...base,
+          updatedAt: new Date('2027-01-01T00:00:00Z'),
+          status: 'completed',
+        },
+      ),
     ).toBe(false);
   });
 
   it('takes the later update of one attempt, and at the same instant the further status', () => {
     expect(
-      isRunUpdate(base, { ...base, updatedAt: new Date('2026-01-01T10:00:01Z') }),
+      isRunUpdate(base, {
+        ...base,
+        updatedAt: new Date('2026-01-01T10:00:01Z'),
+      }),
     ).toBe(true);
     expect(
-      isRunUpdate(base, { ...base, updatedAt: new Date('2026-01-01T09:59:59Z'), status: 'completed' }),
+      isRunUpdate(base, {
+        ...base,
+        updatedAt: new Date('2026-01-01T09:59:59Z'),
+        status: 'completed',
+      }),
     ).toBe(false);
     expect(isRunUpdate(base, { ...base, status: 'completed' })).toBe(true);
     expect(isRunUpdate(base, { ...base, status: 'queued' })).toBe(false);

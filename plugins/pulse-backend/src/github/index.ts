@@ -1,12 +1,13 @@
-import express from 'express';
+import { VersionStore } from '../live/VersionStore';
 import { PulseContext } from '../service/context';
+import { PulseApiRouter } from '../service/router';
 import { readGithubSyncConfig } from './config';
 import { GithubRetention } from './GithubRetention';
 import { GithubStore } from './GithubStore';
 import { GithubSyncEngine } from './GithubSyncEngine';
 import { GithubWebhookHandler } from './GithubWebhookHandler';
 import { GithubWebhookSubscription } from './GithubWebhookSubscription';
-import { createGithubRouter } from './router';
+import { addGithubRoutes } from './router';
 
 /**
  * The GitHub domain: the scheduled sync of every tracked repository, webhooks applied as they
@@ -21,7 +22,7 @@ export async function setupGithubDomain(
      */
     webhooks?: GithubWebhookSubscription;
   } = {},
-): Promise<{ routers: express.Router[] }> {
+): Promise<{ routes: (router: PulseApiRouter) => void }> {
   const syncConfig = readGithubSyncConfig(context.config);
   const store = new GithubStore(context.knex);
   const engine = new GithubSyncEngine({
@@ -80,18 +81,15 @@ export async function setupGithubDomain(
   context.lifecycle.addShutdownHook(() => engine.stop());
 
   return {
-    routers: [
-      createGithubRouter({
-        httpAuth: context.httpAuth,
-        permissions: context.permissions,
-        catalog: context.catalog,
-        trackedEntities: context.trackedEntities,
-        hosts: context.githubHosts,
-        store,
-        engine,
-        manualSyncCooldownSeconds: syncConfig.manualSyncCooldownSeconds,
-      }),
-    ],
+    routes: addGithubRoutes({
+      kit: context.requestKit,
+      hosts: context.githubHosts,
+      store,
+      engine,
+      scheduler: context.scheduler,
+      versions: new VersionStore(context.knex),
+      manualSyncCooldownSeconds: syncConfig.manualSyncCooldownSeconds,
+    }),
   };
 }
 

@@ -1,4 +1,3 @@
-import { decodeCursor, encodeCursor } from './cursor';
 import {
   latestDeploymentStatus,
   MalformedItemError,
@@ -216,24 +215,5 @@ describe('latestDeploymentStatus', () => {
     ];
     expect(latestDeploymentStatus(statuses)?.state).toBe('success');
     expect(latestDeploymentStatus([])).toBeUndefined();
-  });
-});
-
-describe('cursors', () => {
-  it('round-trip within their scope only', () => {
-    const cursor = encodeCursor('pull-requests:open', {
-      at: 1700000000000,
-      id: 42,
-    });
-    expect(decodeCursor('pull-requests:open', cursor)).toEqual({
-      at: 1700000000000,
-      id: 42,
-    });
-    expect(() => decodeCursor('pull-requests:merged', cursor)).toThrow(
-      "Invalid query parameter 'cursor'",
-    );
-    expect(() => decodeCursor('pull-requests:open', 'garbage')).toThrow(
-      "Invalid query parameter 'cursor'",
-    );
   });
 });

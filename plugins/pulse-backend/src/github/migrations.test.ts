@@ -14,7 +14,7 @@ describe.each(databases.eachSupportedId())(
       // Back to the schema before it, with a pull request stored then.
       await knex.migrate.down({
         directory: migrationsDirectory,
-        name: '20261202000000_github_reviews_synced.js',
+        name: '20261202300000_github_reviews_synced.js',
       });
       expect(
         await knex.schema.hasColumn(
@@ -58,7 +58,7 @@ describe.each(databases.eachSupportedId())(
 
       await knex.migrate.down({
         directory: migrationsDirectory,
-        name: '20261202000000_github_reviews_synced.js',
+        name: '20261202300000_github_reviews_synced.js',
       });
       expect(
         await knex.schema.hasColumn(

@@ -68,7 +68,13 @@ describe.each(databases.eachSupportedId())(
           mockServices.rootConfig.factory({
             data: {
               integrations: {
-                github: [{ host: 'github.com', apiBaseUrl: h.sim.url, token: TEST_TOKEN }],
+                github: [
+                  {
+                    host: 'github.com',
+                    apiBaseUrl: h.sim.url,
+                    token: TEST_TOKEN,
+                  },
+                ],
               },
               events: {
                 useEventBus: 'never',
@@ -81,10 +87,14 @@ describe.each(databases.eachSupportedId())(
       });
 
       const events: WebhookEvent[] = [];
-      while (!events.some(e => e.name === 'pull_request' && e.action === 'opened')) {
+      while (
+        !events.some(e => e.name === 'pull_request' && e.action === 'opened')
+      ) {
         events.push(...h.sim.tick());
       }
-      const opened = events.find(e => e.name === 'pull_request' && e.action === 'opened')!;
+      const opened = events.find(
+        e => e.name === 'pull_request' && e.action === 'opened',
+      )!;
       const number = (opened.payload.pull_request as any).number;
       const body = JSON.stringify(opened.payload);
       const deliver = (signature?: string, deliveryId = opened.deliveryId) => {
@@ -105,7 +115,9 @@ describe.each(databases.eachSupportedId())(
       expect(forged.status).toBe(403);
       const unsigned = await deliver();
       expect(unsigned.status).toBe(403);
-      const tampered = await deliver(sign(body.replace('"opened"', '"closed"')));
+      const tampered = await deliver(
+        sign(body.replace('"opened"', '"closed"')),
+      );
       expect(tampered.status).toBe(403);
       expect(await stored()).toEqual([]);
       expect(await h.knex('pulse_github_webhook_deliveries')).toEqual([]);

@@ -43,7 +43,12 @@ describe('successRate', () => {
   it('is the share of successes among completed runs', () => {
     expect(successRate([])).toBeNull();
     expect(
-      successRate([run('success', 1), run('failure', 1), run('cancelled', 1), run('success', 1)]),
+      successRate([
+        run('success', 1),
+        run('failure', 1),
+        run('cancelled', 1),
+        run('success', 1),
+      ]),
     ).toBe(0.5);
   });
 });
@@ -56,7 +61,10 @@ describe('summarizeWorkflow', () => {
       ...Array.from({ length: 20 }, () => run('success', 300)),
       ...Array.from({ length: 15 }, () => run('failure', 999)),
     ];
-    const summary = summarizeWorkflow({ id: 10, name: 'CI' }, [inProgress, ...completed]);
+    const summary = summarizeWorkflow({ id: 10, name: 'CI' }, [
+      inProgress,
+      ...completed,
+    ]);
     expect(summary).toEqual({
       workflowId: 10,
       workflowName: 'CI',
@@ -92,7 +100,10 @@ describe('summarizeWorkflow', () => {
 describe('runDurationSeconds', () => {
   it('is whole seconds between start and completion, null while running', () => {
     expect(
-      runDurationSeconds(new Date('2026-01-01T10:00:00Z'), new Date('2026-01-01T10:01:30.400Z')),
+      runDurationSeconds(
+        new Date('2026-01-01T10:00:00Z'),
+        new Date('2026-01-01T10:01:30.400Z'),
+      ),
     ).toBe(90);
     expect(runDurationSeconds(new Date(), null)).toBeNull();
     expect(runDurationSeconds(null, new Date())).toBeNull();

@@ -2,9 +2,9 @@ import {
   readSchedulerServiceTaskScheduleDefinitionFromConfig,
   SchedulerServiceTaskScheduleDefinition,
 } from '@backstage/backend-plugin-api';
-import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { Config, ConfigReader } from '@backstage/config';
 import { InputError } from '@backstage/errors';
+import { normalizeEntityRef } from '../service/entityRefs';
 import {
   EscalationPolicy,
   EscalationTarget,
@@ -63,29 +63,13 @@ interface Problem {
   message: string;
 }
 
-/** Normalised (lower-case, full) entity ref, or undefined when `value` is not one of `kinds`. */
-export function normalizeEntityRef(
-  value: string,
-  kinds?: string[],
-): string | undefined {
-  try {
-    const ref = parseEntityRef(value);
-    if (kinds && !kinds.includes(ref.kind.toLocaleLowerCase('en-US'))) {
-      return undefined;
-    }
-    return stringifyEntityRef(ref).toLocaleLowerCase('en-US');
-  } catch {
-    return undefined;
-  }
-}
-
 function refProblem(
   value: string,
   kinds: string[],
   key: string,
 ): { ref?: string; problem?: Problem } {
   const hasKind = /^[^:/]+:/.test(value);
-  const ref = hasKind ? normalizeEntityRef(value, kinds) : undefined;
+  const ref = hasKind ? normalizeEntityRef(value, { kinds }) : undefined;
   if (!ref) {
     return {
       problem: {

@@ -6,7 +6,7 @@ import {
 import { WebhookConfig } from './config';
 import { EscalationPolicy } from './escalation';
 import { PolicyChoice } from './policies';
-import { OnCallView } from './schedules/ScheduleService';
+import { OnCallView } from './schedules/OnCallView';
 
 function stepViews(
   policy: EscalationPolicy,
@@ -51,7 +51,7 @@ export function describeEntityOnCall(options: {
   view: OnCallView;
   webhooks: Map<string, WebhookConfig>;
   openIncidents: Incident[];
-}): EntityOnCall {
+}): Omit<EntityOnCall, 'version'> {
   const { entityRef, choice, view, webhooks, openIncidents } = options;
   const policy = choice.policy;
   let now: EntityOnCall['now'] = {

@@ -4,7 +4,7 @@
  * machine) is exported as well.
  */
 export { setupOncallDomain } from './setup';
-export { createIncidentService } from './incidents/IncidentService';
+export { createIncidentServices } from './incidents';
 export * from './schedule';
 export * from './escalation';
 export type { IsoWeekday } from './localTime';

@@ -17,7 +17,7 @@ import {
   parseClockTime,
   toEpochMs,
 } from './localTime';
-import type { Restriction, ScheduleLayer } from './schedule';
+import type { Restriction, ScheduleLayer } from './scheduleModel';
 
 /** A half-open interval [start, end) in epoch ms with whoever holds it. */
 export interface Segment {

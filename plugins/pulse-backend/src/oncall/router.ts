@@ -1,18 +1,6 @@
-import {
-  BackstageCredentials,
-  BackstageServicePrincipal,
-  BackstageUserPrincipal,
-  HttpAuthService,
-  PermissionsService,
-  UserInfoService,
-} from '@backstage/backend-plugin-api';
-import { stringifyEntityRef } from '@backstage/catalog-model';
-import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import { AuthService } from '@backstage/backend-plugin-api';
+import { InputError, NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
-import {
-  AuthorizeResult,
-  BasicPermission,
-} from '@backstage/plugin-permission-common';
 import {
   IncidentList,
   pulseIncidentCreatePermission,
@@ -22,160 +10,144 @@ import {
   pulseOverrideCreatePermission,
   pulseOverrideDeletePermission,
 } from '@internal/plugin-pulse-common';
-import express from 'express';
-import Router from 'express-promise-router';
-import { z } from 'zod';
-import { normalizeEntityRef, OncallConfig } from './config';
+import { Clock, systemClock } from '../service/clock';
+import { entityRefFromPath, normalizeEntityRef } from '../service/entityRefs';
+import { Caller, RequestKit } from '../service/requestKit';
+import { callerOf, PulseApiRouter } from '../service/router';
+import { OncallConfig } from './config';
 import { describeEntityOnCall } from './entityOnCall';
-import { ActionContext, IncidentService } from './incidents/IncidentService';
-import { CatalogPolicySource } from './policies';
+import { ActionContext, IncidentActions } from './incidents/IncidentActions';
+import { StoredIncident } from './incidents/IncidentStore';
+import { scheduleSubject } from '../live/topics';
+import { VersionStore } from '../live/VersionStore';
+import { incidentKindProblem, IncidentKinds } from './intake/entityKinds';
+import { DAY_MS } from './localTime';
+import { CatalogPolicySource } from './CatalogPolicySource';
 import {
   MAX_SHIFT_RANGE_DAYS,
   ScheduleService,
 } from './schedules/ScheduleService';
-import { DAY_MS } from './localTime';
 
-const REF_PART = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
-const STATUSES = ['triggered', 'acknowledged', 'resolved'] as const;
-const SEVERITIES = ['critical', 'error', 'warning', 'info'] as const;
 /** How many of the caller's teams' services `team=true` looks at. */
 const MAX_TEAM_ENTITIES = 2000;
 
-function parse<T extends z.ZodTypeAny>(
-  schema: T,
-  value: unknown,
-  where: string,
-): z.infer<T> {
-  const result = schema.safeParse(value ?? {});
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const field = issue.path.length ? issue.path.join('.') : where;
-    throw new InputError(`${field}: ${issue.message}`);
-  }
-  return result.data;
-}
-
-/** `a,b` or repeated `?x=a&x=b` into a list. */
-const csv = <T extends [string, ...string[]]>(values: T) =>
-  z
-    .union([z.string(), z.array(z.string())])
-    .transform(v =>
-      (Array.isArray(v) ? v : [v]).flatMap(s => s.split(',')).filter(Boolean),
-    )
-    .pipe(z.array(z.enum(values)));
-
-const booleanFlag = z.enum(['true', 'false']).transform(v => v === 'true');
-
-const listQuery = z.object({
-  status: csv([...STATUSES]).optional(),
-  severity: csv([...SEVERITIES]).optional(),
-  entityRef: z.string().min(1).optional(),
-  assignee: z.string().min(1).optional(),
-  mine: booleanFlag.optional(),
-  team: booleanFlag.optional(),
-  limit: z.coerce.number().int().min(1).max(200).optional(),
-  cursor: z.string().min(1).optional(),
-});
-
-const createBody = z.object({
-  entityRef: z.string().min(1),
-  title: z.string().trim().min(1).max(500),
-  severity: z.enum(SEVERITIES),
-  details: z.string().max(10_000).optional(),
-});
-
-const resolveBody = z.object({ note: z.string().max(10_000).optional() });
-
-const reassignBody = z
-  .object({
-    userRef: z.string().min(1).optional(),
-    policyId: z.string().min(1).optional(),
-  })
-  .refine(b => (b.userRef === undefined) !== (b.policyId === undefined), {
-    message: 'give exactly one of userRef or policyId',
-  });
-
-const noteBody = z.object({ text: z.string().trim().min(1).max(10_000) });
-
-const isoDateTime = z.string().refine(v => !Number.isNaN(Date.parse(v)), {
-  message: 'must be an ISO 8601 date-time',
-});
-
-const shiftsQuery = z.object({
-  from: isoDateTime.optional(),
-  to: isoDateTime.optional(),
-});
-
-const overrideBody = z.object({
-  userRef: z.string().min(1),
-  start: z.string().min(1),
-  end: z.string().min(1),
-  layerId: z.string().min(1).optional(),
-});
-
-export interface OncallRouterOptions {
-  httpAuth: HttpAuthService;
-  permissions: PermissionsService;
-  userInfo: UserInfoService;
+export interface OncallRouteOptions {
+  kit: RequestKit;
   catalog: CatalogService;
-  incidents: IncidentService;
+  auth: AuthService;
+  incidents: IncidentActions;
   schedules: ScheduleService;
   policies: CatalogPolicySource;
   config: OncallConfig;
+  /** Entity kinds that can own incidents (`pulse.oncall.intake.entityKinds`). */
+  incidentKinds: IncidentKinds;
+  /** Live versions, read before the data each response carries. */
+  versions: VersionStore;
   /** The escalation health report, for `GET /health/escalation`. */
   health: () => Promise<{ healthy: boolean; body: unknown }>;
-  now?: () => Date;
+  clock?: Clock;
 }
 
-/** The on-call REST API, mounted under `/v1`. */
-export function createOncallRouter(
-  options: OncallRouterOptions,
-): express.Router {
-  const { httpAuth, permissions, userInfo, catalog, incidents, schedules } =
-    options;
-  const now = options.now ?? (() => new Date());
-  const router = Router();
+function actionContext(caller: Caller): ActionContext {
+  return { actor: caller.actor, request: caller.request };
+}
 
-  async function authorize(
-    req: express.Request,
-    permission: BasicPermission,
-  ): Promise<{
-    credentials: BackstageCredentials<
-      BackstageUserPrincipal | BackstageServicePrincipal
-    >;
-    ctx: ActionContext;
-  }> {
-    const credentials = await httpAuth.credentials(req, {
-      allow: ['user', 'service'],
-    });
-    const [decision] = await permissions.authorize([{ permission }], {
-      credentials,
-    });
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(
-        `You are not allowed to ${permission.attributes.action ?? 'use'} ${
-          permission.name
-        }`,
-      );
+/**
+ * The on-call REST API. Who may see what: an incident is visible to a caller who may see its
+ * entity in the catalog and whom `pulse.incident.read` allows for that entity (otherwise it is a
+ * 404, and lists leave it out); acting on it is `pulse.incident.update` (or `.create`) for that
+ * entity. A schedule is visible to a caller whom `pulse.oncall.read` allows for that schedule;
+ * overrides are `pulse.oncall.override.create` / `.delete` for it.
+ */
+export function addOncallRoutes(
+  options: OncallRouteOptions,
+): (router: PulseApiRouter) => void {
+  const { kit, catalog, auth, incidents, schedules, versions } = options;
+
+  async function withScheduleVersions(ids: string[]) {
+    const scheduleVersions = await Promise.all(
+      ids.map(id => versions.versionOf(scheduleSubject(id), 'oncall')),
+    );
+    const summaries = await schedules.summaries(ids);
+    return summaries.map((summary, index) => ({
+      ...summary,
+      version: scheduleVersions[index],
+    }));
+  }
+  const clock = options.clock ?? systemClock;
+  const now = () => clock.now();
+
+  /** The incident, if the caller may see it; 404 otherwise (the two are not told apart). */
+  async function readableIncident(
+    caller: Caller,
+    id: string,
+  ): Promise<StoredIncident> {
+    const incident = await incidents.find(id);
+    const readable =
+      incident &&
+      (
+        await kit.readableEntityRefs(caller, pulseIncidentReadPermission, [
+          incident.entityRef,
+        ])
+      ).has(incident.entityRef);
+    if (!incident || !readable) {
+      throw new NotFoundError(`No incident with id '${id}'`);
     }
-    const principal = credentials.principal;
-    const actor =
-      principal.type === 'user' ? principal.userEntityRef : principal.subject;
-    return { credentials, ctx: { actor, request: req } };
+    return incident;
   }
 
-  async function teamEntityRefs(
-    credentials: BackstageCredentials<
-      BackstageUserPrincipal | BackstageServicePrincipal
-    >,
-  ): Promise<string[]> {
-    if (credentials.principal.type !== 'user') {
-      throw new InputError('team: only a signed-in user has a team');
-    }
-    const info = await userInfo.getUserInfo(credentials);
-    const owners = info.ownershipEntityRefs.map(r =>
-      r.toLocaleLowerCase('en-US'),
+  /** The incident's id, after checking the caller may see it (404) and act on it (403). */
+  async function actionable(caller: Caller, id: string): Promise<string> {
+    const incident = await readableIncident(caller, id);
+    await kit.authorize(
+      caller,
+      pulseIncidentUpdatePermission,
+      incident.entityRef,
     );
+    return incident.id;
+  }
+
+  /** 400 unless the user is in the catalog (read with the plugin's own credentials). */
+  async function requireUser(field: string, value: string): Promise<string> {
+    const userRef = value.includes(':')
+      ? normalizeEntityRef(value, { kinds: ['user'] })
+      : undefined;
+    if (!userRef) {
+      throw new InputError(
+        `${field}: '${value}' is not a user entity ref (e.g. user:default/jane)`,
+      );
+    }
+    const user = await catalog.getEntityByRef(userRef, {
+      credentials: await auth.getOwnServiceCredentials(),
+    });
+    if (!user) {
+      throw new InputError(
+        `${field}: ${userRef} is not in the catalog; only users the catalog knows can be paged`,
+      );
+    }
+    return userRef;
+  }
+
+  /** The schedule, if the caller may see it; 404 otherwise. */
+  async function readableSchedule(caller: Caller, id: string) {
+    const schedule = schedules.find(id);
+    if (
+      !schedule ||
+      !(await kit.isAllowed(caller, pulseOnCallReadPermission, id))
+    ) {
+      throw new NotFoundError(`No schedule with id '${id}'`);
+    }
+    return schedule;
+  }
+
+  async function teamEntityRefs(caller: Caller): Promise<string[]> {
+    if (!caller.userEntityRef) {
+      throw new InputError(
+        "Invalid query parameter 'team': only a signed-in user has a team",
+      );
+    }
+    const { credentials } = caller;
+    const info = await kit.userInfo(caller);
     const refs: string[] = [];
     let cursor: string | undefined;
     do {
@@ -183,15 +155,20 @@ export function createOncallRouter(
         ? await catalog.queryEntities({ cursor, limit: 500 }, { credentials })
         : await catalog.queryEntities(
             {
-              filter: { 'relations.ownedBy': owners },
+              filter: { 'relations.ownedBy': info.ownershipEntityRefs },
               fields: ['kind', 'metadata.name', 'metadata.namespace'],
               limit: 500,
             },
             { credentials },
           );
       refs.push(
-        ...page.items.map(e =>
-          stringifyEntityRef(e).toLocaleLowerCase('en-US'),
+        ...page.items.map(
+          entity =>
+            normalizeEntityRef(
+              `${entity.kind}:${entity.metadata.namespace ?? 'default'}/${
+                entity.metadata.name
+              }`,
+            )!,
         ),
       );
       cursor = page.pageInfo.nextCursor;
@@ -199,229 +176,261 @@ export function createOncallRouter(
     return refs;
   }
 
-  // ---------------------------------------------------------------- incidents
+  return router => {
+    // ------------------------------------------------------------ incidents
 
-  router.get('/incidents', async (req, res) => {
-    const { credentials } = await authorize(req, pulseIncidentReadPermission);
-    const query = parse(listQuery, req.query, 'query');
-    let entityRefs: string[] | undefined;
-    if (query.entityRef) {
-      const ref = normalizeEntityRef(query.entityRef);
-      if (!ref) {
-        throw new InputError(
-          `entityRef: '${query.entityRef}' is not an entity ref`,
-        );
+    router.get('/incidents', async (req, res) => {
+      const caller = callerOf(res);
+      const query = req.query;
+      let entityRefs: string[] | undefined;
+      if (query.entityRef !== undefined) {
+        const ref = normalizeEntityRef(query.entityRef);
+        if (!ref) {
+          throw new InputError(
+            `Invalid query parameter 'entityRef': '${query.entityRef}' is not an entity ref`,
+          );
+        }
+        entityRefs = [ref];
       }
-      entityRefs = [ref];
-    }
-    if (query.team) {
-      const team = await teamEntityRefs(credentials);
-      entityRefs = entityRefs ? entityRefs.filter(r => team.includes(r)) : team;
-    }
-    let assignee = query.assignee
-      ? normalizeEntityRef(query.assignee, ['user'])
-      : undefined;
-    if (query.assignee && !assignee) {
-      throw new InputError(
-        `assignee: '${query.assignee}' is not a user entity ref`,
-      );
-    }
-    if (query.mine) {
-      if (credentials.principal.type !== 'user') {
-        throw new InputError(
-          'mine: only a signed-in user has incidents of their own',
-        );
+      if (query.team === 'true') {
+        const team = new Set(await teamEntityRefs(caller));
+        entityRefs = entityRefs
+          ? entityRefs.filter(ref => team.has(ref))
+          : [...team];
       }
-      assignee = credentials.principal.userEntityRef.toLocaleLowerCase('en-US');
-    }
-    if (entityRefs && entityRefs.length === 0) {
-      const empty: IncidentList = { items: [], nextCursor: null };
-      res.json(empty);
-      return;
-    }
-    res.json(
-      await incidents.list({
+      let assignee: string | undefined;
+      if (query.assignee !== undefined) {
+        assignee = normalizeEntityRef(query.assignee, {
+          defaultKind: 'user',
+          kinds: ['user'],
+        });
+        if (!assignee) {
+          throw new InputError(
+            `Invalid query parameter 'assignee': '${query.assignee}' is not a user entity ref`,
+          );
+        }
+      }
+      if (query.mine === 'true') {
+        if (!caller.userEntityRef) {
+          throw new InputError(
+            "Invalid query parameter 'mine': only a signed-in user has incidents of their own",
+          );
+        }
+        assignee = caller.userEntityRef;
+      }
+      const filter = {
         statuses: query.status,
         severities: query.severity,
         entityRefs,
         assignee,
-        limit: query.limit,
-        cursor: query.cursor,
-      }),
-    );
-  });
-
-  router.get('/incidents/:id', async (req, res) => {
-    await authorize(req, pulseIncidentReadPermission);
-    res.json(await incidents.get(req.params.id));
-  });
-
-  router.post('/incidents', async (req, res) => {
-    const { credentials, ctx } = await authorize(
-      req,
-      pulseIncidentCreatePermission,
-    );
-    const body = parse(createBody, req.body, 'body');
-    const entityRef = normalizeEntityRef(body.entityRef);
-    if (!entityRef || !body.entityRef.includes(':')) {
-      throw new InputError(
-        `entityRef: '${body.entityRef}' is not an entity ref (e.g. component:default/name)`,
+      };
+      // Visibility is part of the query: the entities the caller may read, among those the other
+      // filters leave, so a page is never cut before it is filtered.
+      const candidates = await incidents.entityRefsOf(filter);
+      const readable = await kit.readableEntityRefs(
+        caller,
+        pulseIncidentReadPermission,
+        candidates,
       );
-    }
-    const entity = await catalog.getEntityByRef(entityRef, { credentials });
-    if (!entity) {
-      throw new InputError(`entityRef: ${entityRef} is not in the catalog`);
-    }
-    const incident = await incidents.create({ ...body, entityRef }, ctx);
-    res.status(201).json(incident);
-  });
+      if (readable.size === 0) {
+        const empty: IncidentList = { items: [], nextCursor: null };
+        res.json(empty);
+        return;
+      }
+      res.json(
+        await incidents.list({
+          ...filter,
+          entityRefs: [...readable],
+          limit: query.limit,
+          cursor: query.cursor,
+        }),
+      );
+    });
 
-  router.post('/incidents/:id/acknowledge', async (req, res) => {
-    const { ctx } = await authorize(req, pulseIncidentUpdatePermission);
-    res.json(await incidents.acknowledge(req.params.id, ctx));
-  });
+    router.get('/incidents/:id', async (req, res) => {
+      const caller = callerOf(res);
+      const incident = await readableIncident(caller, req.params.id);
+      const version = await versions.versionOf(incident.entityRef, 'incidents');
+      res.json({ ...(await incidents.get(incident.id)), version });
+    });
 
-  router.post('/incidents/:id/unacknowledge', async (req, res) => {
-    const { ctx } = await authorize(req, pulseIncidentUpdatePermission);
-    res.json(await incidents.unacknowledge(req.params.id, ctx));
-  });
-
-  router.post('/incidents/:id/resolve', async (req, res) => {
-    const { ctx } = await authorize(req, pulseIncidentUpdatePermission);
-    const body = parse(resolveBody, req.body, 'body');
-    res.json(await incidents.resolve(req.params.id, ctx, body.note));
-  });
-
-  router.post('/incidents/:id/reassign', async (req, res) => {
-    const { ctx } = await authorize(req, pulseIncidentUpdatePermission);
-    const body = parse(reassignBody, req.body, 'body');
-    if (body.userRef !== undefined) {
-      const userRef = normalizeEntityRef(body.userRef, ['user']);
-      if (!userRef || !body.userRef.includes(':')) {
+    router.post('/incidents', async (req, res) => {
+      const caller = callerOf(res);
+      const body = req.body;
+      const entityRef = normalizeEntityRef(body.entityRef);
+      if (!entityRef) {
         throw new InputError(
-          `userRef: '${body.userRef}' is not a user entity ref (e.g. user:default/jane)`,
+          `Invalid body field 'entityRef': '${body.entityRef}' is not an entity ref (e.g. component:default/name)`,
         );
       }
-      res.json(await incidents.reassign(req.params.id, { userRef }, ctx));
-      return;
-    }
-    res.json(
-      await incidents.reassign(
-        req.params.id,
-        { policyId: body.policyId! },
-        ctx,
-      ),
-    );
-  });
+      const kindProblem = incidentKindProblem(entityRef, options.incidentKinds);
+      if (kindProblem) {
+        throw new InputError(`Invalid body field 'entityRef': ${kindProblem}`);
+      }
+      await kit.requireVisibleEntity(caller, entityRef);
+      await kit.authorize(caller, pulseIncidentCreatePermission, entityRef);
+      const title = body.title.trim();
+      if (!title) {
+        throw new InputError("Invalid body field 'title': must not be blank");
+      }
+      const incident = await incidents.create(
+        { ...body, title, entityRef },
+        actionContext(caller),
+      );
+      res.status(201).json(incident);
+    });
 
-  router.post('/incidents/:id/escalate', async (req, res) => {
-    const { ctx } = await authorize(req, pulseIncidentUpdatePermission);
-    res.json(await incidents.escalate(req.params.id, ctx));
-  });
+    router.post('/incidents/:id/acknowledge', async (req, res) => {
+      const caller = callerOf(res);
+      const id = await actionable(caller, req.params.id);
+      res.json(await incidents.acknowledge(id, actionContext(caller)));
+    });
 
-  router.post('/incidents/:id/notes', async (req, res) => {
-    const { ctx } = await authorize(req, pulseIncidentUpdatePermission);
-    const body = parse(noteBody, req.body, 'body');
-    res
-      .status(201)
-      .json(await incidents.addNote(req.params.id, body.text, ctx));
-  });
+    router.post('/incidents/:id/unacknowledge', async (req, res) => {
+      const caller = callerOf(res);
+      const id = await actionable(caller, req.params.id);
+      res.json(await incidents.unacknowledge(id, actionContext(caller)));
+    });
 
-  // ------------------------------------------------------------------ on-call
+    router.post('/incidents/:id/resolve', async (req, res) => {
+      const caller = callerOf(res);
+      const id = await actionable(caller, req.params.id);
+      res.json(
+        await incidents.resolve(id, actionContext(caller), req.body?.note),
+      );
+    });
 
-  router.get('/entities/:kind/:namespace/:name/oncall', async (req, res) => {
-    const { credentials } = await authorize(req, pulseOnCallReadPermission);
-    for (const param of ['kind', 'namespace', 'name'] as const) {
-      if (!REF_PART.test(req.params[param])) {
+    router.post('/incidents/:id/reassign', async (req, res) => {
+      const caller = callerOf(res);
+      const { userRef, policyId } = req.body;
+      if ((userRef === undefined) === (policyId === undefined)) {
         throw new InputError(
-          `${param}: '${req.params[param]}' is not a valid entity ${param}`,
+          'Invalid body: give exactly one of userRef or policyId',
         );
       }
-    }
-    const entityRef = stringifyEntityRef({
-      kind: req.params.kind,
-      namespace: req.params.namespace,
-      name: req.params.name,
-    }).toLocaleLowerCase('en-US');
-    const entity = await catalog.getEntityByRef(entityRef, { credentials });
-    if (!entity) {
-      throw new NotFoundError(`Entity ${entityRef} is not in the catalog`);
-    }
-    const [canReadIncidents] = await permissions.authorize(
-      [{ permission: pulseIncidentReadPermission }],
-      { credentials },
-    );
-    const at = now();
-    res.json(
-      describeEntityOnCall({
+      const id = await actionable(caller, req.params.id);
+      const to =
+        userRef !== undefined
+          ? { userRef: await requireUser('userRef', userRef) }
+          : { policyId: policyId! };
+      res.json(await incidents.reassign(id, to, actionContext(caller)));
+    });
+
+    router.post('/incidents/:id/escalate', async (req, res) => {
+      const caller = callerOf(res);
+      const id = await actionable(caller, req.params.id);
+      res.json(await incidents.escalate(id, actionContext(caller)));
+    });
+
+    router.post('/incidents/:id/notes', async (req, res) => {
+      const caller = callerOf(res);
+      const text = req.body.text.trim();
+      if (!text) {
+        throw new InputError("Invalid body field 'text': must not be blank");
+      }
+      const id = await actionable(caller, req.params.id);
+      res
+        .status(201)
+        .json(await incidents.addNote(id, text, actionContext(caller)));
+    });
+
+    // -------------------------------------------------------------- on-call
+
+    router.get('/entities/:kind/:namespace/:name/oncall', async (req, res) => {
+      const caller = callerOf(res);
+      const entityRef = entityRefFromPath(req.params);
+      const entity = await kit.requireVisibleEntity(caller, entityRef);
+      const canReadIncidents = await kit.isAllowed(
+        caller,
+        pulseIncidentReadPermission,
         entityRef,
-        choice: options.policies.choose(entityRef, entity),
-        view: await schedules.viewAround(at, 14),
-        webhooks: options.config.webhooks,
-        openIncidents:
-          canReadIncidents.result === AuthorizeResult.ALLOW
+      );
+      const version = await versions.versionOf(entityRef, 'oncall');
+      const at = now();
+      res.json({
+        version,
+        ...describeEntityOnCall({
+          entityRef,
+          choice: options.policies.choose(entityRef, entity),
+          view: await schedules.viewAround(at, 14),
+          webhooks: options.config.webhooks,
+          openIncidents: canReadIncidents
             ? await incidents.openForEntity(entityRef)
             : [],
-      }),
-    );
-  });
+        }),
+      });
+    });
 
-  router.get('/schedules', async (req, res) => {
-    await authorize(req, pulseOnCallReadPermission);
-    res.json({ items: await schedules.summaries() });
-  });
+    router.get('/schedules', async (_req, res) => {
+      const caller = callerOf(res);
+      const ids = schedules.list().map(schedule => schedule.id);
+      const allowed = await kit.allowed(caller, pulseOnCallReadPermission, ids);
+      const visible = ids.filter((_, index) => allowed[index]);
+      res.json({
+        items: visible.length > 0 ? await withScheduleVersions(visible) : [],
+      });
+    });
 
-  router.get('/schedules/:id', async (req, res) => {
-    await authorize(req, pulseOnCallReadPermission);
-    schedules.require(req.params.id);
-    const [summary] = await schedules.summaries([req.params.id]);
-    res.json(summary);
-  });
+    router.get('/schedules/:id', async (req, res) => {
+      const schedule = await readableSchedule(callerOf(res), req.params.id);
+      const [summary] = await withScheduleVersions([schedule.id]);
+      res.json(summary);
+    });
 
-  router.get('/schedules/:id/shifts', async (req, res) => {
-    await authorize(req, pulseOnCallReadPermission);
-    schedules.require(req.params.id);
-    const query = parse(shiftsQuery, req.query, 'query');
-    const from = query.from ? new Date(query.from) : now();
-    const to = query.to
-      ? new Date(query.to)
-      : new Date(from.getTime() + 14 * DAY_MS);
-    if (to.getTime() - from.getTime() > MAX_SHIFT_RANGE_DAYS * DAY_MS) {
-      throw new InputError(
-        `to: the range may span at most ${MAX_SHIFT_RANGE_DAYS} days`,
+    router.get('/schedules/:id/shifts', async (req, res) => {
+      const schedule = await readableSchedule(callerOf(res), req.params.id);
+      const from = req.query.from ? new Date(req.query.from) : now();
+      const to = req.query.to
+        ? new Date(req.query.to)
+        : new Date(from.getTime() + 14 * DAY_MS);
+      if (to.getTime() - from.getTime() > MAX_SHIFT_RANGE_DAYS * DAY_MS) {
+        throw new InputError(
+          `Invalid query parameter 'to': the range may span at most ${MAX_SHIFT_RANGE_DAYS} days`,
+        );
+      }
+      res.json(await schedules.shifts(schedule.id, from, to));
+    });
+
+    router.get('/schedules/:id/overrides', async (req, res) => {
+      const schedule = await readableSchedule(callerOf(res), req.params.id);
+      res.json({ items: await schedules.listOverrides(schedule.id) });
+    });
+
+    router.post('/schedules/:id/overrides', async (req, res) => {
+      const caller = callerOf(res);
+      const schedule = await readableSchedule(caller, req.params.id);
+      await kit.authorize(caller, pulseOverrideCreatePermission, schedule.id);
+      const userRef = await requireUser('userRef', req.body.userRef);
+      res
+        .status(201)
+        .json(
+          await schedules.createOverride(
+            schedule.id,
+            { ...req.body, userRef },
+            actionContext(caller),
+          ),
+        );
+    });
+
+    router.delete('/schedules/:id/overrides/:overrideId', async (req, res) => {
+      const caller = callerOf(res);
+      const schedule = await readableSchedule(caller, req.params.id);
+      await kit.authorize(caller, pulseOverrideDeletePermission, schedule.id);
+      await schedules.deleteOverride(
+        schedule.id,
+        req.params.overrideId,
+        actionContext(caller),
       );
-    }
-    res.json(await schedules.shifts(req.params.id, from, to));
-  });
+      res.status(204).end();
+    });
 
-  router.get('/schedules/:id/overrides', async (req, res) => {
-    await authorize(req, pulseOnCallReadPermission);
-    res.json({ items: await schedules.listOverrides(req.params.id) });
-  });
+    // --------------------------------------------------------------- health
 
-  router.post('/schedules/:id/overrides', async (req, res) => {
-    const { ctx } = await authorize(req, pulseOverrideCreatePermission);
-    schedules.require(req.params.id);
-    const body = parse(overrideBody, req.body, 'body');
-    res
-      .status(201)
-      .json(await schedules.createOverride(req.params.id, body, ctx));
-  });
-
-  router.delete('/schedules/:id/overrides/:overrideId', async (req, res) => {
-    const { ctx } = await authorize(req, pulseOverrideDeletePermission);
-    await schedules.deleteOverride(req.params.id, req.params.overrideId, ctx);
-    res.status(204).end();
-  });
-
-  // ------------------------------------------------------------------- health
-
-  // Unauthenticated on purpose (see setup): an outside monitor polls it to page when the portal
-  // itself cannot. It reveals counts and times only.
-  router.get('/health/escalation', async (_req, res) => {
-    const { healthy, body } = await options.health();
-    res.status(healthy ? 200 : 503).json(body);
-  });
-
-  return router;
+    // No token on purpose: an outside monitor polls it to page when the portal itself cannot.
+    // It reveals counts and times only.
+    router.get('/health/escalation', async (_req, res) => {
+      const { healthy, body } = await options.health();
+      res.status(healthy ? 200 : 503).json(body as any);
+    });
+  };
 }

@@ -1,53 +1,78 @@
 import { ConflictError } from '@backstage/errors';
+import { pulsePermissions } from '@internal/plugin-pulse-common';
 import express from 'express';
+import { Clock, systemClock } from '../service/clock';
 import { PulseContext } from '../service/context';
+import { VersionStore } from '../live/VersionStore';
+import { PulseApiRouter } from '../service/router';
+import { CatalogPolicySource } from './CatalogPolicySource';
 import { OncallConfig, readOncallConfig } from './config';
-import { DirectoryRefresher } from './directory';
+import { DirectoryRefresher } from './directory/DirectoryRefresher';
+import { ScheduleAudienceStore } from './directory/ScheduleAudienceStore';
+import {
+  describeEscalationHealth,
+  EscalationHealth,
+} from './engine/escalationHealth';
+import { readIntakeConfig } from './intake';
+import { IncidentKinds } from './intake/entityKinds';
+import { HeartbeatStore } from './intake/heartbeats/HeartbeatStore';
+import { RateLimitStore } from './intake/RateLimitStore';
+import {
+  pulseScheduleResourceRef,
+  scheduleMemberRefs,
+  scheduleRules,
+  ScheduleResource,
+} from './permissions/scheduleAccess';
 import { EscalationRunner } from './engine/EscalationRunner';
 import { Pager } from './engine/Pager';
-import { IncidentService } from './incidents/IncidentService';
-import { CatalogPolicySource } from './policies';
-import { createOncallRouter } from './router';
+import {
+  createIncidentServices,
+  IncidentServices,
+  IncidentStore,
+} from './incidents';
+import { addOncallRoutes } from './router';
 import { setupAlertIntake } from './intake';
+import {
+  OncallRetentionConfig,
+  readOncallRetentionConfig,
+} from './retention/config';
+import { OncallRetention } from './retention/OncallRetention';
 import { ScheduleService } from './schedules/ScheduleService';
+
+export type { EscalationHealth } from './engine/escalationHealth';
 
 /** Scheduler task ids of the on-call domain. */
 export const ESCALATION_TASK_ID = 'pulse-oncall-escalation';
 export const WATCHDOG_TASK_ID = 'pulse-oncall-watchdog';
 export const DIRECTORY_TASK_ID = 'pulse-oncall-directory';
-
-const ENGINE_STATUS_TABLE = 'pulse_oncall_engine_status';
+export const RETENTION_TASK_ID = 'pulse-oncall-retention';
 
 /** Test seams: a fake clock and a fixed replica id. */
 export interface OncallSetupOptions {
-  now?: () => Date;
+  clock?: Clock;
   replicaId?: string;
 }
 
 /** Everything the on-call domain is made of, for the plugin and for tests. */
 export interface OncallDomain {
   config: OncallConfig;
-  incidents: IncidentService;
+  /** The incident rooms: the people's actions, alert intake, and the engine's ledger. */
+  incidents: IncidentServices;
   schedules: ScheduleService;
   policies: CatalogPolicySource;
   runner: EscalationRunner;
   directory: DirectoryRefresher;
+  audience: ScheduleAudienceStore;
+  retention: OncallRetention;
+  /** `pulse.retention.oncall` and the retention schedule. */
+  retentionConfig: OncallRetentionConfig;
+  /** Entity kinds that can own incidents (`pulse.oncall.intake.entityKinds`). */
+  incidentKinds: IncidentKinds;
+  /** Schedules as the permission rules see them. */
+  scheduleResources(
+    ids: string[],
+  ): Promise<Array<ScheduleResource | undefined>>;
   health(): Promise<{ healthy: boolean; body: EscalationHealth }>;
-}
-
-/** `GET /v1/health/escalation` */
-export interface EscalationHealth {
-  status: 'ok' | 'lagging' | 'stalled' | 'starting';
-  /** Steps (pages or acknowledgement timeouts) due more than the grace period ago. */
-  overdueSteps: number;
-  oldestOverdueDueAt: string | null;
-  /** Steps due now, and how late the oldest of them is. */
-  dueSteps: number;
-  lagSeconds: number;
-  lastRunAt: string | null;
-  lastWatchdogRunAt: string | null;
-  graceMinutes: number;
-  checkedAt: string;
 }
 
 /** Builds the on-call services from the Pulse context (no tasks, no routes). */
@@ -56,7 +81,9 @@ export function createOncallDomain(
   options: OncallSetupOptions = {},
 ): OncallDomain {
   const config = readOncallConfig(context.config);
-  const now = options.now ?? (() => new Date());
+  const retentionConfig = readOncallRetentionConfig(context.config);
+  const intakeConfig = readIntakeConfig(context.config);
+  const clock = options.clock ?? systemClock;
   const logger = context.logger.child({ domain: 'oncall' });
   const appBaseUrl = context.config.getOptionalString('app.baseUrl') ?? '';
   const incidentPath = (id: string) =>
@@ -68,15 +95,17 @@ export function createOncallDomain(
     catalog: context.catalog,
     auth: context.auth,
     logger,
-    now,
+    clock,
   });
-  const incidents = new IncidentService({
+  const incidentStore = new IncidentStore(context.knex);
+  const incidents = createIncidentServices({
     knex: context.knex,
+    store: incidentStore,
     publisher: context.publisher,
     policies,
     auditor: context.auditor,
     logger,
-    now,
+    clock,
     incidentLink: incidentUrl,
     onEscalationDue: () => {
       // Page a new incident's first step now rather than at the next run; a run already in
@@ -97,10 +126,10 @@ export function createOncallDomain(
     publisher: context.publisher,
     auditor: context.auditor,
     logger,
-    now,
+    clock,
   });
   const runner = new EscalationRunner({
-    incidents,
+    ledger: incidents.ledger,
     schedules,
     pager: new Pager({
       notifications: context.notifications,
@@ -111,82 +140,116 @@ export function createOncallDomain(
     leaseSeconds: config.escalation.leaseSeconds,
     watchdogGraceMinutes: config.escalation.watchdogGraceMinutes,
     replicaId: options.replicaId,
-    now,
+    clock,
     incidentLink: incidentPath,
   });
+  const audience = new ScheduleAudienceStore(context.knex);
+  const incidentKinds: IncidentKinds = {
+    entityKinds: intakeConfig.entityKinds,
+  };
   const directory = new DirectoryRefresher({
     config,
     catalog: context.catalog,
     auth: context.auth,
     store: schedules.directory,
+    audience,
+    incidentKinds: incidentKinds.entityKinds.map(kind =>
+      kind.toLocaleLowerCase('en-US'),
+    ),
     logger,
-    now,
+    clock,
   });
+  const retention = new OncallRetention({
+    incidents: incidentStore,
+    overrides: schedules.overrides,
+    heartbeats: new HeartbeatStore(context.knex),
+    rateLimits: new RateLimitStore(context.knex),
+    retention: retentionConfig,
+    heartbeatIds: intakeConfig.heartbeats.map(monitor => monitor.id),
+    rateLimit: intakeConfig.rateLimit,
+    logger,
+    clock,
+  });
+
+  async function scheduleResources(
+    ids: string[],
+  ): Promise<Array<ScheduleResource | undefined>> {
+    const owners = await audience.load(ids);
+    return ids.map(id => {
+      const schedule = schedules.find(id);
+      return schedule
+        ? {
+            id,
+            memberRefs: scheduleMemberRefs(schedule),
+            ownerRefs: owners.get(id) ?? [],
+          }
+        : undefined;
+    });
+  }
 
   const graceMs = config.escalation.watchdogGraceMinutes * 60_000;
   async function health(): Promise<{
     healthy: boolean;
     body: EscalationHealth;
   }> {
-    const at = now();
+    const at = clock.now();
+    const { ledger } = incidents;
     const [due, overdue, runs] = await Promise.all([
-      incidents.store.lag(at, 0),
-      incidents.store.lag(at, graceMs),
-      context.knex(ENGINE_STATUS_TABLE).select('id', 'last_run_at'),
+      ledger.lag(at, 0),
+      ledger.lag(at, graceMs),
+      ledger.lastRuns(),
     ]);
-    const lastRun = (id: string) => {
-      const row = runs.find(r => r.id === id);
-      return row ? new Date(row.last_run_at) : null;
-    };
-    const lastRunAt = lastRun('escalation');
-    const lastWatchdogRunAt = lastRun('watchdog');
-    const latest = Math.max(
-      lastRunAt?.getTime() ?? 0,
-      lastWatchdogRunAt?.getTime() ?? 0,
-    );
-    let status: EscalationHealth['status'] = 'ok';
-    if (overdue.overdue > 0) {
-      status = 'lagging';
-    } else if (latest === 0) {
-      status = 'starting';
-    } else if (at.getTime() - latest > graceMs) {
-      status = 'stalled';
-    }
-    return {
-      healthy: status === 'ok' || status === 'starting',
-      body: {
-        status,
-        overdueSteps: overdue.overdue,
-        oldestOverdueDueAt: overdue.oldestDueAt?.toISOString() ?? null,
-        dueSteps: due.overdue,
-        lagSeconds: due.oldestDueAt
-          ? Math.max(
-              0,
-              Math.round((at.getTime() - due.oldestDueAt.getTime()) / 1000),
-            )
-          : 0,
-        lastRunAt: lastRunAt?.toISOString() ?? null,
-        lastWatchdogRunAt: lastWatchdogRunAt?.toISOString() ?? null,
-        graceMinutes: config.escalation.watchdogGraceMinutes,
-        checkedAt: at.toISOString(),
-      },
-    };
+    return describeEscalationHealth({
+      at,
+      due,
+      overdue,
+      lastRunAt: runs.get('escalation')?.at ?? null,
+      lastWatchdogRunAt: runs.get('watchdog')?.at ?? null,
+      graceMinutes: config.escalation.watchdogGraceMinutes,
+    });
   }
 
-  return { config, incidents, schedules, policies, runner, directory, health };
+  return {
+    config,
+    incidents,
+    schedules,
+    policies,
+    runner,
+    directory,
+    audience,
+    retention,
+    retentionConfig,
+    incidentKinds,
+    scheduleResources,
+    health,
+  };
 }
 
 /**
  * Sets up the on-call domain: validates `pulse.oncall` (failing start-up with the key named),
- * schedules the escalation engine, its watchdog and the catalog directory refresh, and returns
- * the routers for `/v1`.
+ * schedules the escalation engine, its watchdog, the catalog directory refresh and the on-call
+ * retention, and returns the routers for `/v1`.
  */
 export async function setupOncallDomain(
   context: PulseContext,
   options: OncallSetupOptions = {},
-): Promise<{ routers: express.Router[]; domain: OncallDomain }> {
+): Promise<{
+  routes: (router: PulseApiRouter) => void;
+  intakeRouter: express.Router;
+  domain: OncallDomain;
+}> {
   const domain = createOncallDomain(context, options);
-  const { config, runner, directory, policies } = domain;
+  context.permissionsRegistry.addResourceType({
+    resourceRef: pulseScheduleResourceRef,
+    permissions: pulsePermissions.filter(
+      permission =>
+        'resourceType' in permission &&
+        permission.resourceType === pulseScheduleResourceRef.resourceType,
+    ),
+    rules: Object.values(scheduleRules),
+    getResources: ids => domain.scheduleResources(ids),
+  });
+  const { config, runner, directory, policies, retention } = domain;
   const { scheduler, logger } = context;
 
   // Local scope: every replica runs escalation on its own tick. Each page is claimed in the
@@ -230,6 +293,13 @@ export async function setupOncallDomain(
       }
     },
   });
+  await scheduler.scheduleTask({
+    id: RETENTION_TASK_ID,
+    ...domain.retentionConfig.schedule,
+    fn: async () => {
+      await retention.run();
+    },
+  });
 
   // The health endpoint takes no Backstage token: an outside monitor polls it to page someone
   // when the portal itself is down or stalled. It reveals only counts and times.
@@ -241,30 +311,24 @@ export async function setupOncallDomain(
     `On-call: ${config.schedules.length} schedules, ${config.policies.length} escalation policies`,
   );
 
-  const routers: express.Router[] = [
-    createOncallRouter({
-      httpAuth: context.httpAuth,
-      permissions: context.permissions,
-      userInfo: context.userInfo,
-      catalog: context.catalog,
-      incidents: domain.incidents,
-      schedules: domain.schedules,
-      policies,
-      config,
-      health: domain.health,
-      now: options.now,
-    }),
-  ];
-  // Alert intake adds its router here, feeding signals to `domain.incidents`.
-  routers.push(
-    (
-      await setupAlertIntake({
-        ...context,
-        intake: domain.incidents,
-        now: options.now,
-      })
-    ).router,
-  );
+  const routes = addOncallRoutes({
+    kit: context.requestKit,
+    catalog: context.catalog,
+    auth: context.auth,
+    incidents: domain.incidents.actions,
+    schedules: domain.schedules,
+    policies,
+    config,
+    incidentKinds: domain.incidentKinds,
+    versions: new VersionStore(context.knex),
+    health: domain.health,
+    clock: options.clock,
+  });
+  const { router: intakeRouter } = await setupAlertIntake({
+    ...context,
+    intake: domain.incidents.intake,
+    clock: options.clock,
+  });
 
-  return { routers, domain };
+  return { routes, intakeRouter, domain };
 }

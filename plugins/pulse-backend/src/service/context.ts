@@ -6,6 +6,7 @@ import {
   HttpRouterService,
   LifecycleService,
   LoggerService,
+  PermissionsRegistryService,
   PermissionsService,
   RootConfigService,
   SchedulerService,
@@ -19,6 +20,7 @@ import { PulseConfig } from '../config';
 import { GithubHosts } from '../entities/describeTracking';
 import { TrackedEntityStore } from '../entities/TrackedEntityStore';
 import { DomainEventPublisher } from '../events/DomainEventPublisher';
+import { RequestKit } from './requestKit';
 
 /**
  * Everything a Pulse domain (github, oncall, ...) is set up with: the core services, the plugin's
@@ -36,6 +38,9 @@ export interface PulseContext {
   discovery: DiscoveryService;
   scheduler: SchedulerService;
   permissions: PermissionsService;
+  permissionsRegistry: PermissionsRegistryService;
+  /** What every route does first: the caller, permission checks, entity visibility. */
+  requestKit: RequestKit;
   auditor: AuditorService;
   lifecycle: LifecycleService;
   catalog: CatalogService;

@@ -92,7 +92,10 @@ export interface PulseApi {
     query?: WorkflowRunQuery,
   ): Promise<WorkflowRunPage>;
   /** Each workflow's latest run, success rate and median duration on the default branch. */
-  getWorkflowSummary(ref: CompoundEntityRef): Promise<WorkflowSummaryList>;
+  getWorkflowSummary(
+    ref: CompoundEntityRef,
+    options?: { recentRuns?: number },
+  ): Promise<WorkflowSummaryList>;
   /** How fresh Pulse's copy of the entity's repository is, and how far its first sync has got. */
   getSyncStatus(ref: CompoundEntityRef): Promise<SyncStatus>;
   /**

@@ -187,6 +187,24 @@ describe('PulseClient GitHub data', () => {
     expect(fetch).toHaveBeenCalledWith(`${entityUrl}/workflow-summary`);
   });
 
+  it('asks the workflow summary for a number of recent runs, 0 for none', async () => {
+    const summary = { defaultBranch: 'main', items: [], lastSyncedAt: null };
+    const { client, fetch } = createClient(jsonResponse(200, summary));
+    fetch.mockImplementation(async () => jsonResponse(200, summary));
+
+    await client.getWorkflowSummary(ref, { recentRuns: 20 });
+    await client.getWorkflowSummary(ref, { recentRuns: 0 });
+
+    expect(fetch).toHaveBeenNthCalledWith(
+      1,
+      `${entityUrl}/workflow-summary?recentRuns=20`,
+    );
+    expect(fetch).toHaveBeenNthCalledWith(
+      2,
+      `${entityUrl}/workflow-summary?recentRuns=0`,
+    );
+  });
+
   it('fetches the sync status', async () => {
     const { client, fetch } = createClient(jsonResponse(200, syncStatus));
 

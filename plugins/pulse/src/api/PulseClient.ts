@@ -106,8 +106,13 @@ export class PulseClient implements PulseApi {
 
   async getWorkflowSummary(
     ref: CompoundEntityRef,
+    options: { recentRuns?: number } = {},
   ): Promise<WorkflowSummaryList> {
-    return this.get<WorkflowSummaryList>(`${entityPath(ref)}/workflow-summary`);
+    return this.get<WorkflowSummaryList>(
+      withQuery(`${entityPath(ref)}/workflow-summary`, {
+        recentRuns: options.recentRuns,
+      }),
+    );
   }
 
   async getSyncStatus(ref: CompoundEntityRef): Promise<SyncStatus> {

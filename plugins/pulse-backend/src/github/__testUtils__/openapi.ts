@@ -69,7 +69,9 @@ export class OpenApiResponseValidator {
   private resolve(node: Json): Json {
     if (node?.$ref) {
       const path = node.$ref.replace(/^#\//, '').split('/');
-      return this.resolve(path.reduce((at: Json, key: string) => at[key], this.spec));
+      return this.resolve(
+        path.reduce((at: Json, key: string) => at[key], this.spec),
+      );
     }
     return node;
   }

@@ -23,7 +23,7 @@ async function main() {
   const { runner } = createTestEngine({
     knex,
     config,
-    now: () => now,
+    clock: { now: () => now },
     policies: configPolicySource(config),
     notifications,
     replicaId: 'doomed-replica',

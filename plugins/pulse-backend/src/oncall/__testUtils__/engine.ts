@@ -5,10 +5,11 @@ import {
 } from '@backstage/plugin-notifications-node';
 import { Knex } from 'knex';
 import { DomainEventPublisher } from '../../events/DomainEventPublisher';
+import { Clock } from '../../service/clock';
 import { OncallConfig } from '../config';
 import { EscalationRunner } from '../engine/EscalationRunner';
 import { Pager } from '../engine/Pager';
-import { IncidentService } from '../incidents/IncidentService';
+import { createIncidentServices } from '../incidents';
 import { EscalationPolicySource } from '../policies';
 import { ScheduleService } from '../schedules/ScheduleService';
 
@@ -83,7 +84,7 @@ export class RecordingNotifications implements NotificationService {
 export function createTestEngine(options: {
   knex: Knex;
   config: OncallConfig;
-  now: () => Date;
+  clock: Clock;
   policies: EscalationPolicySource;
   notifications: NotificationService;
   replicaId?: string;
@@ -94,11 +95,11 @@ export function createTestEngine(options: {
   const logger = options.logger ?? new TestLogger();
   const publisher = new DomainEventPublisher(options.knex, logger);
   const incidentLink = (id: string) => `/pulse/incidents/${id}`;
-  const incidents = new IncidentService({
+  const { actions, intake, ledger } = createIncidentServices({
     knex: options.knex,
     publisher,
     policies: options.policies,
-    now: options.now,
+    clock: options.clock,
     incidentLink,
     logger,
     auditor: options.auditor,
@@ -107,11 +108,11 @@ export function createTestEngine(options: {
     knex: options.knex,
     schedules: options.config.schedules,
     publisher,
-    now: options.now,
+    clock: options.clock,
     logger,
   });
   const runner = new EscalationRunner({
-    incidents,
+    ledger,
     schedules,
     pager: new Pager({
       notifications: options.notifications,
@@ -124,8 +125,17 @@ export function createTestEngine(options: {
     leaseSeconds: options.config.escalation.leaseSeconds,
     watchdogGraceMinutes: options.config.escalation.watchdogGraceMinutes,
     replicaId: options.replicaId,
-    now: options.now,
+    clock: options.clock,
     incidentLink,
   });
-  return { incidents, schedules, runner, publisher, logger };
+  // `incidents` is the people's room (reads and actions), as the REST API uses it.
+  return {
+    incidents: actions,
+    intake,
+    ledger,
+    schedules,
+    runner,
+    publisher,
+    logger,
+  };
 }

@@ -2,12 +2,14 @@ import { ConfigReader } from '@backstage/config';
 import { Knex } from 'knex';
 import { applyMigrations } from '../../database/migrations';
 import { DomainEventPublisher } from '../../events/DomainEventPublisher';
+import { Clock } from '../../service/clock';
 import { OncallConfig, readOncallConfig } from '../config';
+import { AlertSignal } from '../incidents/IncidentIntake';
 import { choosePolicy, EscalationPolicySource } from '../policies';
 import { TestLogger } from './engine';
 
-/** A clock the test moves by hand. */
-export class FakeClock {
+/** A clock the test moves by hand; pass it wherever a `Clock` goes. */
+export class FakeClock implements Clock {
   private ms: number;
 
   constructor(start: string | Date) {
@@ -36,6 +38,21 @@ export const BOB = 'user:default/bob';
 export const CAROL = 'user:default/carol';
 export const DAVE = 'user:default/dave';
 export const SERVICE = 'component:default/payments-api';
+
+/** A trigger for {@link SERVICE} through a PagerDuty integration; tests change what they need. */
+export function alertSignal(overrides: Partial<AlertSignal> = {}): AlertSignal {
+  return {
+    action: 'trigger',
+    dedupKey: 'disk-full',
+    entityRef: SERVICE,
+    title: 'Disk full on db-1',
+    severity: 'critical',
+    source: 'pagerduty',
+    integrationKey: 'routing-key-1',
+    rawPayload: { summary: 'Disk full on db-1' },
+    ...overrides,
+  };
+}
 
 /**
  * A small on-call setup: a weekly primary rotation (alice, bob), a secondary schedule that is

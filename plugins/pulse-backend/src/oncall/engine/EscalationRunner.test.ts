@@ -2,13 +2,14 @@ import { mockServices } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
 import { createTestDatabases } from '../../__testUtils__/testDatabases';
 import { OncallConfig } from '../config';
-import { DirectoryStore } from '../directory';
+import { DirectoryStore } from '../directory/DirectoryStore';
 import {
   createTestEngine,
   RecordingNotifications,
 } from '../__testUtils__/engine';
 import {
   ALICE,
+  alertSignal,
   BOB,
   CAROL,
   configPolicySource,
@@ -16,7 +17,6 @@ import {
   FakeClock,
   migratedDatabase,
   oncallConfigData,
-  SERVICE,
   testOncallConfig,
 } from '../__testUtils__/fixtures';
 import { AlertSignal } from '../incidents/IncidentIntake';
@@ -25,18 +25,16 @@ jest.setTimeout(60_000);
 
 const databases = createTestDatabases();
 
+/** An Alertmanager alert about the checkout error rate. */
 function trigger(overrides: Partial<AlertSignal> = {}): AlertSignal {
-  return {
-    action: 'trigger',
+  return alertSignal({
     dedupKey: 'checkout-errors',
-    entityRef: SERVICE,
     title: 'Checkout error rate above 5%',
-    severity: 'critical',
     source: 'alertmanager',
     integrationKey: 'am',
     rawPayload: {},
     ...overrides,
-  };
+  });
 }
 
 // Monday 2025-05-05 12:00 in Berlin: bob has the primary week, dave the daytime shift.
@@ -65,14 +63,14 @@ describe.each(databases.eachSupportedId())(
       const engine = createTestEngine({
         knex,
         config,
-        now: clock.now,
+        clock,
         policies: configPolicySource(config),
         notifications,
         replicaId: 'replica-a',
         auditor,
       });
       const open = async (signal: Partial<AlertSignal> = {}) =>
-        (await engine.incidents.receive(trigger(signal), 'alertmanager'))
+        (await engine.intake.receive(trigger(signal), 'alertmanager'))
           .incidentId!;
       const timeline = async (id: string) =>
         (await engine.incidents.get(id)).timeline.map(e => e.type);
@@ -460,19 +458,25 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('recovers a step overdue beyond the grace period, flags the incident, and reports the lag', async () => {
-      const { clock, runner, notifications, open, incidents, timeline, knex } =
-        await setup();
+      const {
+        clock,
+        runner,
+        notifications,
+        open,
+        incidents,
+        ledger,
+        timeline,
+        knex,
+      } = await setup();
       const id = await open();
       await runner.run();
       // The scheduler stalls. Two minutes late is within the grace period: the watchdog waits.
       clock.advance(7);
       expect((await runner.watchdog()).paged).toBe(0);
-      expect((await incidents.store.lag(clock.now(), 3 * 60_000)).overdue).toBe(
-        0,
-      );
+      expect((await ledger.lag(clock.now(), 3 * 60_000)).overdue).toBe(0);
 
       clock.advance(2);
-      const lag = await incidents.store.lag(clock.now(), 3 * 60_000);
+      const lag = await ledger.lag(clock.now(), 3 * 60_000);
       expect(lag).toEqual({
         overdue: 1,
         oldestDueAt: new Date('2025-05-05T10:05:00Z'),
@@ -496,9 +500,7 @@ describe.each(databases.eachSupportedId())(
         .where({ idempotency_key: `${id}:1:0` })
         .first();
       expect(Boolean(page.recovered)).toBe(true);
-      expect((await incidents.store.lag(clock.now(), 3 * 60_000)).overdue).toBe(
-        0,
-      );
+      expect((await ledger.lag(clock.now(), 3 * 60_000)).overdue).toBe(0);
     });
 
     it('retries a page whose notification failed, with the same idempotency key', async () => {

@@ -2,16 +2,20 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
+import { Clock, systemClock } from '../../service/clock';
 import { dueAction, PageAction, resolveTargets } from '../escalation';
-import { IncidentService } from '../incidents/IncidentService';
-import { StoredIncident } from '../incidents/IncidentStore';
-import { OnCallView, ScheduleService } from '../schedules/ScheduleService';
+import {
+  EngineRunKind,
+  EscalationLedger,
+  StoredIncident,
+} from '../incidents/EscalationLedger';
+import { OnCallView } from '../schedules/OnCallView';
+import { ScheduleService } from '../schedules/ScheduleService';
 import { Pager } from './Pager';
 
-const STATUS_TABLE = 'pulse_oncall_engine_status';
-
 export interface EscalationRunnerOptions {
-  incidents: IncidentService;
+  /** The engine's only door to incidents: what is due, page claims, and what it records. */
+  ledger: EscalationLedger;
   schedules: ScheduleService;
   pager: Pager;
   logger: LoggerService;
@@ -19,7 +23,7 @@ export interface EscalationRunnerOptions {
   watchdogGraceMinutes: number;
   /** Identifies this process in claims; unique per replica. */
   replicaId?: string;
-  now?: () => Date;
+  clock?: Clock;
   /** Link to an incident in the portal, for notifications. */
   incidentLink: (incidentId: string) => string;
   /** At most this many due incidents are handled per run (the rest wait for the next). */
@@ -56,13 +60,13 @@ type Outcome = 'paged' | 'skipped' | 'failed' | 'ack-timeout' | 'none';
  */
 export class EscalationRunner {
   readonly replicaId: string;
-  private readonly now: () => Date;
+  private readonly clock: Clock;
 
   constructor(private readonly options: EscalationRunnerOptions) {
     this.replicaId =
       options.replicaId ??
       `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-    this.now = options.now ?? (() => new Date());
+    this.clock = options.clock ?? systemClock;
   }
 
   private get graceMs() {
@@ -84,9 +88,9 @@ export class EscalationRunner {
 
   private async execute(watchdogOnly: boolean): Promise<RunReport> {
     const started = Date.now();
-    const now = this.now();
+    const now = this.clock.now();
     const cutoff = watchdogOnly ? new Date(now.getTime() - this.graceMs) : now;
-    const due = await this.options.incidents.store.due(
+    const due = await this.options.ledger.due(
       cutoff,
       this.options.maxPerRun ?? 5000,
     );
@@ -111,7 +115,7 @@ export class EscalationRunner {
             if (outcome === 'ack-timeout') {
               report.ackTimeouts += 1;
               // Back to triggered with the current level due now: page it in this run.
-              const fresh = await this.options.incidents.store.get(incident.id);
+              const fresh = await this.options.ledger.incident(incident.id);
               outcome = fresh ? await this.handle(fresh, view, report) : 'none';
             }
             if (outcome === 'paged') report.paged += 1;
@@ -156,7 +160,7 @@ export class EscalationRunner {
     view: OnCallView,
     report: RunReport,
   ): Promise<Outcome> {
-    const now = this.now();
+    const now = this.clock.now();
     const action = dueAction(incident.escalation, now);
     if (!action) {
       return 'none';
@@ -165,14 +169,14 @@ export class EscalationRunner {
     const overdue = overdueMs > this.graceMs;
     if (action.kind === 'ack-timeout') {
       if (overdue && !incident.flagged) {
-        await this.options.incidents.flagOverdue(
+        await this.options.ledger.flagOverdue(
           incident.id,
           new Date(action.dueAt),
           overdueMs,
         );
         report.recovered += 1;
       }
-      return (await this.options.incidents.ackTimeout(incident.id))
+      return (await this.options.ledger.ackTimeout(incident.id))
         ? 'ack-timeout'
         : 'skipped';
     }
@@ -186,11 +190,10 @@ export class EscalationRunner {
     report: RunReport,
     overdueMs: number,
   ): Promise<Outcome> {
-    const { incidents, pager, leaseSeconds } = this.options;
-    const store = incidents.store;
+    const { ledger, pager, leaseSeconds } = this.options;
     const key = action.idempotencyKey;
-    const now = this.now();
-    await store.ensurePage({
+    const now = this.clock.now();
+    await ledger.ensurePage({
       idempotencyKey: key,
       incidentId: incident.id,
       stepIndex: action.stepIndex,
@@ -198,14 +201,14 @@ export class EscalationRunner {
       dueAt: new Date(action.dueAt),
       now,
     });
-    const claim = await store.claimPage(
+    const claim = await ledger.claimPage(
       key,
       this.replicaId,
       now,
       new Date(now.getTime() + leaseSeconds * 1000),
     );
     if (claim === 'sent') {
-      await incidents.advancePastSentPage(incident.id, key);
+      await ledger.advancePastSentPage(incident.id, key);
       return 'skipped';
     }
     if (claim === 'held') {
@@ -213,23 +216,21 @@ export class EscalationRunner {
     }
 
     // Between reading the incident and claiming, someone may have acknowledged or resolved it.
-    const fresh = await store.get(incident.id);
-    const stillDue = fresh && dueAction(fresh.escalation, this.now());
+    const fresh = await ledger.incident(incident.id);
+    const stillDue = fresh && dueAction(fresh.escalation, this.clock.now());
     if (
       !fresh ||
       stillDue?.kind !== 'page' ||
       stillDue.idempotencyKey !== key
     ) {
-      await store.releasePage(key, this.replicaId, { skippedAt: this.now() });
+      await ledger.releasePage(key, this.replicaId, {
+        skippedAt: this.clock.now(),
+      });
       return 'skipped';
     }
 
-    if (overdueMs > 0 && (await store.markPageRecovered(key))) {
-      await incidents.flagOverdue(
-        incident.id,
-        new Date(action.dueAt),
-        overdueMs,
-      );
+    if (overdueMs > 0 && (await ledger.markPageRecovered(key))) {
+      await ledger.flagOverdue(incident.id, new Date(action.dueAt), overdueMs);
       report.recovered += 1;
     }
 
@@ -286,7 +287,7 @@ export class EscalationRunner {
       });
     } catch (error) {
       // Released so that the next run retries it at once rather than after the lease.
-      await store.releasePage(key, this.replicaId, {
+      await ledger.releasePage(key, this.replicaId, {
         error: String(error),
       });
       this.options.logger.warn(
@@ -296,8 +297,8 @@ export class EscalationRunner {
       );
       return 'failed';
     }
-    const sentAt = this.now();
-    const recorded = await incidents.recordPage(fresh.id, {
+    const sentAt = this.clock.now();
+    const recorded = await ledger.recordPage(fresh.id, {
       idempotencyKey: key,
       stepIndex: action.stepIndex,
       round: action.round,
@@ -312,16 +313,12 @@ export class EscalationRunner {
     return recorded ? 'paged' : 'skipped';
   }
 
-  private async recordRun(id: string, report: RunReport) {
-    const knex = this.options.incidents.store.knex;
-    await knex(STATUS_TABLE)
-      .insert({
-        id,
-        last_run_at: this.now(),
-        last_run_by: this.replicaId,
-        last_run_ms: report.durationMs,
-      })
-      .onConflict('id')
-      .merge();
+  private async recordRun(kind: EngineRunKind, report: RunReport) {
+    await this.options.ledger.recordRun({
+      kind,
+      at: this.clock.now(),
+      by: this.replicaId,
+      durationMs: report.durationMs,
+    });
   }
 }

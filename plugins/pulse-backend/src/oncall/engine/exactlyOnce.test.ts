@@ -8,12 +8,13 @@ import {
   RecordingNotifications,
 } from '../__testUtils__/engine';
 import {
+  alertSignal,
   configPolicySource,
   FakeClock,
   migratedDatabase,
-  SERVICE,
   testOncallConfig,
 } from '../__testUtils__/fixtures';
+import { AlertSignal } from '../incidents/IncidentIntake';
 
 jest.setTimeout(90_000);
 
@@ -41,6 +42,16 @@ const config = testOncallConfig({
   defaultEscalationPolicy: 'three-steps',
 });
 
+/** A plain JSON alert about the test service. */
+function jsonAlert(overrides: Partial<AlertSignal>): AlertSignal {
+  return alertSignal({
+    source: 'json',
+    integrationKey: 'json',
+    rawPayload: {},
+    ...overrides,
+  });
+}
+
 /** A second connection pool to the same database, as another backend replica has. */
 function secondPool(knex: Knex): Knex {
   const { client, connection } = knex.client.config;
@@ -52,7 +63,7 @@ function replica(knex: Knex, clock: FakeClock, replicaId: string) {
   const engine = createTestEngine({
     knex,
     config,
-    now: clock.now,
+    clock,
     policies: configPolicySource(config),
     notifications,
     replicaId,
@@ -76,17 +87,12 @@ function replica(knex: Knex, clock: FakeClock, replicaId: string) {
       const incidentCount = 40;
       const ids: string[] = [];
       for (let i = 0; i < incidentCount; i++) {
-        const { incidentId } = await (i % 2 ? a : b).incidents.receive(
-          {
-            action: 'trigger',
+        const { incidentId } = await (i % 2 ? a : b).intake.receive(
+          jsonAlert({
             dedupKey: `alert-${i}`,
-            entityRef: SERVICE,
             title: `Alert ${i}`,
             severity: 'error',
-            source: 'json',
-            integrationKey: 'json',
-            rawPayload: {},
-          },
+          }),
           'test',
         );
         ids.push(incidentId!);
@@ -138,17 +144,8 @@ function replica(knex: Knex, clock: FakeClock, replicaId: string) {
       await migratedDatabase(knex);
       const clock = new FakeClock(START);
       const survivor = replica(knex, clock, 'survivor');
-      const { incidentId } = await survivor.incidents.receive(
-        {
-          action: 'trigger',
-          dedupKey: 'crash',
-          entityRef: SERVICE,
-          title: 'Crash test',
-          severity: 'critical',
-          source: 'json',
-          integrationKey: 'json',
-          rawPayload: {},
-        },
+      const { incidentId } = await survivor.intake.receive(
+        jsonAlert({ dedupKey: 'crash', title: 'Crash test' }),
         'test',
       );
       const key = `${incidentId}:0:0`;

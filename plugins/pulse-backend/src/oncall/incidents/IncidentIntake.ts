@@ -6,14 +6,20 @@ import { Incident, IncidentSeverity } from '@internal/plugin-pulse-common';
  */
 export interface AlertSignal {
   action: 'trigger' | 'acknowledge' | 'resolve';
-  /** Incidents are deduplicated on this key; at most one open incident per key. */
+  /**
+   * Incidents are deduplicated on this key within the service and the integration: at most one
+   * open incident per (entityRef, integrationKey, dedupKey).
+   */
   dedupKey: string;
   /** The service (catalog entity ref) the alert is about. */
   entityRef: string;
   title: string;
   severity: IncidentSeverity;
   source: Incident['source'];
-  /** The integration it came through (e.g. a routing key's id); acknowledge/resolve from another integration is ignored. */
+  /**
+   * The integration it came through: the format (`alertmanager`, `json`, ...) or a PagerDuty
+   * routing key's digest. A signal never meets an incident opened through another integration.
+   */
   integrationKey: string;
   rawPayload: unknown;
   occurredAt?: Date;

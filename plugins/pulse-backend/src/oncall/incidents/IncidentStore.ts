@@ -4,6 +4,7 @@ import {
   IncidentTimelineEntry,
 } from '@internal/plugin-pulse-common';
 import { Knex } from 'knex';
+import { chunks, Db, DbDate, toDate } from '../../database/rows';
 import { EscalationState, nextDueAt } from '../escalation';
 
 const INCIDENTS = 'pulse_incidents';
@@ -12,8 +13,34 @@ const TIMELINE = 'pulse_incident_timeline';
 const PAGES = 'pulse_incident_pages';
 const TURNS = 'pulse_escalation_turns';
 
-type Db = Knex | Knex.Transaction;
-type DbDate = Date | string | number;
+/**
+ * Rows per multi-row INSERT: under SQLite's 500 terms of a compound SELECT (knex writes SQLite's
+ * multi-row inserts as `SELECT ... UNION ALL ...`), and at 22 columns far under PostgreSQL's
+ * 65,535 bind parameters.
+ */
+const INSERT_CHUNK = 200;
+/** Keys per `IN (...)` list when reading by key. */
+const READ_CHUNK = 500;
+
+/**
+ * Where a dedup key holds: the service (the incident's entity ref) and the integration the alert
+ * came through (the format, or for PagerDuty the routing key's digest). At most one open incident
+ * per scope; a signal only ever meets incidents of its own scope.
+ */
+export interface IncidentScope {
+  entityRef: string;
+  integrationKey: string;
+  dedupKey: string;
+}
+
+/** A map key for a scope. */
+export function scopeKey(scope: IncidentScope): string {
+  return JSON.stringify([
+    scope.entityRef,
+    scope.integrationKey,
+    scope.dedupKey,
+  ]);
+}
 
 export interface IncidentRow {
   id: string;
@@ -123,13 +150,16 @@ export interface PageRow {
 
 export type ClaimOutcome = 'claimed' | 'held' | 'sent';
 
-export function toDate(value: DbDate): Date;
-export function toDate(value: DbDate | null): Date | null;
-export function toDate(value: DbDate | null): Date | null {
-  if (value === null || value === undefined) {
-    return null;
-  }
-  return value instanceof Date ? value : new Date(value);
+/** One entry of an incident's timeline, as stored. */
+export interface StoredTimelineEntry {
+  /** Its position in the timeline (increasing across all incidents). */
+  seq: number;
+  incidentId: string;
+  at: Date;
+  type: IncidentTimelineEntry['type'];
+  actor: string | null;
+  message: string;
+  details?: Record<string, unknown>;
 }
 
 function fromRow(row: IncidentRow): StoredIncident {
@@ -168,10 +198,6 @@ export function nextDueDate(state: EscalationState): Date | null {
 export class IncidentStore {
   constructor(private readonly db: Knex) {}
 
-  get knex(): Knex {
-    return this.db;
-  }
-
   transaction<T>(fn: (tx: Knex.Transaction) => Promise<T>): Promise<T> {
     return this.db.transaction(fn);
   }
@@ -181,17 +207,26 @@ export class IncidentStore {
   }
 
   /**
-   * Inserts the incidents in one statement, each unless one with its dedup key is open (the unique
-   * index on `open_dedup_key` decides, also between racing transactions); returns those inserted,
-   * as stored.
+   * Inserts the incidents, in statements of {@link INSERT_CHUNK} rows, each unless one of its
+   * scope (service, integration, dedup key) is open: the unique index on
+   * `(entity_ref, integration_key, open_dedup_key)` decides, also between racing transactions.
+   * Returns those inserted, as stored. Run it in a transaction: the chunks commit together.
    */
   async insertManyIfNoneOpen(
     tx: Db,
     incidents: NewStoredIncident[],
   ): Promise<StoredIncident[]> {
-    if (incidents.length === 0) {
-      return [];
+    const inserted: StoredIncident[] = [];
+    for (const chunk of chunks(incidents, INSERT_CHUNK)) {
+      inserted.push(...(await this.insertChunkIfNoneOpen(tx, chunk)));
     }
+    return inserted;
+  }
+
+  private async insertChunkIfNoneOpen(
+    tx: Db,
+    incidents: NewStoredIncident[],
+  ): Promise<StoredIncident[]> {
     const rows = await tx<IncidentRow>(INCIDENTS)
       .insert(
         incidents.map(incident => ({
@@ -222,7 +257,7 @@ export class IncidentStore {
           version: 0,
         })),
       )
-      .onConflict('open_dedup_key')
+      .onConflict(['entity_ref', 'integration_key', 'open_dedup_key'])
       .ignore()
       .returning('*');
     return (rows as IncidentRow[]).map(fromRow);
@@ -255,48 +290,79 @@ export class IncidentStore {
     return Number(row.next_turn) - count;
   }
 
-  async getOpenByDedupKey(
+  /** The open incident of a scope, if any. */
+  async getOpen(
     tx: Db,
-    dedupKey: string,
+    scope: IncidentScope,
     options: { forUpdate?: boolean } = {},
   ): Promise<StoredIncident | undefined> {
-    return (await this.getOpenByDedupKeys(tx, [dedupKey], options)).get(
-      dedupKey,
+    return (await this.getOpenByScopes(tx, [scope], options)).get(
+      scopeKey(scope),
     );
   }
 
   /**
-   * The open incidents of the given dedup keys. With `forUpdate` (PostgreSQL), their rows are
-   * locked in key order, so transactions locking overlapping sets queue rather than deadlock.
+   * The open incidents of the given scopes, by {@link scopeKey}: one query per service and
+   * integration, and per {@link READ_CHUNK} keys. With `forUpdate` (PostgreSQL), their rows are
+   * locked in the order given (pass scopes sorted by {@link scopeKey}), so transactions locking
+   * overlapping sets mostly queue rather than deadlock (a deadlock is retried by the caller).
    */
-  async getOpenByDedupKeys(
+  async getOpenByScopes(
     tx: Db,
-    dedupKeys: string[],
+    scopes: IncidentScope[],
     options: { forUpdate?: boolean } = {},
   ): Promise<Map<string, StoredIncident>> {
     const found = new Map<string, StoredIncident>();
-    if (dedupKeys.length === 0) {
-      return found;
+    const groups = new Map<string, IncidentScope[]>();
+    for (const scope of scopes) {
+      const group = JSON.stringify([scope.entityRef, scope.integrationKey]);
+      const members = groups.get(group);
+      if (members) {
+        members.push(scope);
+      } else {
+        groups.set(group, [scope]);
+      }
     }
-    const query = tx<IncidentRow>(INCIDENTS)
-      .whereIn('open_dedup_key', dedupKeys)
-      .orderBy('open_dedup_key');
-    if (options.forUpdate && this.isPostgres()) {
-      query.forUpdate();
-    }
-    for (const row of await query) {
-      const incident = fromRow(row);
-      found.set(incident.dedupKey, incident);
+    for (const group of groups.values()) {
+      const { entityRef, integrationKey } = group[0];
+      for (const chunk of chunks(group, READ_CHUNK)) {
+        const query = tx<IncidentRow>(INCIDENTS)
+          .where({ entity_ref: entityRef, integration_key: integrationKey })
+          .whereIn(
+            'open_dedup_key',
+            chunk.map(scope => scope.dedupKey),
+          )
+          .orderBy('open_dedup_key');
+        if (options.forUpdate && this.isPostgres()) {
+          query.forUpdate();
+        }
+        for (const row of await query) {
+          const incident = fromRow(row);
+          found.set(
+            scopeKey({
+              entityRef,
+              integrationKey,
+              dedupKey: incident.dedupKey,
+            }),
+            incident,
+          );
+        }
+      }
     }
     return found;
   }
 
-  async getLatestByDedupKey(
+  /** The newest incident of a scope, open or resolved. */
+  async getLatest(
     tx: Db,
-    dedupKey: string,
+    scope: IncidentScope,
   ): Promise<StoredIncident | undefined> {
     const row = await tx<IncidentRow>(INCIDENTS)
-      .where({ dedup_key: dedupKey })
+      .where({
+        entity_ref: scope.entityRef,
+        integration_key: scope.integrationKey,
+        dedup_key: scope.dedupKey,
+      })
       .orderBy([
         { column: 'created_at', order: 'desc' },
         { column: 'id', order: 'desc' },
@@ -391,33 +457,33 @@ export class IncidentStore {
     );
   }
 
-  /** Appends timeline entries of several incidents in one statement. */
+  /** Appends timeline entries of several incidents, {@link INSERT_CHUNK} rows a statement. */
   async appendTimelines(
     tx: Db,
     entries: Array<NewTimelineEntry & { incidentId: string }>,
   ): Promise<void> {
-    if (entries.length === 0) {
-      return;
+    for (const chunk of chunks(entries, INSERT_CHUNK)) {
+      await tx(TIMELINE).insert(
+        chunk.map(entry => ({
+          incident_id: entry.incidentId,
+          at: entry.at,
+          type: entry.type,
+          actor: entry.actor,
+          message: entry.message,
+          details: entry.details ? JSON.stringify(entry.details) : null,
+        })),
+      );
     }
-    await tx(TIMELINE).insert(
-      entries.map(entry => ({
-        incident_id: entry.incidentId,
-        at: entry.at,
-        type: entry.type,
-        actor: entry.actor,
-        message: entry.message,
-        details: entry.details ? JSON.stringify(entry.details) : null,
-      })),
-    );
   }
 
-  async timeline(incidentId: string): Promise<IncidentTimelineEntry[]> {
+  async timeline(incidentId: string): Promise<StoredTimelineEntry[]> {
     const rows = await this.db(TIMELINE)
       .where({ incident_id: incidentId })
       .orderBy('seq');
     return rows.map(row => ({
-      id: String(row.seq),
-      at: toDate(row.at).toISOString(),
+      seq: Number(row.seq),
+      incidentId: row.incident_id,
+      at: toDate(row.at),
       type: row.type,
       actor: row.actor,
       message: row.message,
@@ -460,6 +526,31 @@ export class IncidentStore {
       );
     }
     return (await q).map(fromRow);
+  }
+
+  /** The distinct entities of the incidents a query matches (limit and position aside). */
+  async entityRefsOf(
+    query: Omit<IncidentQuery, 'limit' | 'before'>,
+  ): Promise<string[]> {
+    const q = this.db<IncidentRow>(INCIDENTS).distinct('entity_ref');
+    if (query.statuses?.length) {
+      q.whereIn('status', query.statuses);
+    }
+    if (query.severities?.length) {
+      q.whereIn('severity', query.severities);
+    }
+    if (query.entityRefs) {
+      q.whereIn('entity_ref', query.entityRefs);
+    }
+    if (query.assignee) {
+      q.whereIn(
+        'id',
+        this.db(ASSIGNEES)
+          .where({ user_ref: query.assignee })
+          .select('incident_id'),
+      );
+    }
+    return (await q).map(row => row.entity_ref);
   }
 
   async openForEntity(entityRef: string): Promise<StoredIncident[]> {
@@ -607,5 +698,35 @@ export class IncidentStore {
         recipients: JSON.stringify(recipients),
       });
     return count === 1;
+  }
+
+  // ------------------------------------------------------------------ retention
+
+  /**
+   * Deletes up to `limit` incidents resolved before `cutoff`, oldest first, with their timelines,
+   * assignees and pages, in one transaction; returns how many incidents went. An open incident
+   * (triggered or acknowledged) is never deleted, however old.
+   */
+  async deleteResolvedBefore(cutoff: Date, limit: number): Promise<number> {
+    return this.transaction(async tx => {
+      const ids: string[] = await tx(INCIDENTS)
+        .where({ status: 'resolved' })
+        .whereNotNull('resolved_at')
+        .where('resolved_at', '<', cutoff)
+        .orderBy('resolved_at')
+        .limit(limit)
+        .pluck('id');
+      if (ids.length === 0) {
+        return 0;
+      }
+      // Children first: SQLite does not enforce the foreign keys' ON DELETE CASCADE.
+      for (const table of [TIMELINE, ASSIGNEES, PAGES]) {
+        await tx(table).whereIn('incident_id', ids).delete();
+      }
+      return tx(INCIDENTS)
+        .whereIn('id', ids)
+        .where({ status: 'resolved' })
+        .delete();
+    });
   }
 }

@@ -1,11 +1,11 @@
-import { RateLimiter } from './RateLimiter';
+import { TokenBuckets } from './RateLimiter';
 
-describe('RateLimiter', () => {
+describe('TokenBuckets', () => {
   it('allows a burst, then refuses with the seconds until the next request is allowed', () => {
     let now = 0;
-    const limiter = new RateLimiter(
+    const limiter = new TokenBuckets(
       { requestsPerSecond: 2, burst: 3 },
-      () => now,
+      { now: () => new Date(now) },
     );
     expect([1, 2, 3].map(() => limiter.take('alertmanager'))).toEqual([
       { allowed: true },
@@ -24,9 +24,9 @@ describe('RateLimiter', () => {
   });
 
   it('keeps callers apart', () => {
-    const limiter = new RateLimiter(
+    const limiter = new TokenBuckets(
       { requestsPerSecond: 1, burst: 1 },
-      () => 0,
+      { now: () => new Date(0) },
     );
     expect(limiter.take('a').allowed).toBe(true);
     expect(limiter.take('a').allowed).toBe(false);
@@ -35,9 +35,9 @@ describe('RateLimiter', () => {
 
   it('sustains the configured rate and never refills past the burst', () => {
     let now = 0;
-    const limiter = new RateLimiter(
+    const limiter = new TokenBuckets(
       { requestsPerSecond: 10, burst: 5 },
-      () => now,
+      { now: () => new Date(now) },
     );
     let allowed = 0;
     // 100 requests a second for 10 seconds: 5 from the burst plus 10 a second.
@@ -54,18 +54,18 @@ describe('RateLimiter', () => {
   });
 
   it('rounds a long wait up to whole seconds', () => {
-    const limiter = new RateLimiter(
+    const limiter = new TokenBuckets(
       { requestsPerSecond: 1, burst: 1 },
-      () => 0,
+      { now: () => new Date(0) },
     );
     limiter.take('slow');
     expect(limiter.take('slow')).toEqual({
       allowed: false,
       retryAfterSeconds: 1,
     });
-    const verySlow = new RateLimiter(
+    const verySlow = new TokenBuckets(
       { requestsPerSecond: 0.25, burst: 1 },
-      () => 0,
+      { now: () => new Date(0) },
     );
     verySlow.take('x');
     expect(verySlow.take('x')).toEqual({

@@ -18,12 +18,28 @@ function setup() {
   const resolver = new ServiceResolver({
     catalog,
     auth: mockServices.auth(),
-    now: () => now,
+    kinds: { entityKinds: ['Component', 'Resource', 'System'] },
+    clock: { now: () => new Date(now) },
   });
   return { catalog, resolver, advance: (ms: number) => (now += ms) };
 }
 
 describe('ServiceResolver', () => {
+  it('refuses a kind that cannot have incidents without asking the catalog', async () => {
+    const { resolver, catalog } = setup();
+    await expect(
+      resolver.resolve({
+        ref: 'group:default/payments',
+        from: "label 'entity_ref'",
+      }),
+    ).rejects.toMatchObject({
+      name: 'InputError',
+      message:
+        "Alert refused (from label 'entity_ref'): group:default/payments is of kind Group, and incidents can only be about kinds Component, Resource or System (pulse.oncall.intake.entityKinds)",
+    });
+    expect(catalog.getEntityByRef).not.toHaveBeenCalled();
+  });
+
   it('answers with the canonical ref of the entity found, asking with the plugin’s service credentials', async () => {
     const { resolver, catalog } = setup();
     await expect(

@@ -2,13 +2,16 @@ import { AuthService } from '@backstage/backend-plugin-api';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
-import { EntityHint, normalizeEntityRef } from './formats/common';
+import { Clock, systemClock } from '../../service/clock';
+import { IncidentKinds, incidentKindProblem } from './entityKinds';
+import { EntityHint, entityRefFromHint } from './formats/common';
 
 /** How long a service found in the catalog is remembered. Unknown services are never cached. */
 export const SERVICE_CACHE_MS = 60_000;
 
 /**
- * Checks that the services alerts name exist in the catalog, reading it with the plugin's own
+ * Checks that the services alerts name are of a kind that has incidents
+ * (`pulse.oncall.intake.entityKinds`) and exist in the catalog, reading it with the plugin's own
  * service credentials (senders are external tools, not catalog users). Known services are cached
  * for a minute so an alert storm does not become a catalog storm; an unknown service is asked
  * again every time, so a newly registered one is accepted at once.
@@ -23,22 +26,26 @@ export class ServiceResolver {
     private readonly options: {
       catalog: CatalogService;
       auth: AuthService;
-      now?: () => number;
+      kinds: IncidentKinds;
+      clock?: Clock;
     },
   ) {}
 
   private now(): number {
-    return this.options.now?.() ?? Date.now();
+    return (this.options.clock ?? systemClock).now().getTime();
   }
 
   /**
    * The catalog's own ref of the entity a hint names, or an `InputError` saying which service
-   * is unknown and where the alert named it.
+   * is unknown, or of a kind that has no incidents, and where the alert named it.
    */
   async resolve(hint: EntityHint): Promise<string> {
-    const ref = normalizeEntityRef(hint);
-    const key = ref.toLocaleLowerCase('en-US');
-    const cached = this.cache.get(key);
+    const ref = entityRefFromHint(hint);
+    const kindProblem = incidentKindProblem(ref, this.options.kinds);
+    if (kindProblem) {
+      throw new InputError(`Alert refused (from ${hint.from}): ${kindProblem}`);
+    }
+    const cached = this.cache.get(ref);
     if (cached && cached.expiresAt > this.now()) {
       return cached.ref;
     }
@@ -46,13 +53,13 @@ export class ServiceResolver {
       credentials: await this.options.auth.getOwnServiceCredentials(),
     });
     if (!entity) {
-      this.cache.delete(key);
+      this.cache.delete(ref);
       throw new InputError(
         `Unknown service '${ref}' (from ${hint.from}): there is no such entity in the catalog`,
       );
     }
     const canonical = stringifyEntityRef(entity);
-    this.cache.set(key, {
+    this.cache.set(ref, {
       ref: canonical,
       expiresAt: this.now() + SERVICE_CACHE_MS,
     });
@@ -64,7 +71,7 @@ export class ServiceResolver {
     const byRef = new Map<string, Promise<string>>();
     return Promise.all(
       hints.map(hint => {
-        const ref = normalizeEntityRef(hint).toLocaleLowerCase('en-US');
+        const ref = entityRefFromHint(hint);
         let pending = byRef.get(ref);
         if (!pending) {
           pending = this.resolve(hint);

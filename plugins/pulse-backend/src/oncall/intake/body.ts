@@ -1,10 +1,17 @@
 import { CustomErrorBase, InputError } from '@backstage/errors';
 import express from 'express';
+import { storablePayload } from './payload';
 
 /** 413: the request body is larger than `pulse.oncall.intake.maxBodyBytes`. */
 export class PayloadTooLargeError extends CustomErrorBase {
   name = 'PayloadTooLargeError' as const;
   statusCode = 413 as const;
+}
+
+/** 408: the request body did not arrive within `pulse.oncall.intake.bodyTimeoutSeconds`. */
+export class RequestTimeoutError extends CustomErrorBase {
+  name = 'RequestTimeoutError' as const;
+  statusCode = 408 as const;
 }
 
 /** 429: the caller sent more requests than its rate limit allows; retry after `retryAfterSeconds`. */
@@ -15,6 +22,14 @@ export class TooManyRequestsError extends CustomErrorBase {
   constructor(message: string, readonly retryAfterSeconds: number) {
     super(message);
   }
+}
+
+/** How request bodies are read. */
+export interface BodyLimits {
+  /** Bodies over this many bytes are refused with 413 while they stream in. */
+  maxBodyBytes: number;
+  /** A body not received whole within this many milliseconds is refused with 408. */
+  bodyTimeoutMs: number;
 }
 
 function tooLarge(
@@ -34,16 +49,21 @@ interface ParsedRequest extends express.Request {
 }
 
 /**
- * Reads a request's JSON body within `limit` bytes.
+ * Reads a request's JSON body within the limits, and returns it as it may be stored (see
+ * `payload.ts`: depth bounded, strings made storable).
  *
- * Normally the body is read here, whatever its content type (senders do not always say
- * `application/json`), so a body over the limit is refused with 413 while it streams in, without
- * being buffered whole, and bad JSON is a 400 that says why. When an outer router has already
- * parsed the body (the plugin's root router parses `application/json` for every route), its size
- * is taken from `content-length`, or measured from the parsed value when the request was chunked.
+ * The intake routes are mounted before any JSON body parser, so the body is read here, whatever
+ * its content type (senders do not always say `application/json`): a body over the size limit
+ * is refused with 413 while it streams in, without being buffered whole; a body that has not
+ * arrived whole within the timeout is refused with 408 (and the connection closed), so a slow
+ * or stalled sender does not hold the request for Node's default 300 s; bad JSON is a 400 that
+ * says why. A body an outer parser has already read (an `application/json` body when the routes
+ * sit behind one) is accepted too: its size is taken from `content-length`, or measured from the
+ * stored form when the request was chunked.
  */
-export function createJsonBodyReader(limit: number) {
-  const raw = express.raw({ type: () => true, limit });
+export function createJsonBodyReader(limits: BodyLimits) {
+  const { maxBodyBytes, bodyTimeoutMs } = limits;
+  const raw = express.raw({ type: () => true, limit: maxBodyBytes });
 
   return async function readJsonBody(
     req: express.Request,
@@ -51,22 +71,43 @@ export function createJsonBodyReader(limit: number) {
   ): Promise<unknown> {
     const request = req as ParsedRequest;
     if (request._body && !Buffer.isBuffer(request.body)) {
+      const payload = storablePayload(request.body ?? null);
       const declared = Number(request.headers['content-length']);
-      const size = Number.isFinite(declared)
-        ? declared
-        : Buffer.byteLength(JSON.stringify(request.body ?? null));
-      if (size > limit) {
-        throw tooLarge(size, limit);
+      const size =
+        request.headers['content-length'] !== undefined &&
+        Number.isFinite(declared)
+          ? declared
+          : Buffer.byteLength(JSON.stringify(payload));
+      if (size > maxBodyBytes) {
+        throw tooLarge(size, maxBodyBytes);
       }
-      return request.body;
+      return payload;
     }
 
     await new Promise<void>((resolve, reject) => {
-      raw(req, res, (error?: unknown) => (error ? reject(error) : resolve()));
+      const timer = setTimeout(() => {
+        // The rest of the body is not read: close the connection once the 408 is sent.
+        res.setHeader('connection', 'close');
+        reject(
+          new RequestTimeoutError(
+            `Request body was not received within ${
+              bodyTimeoutMs / 1000
+            }s (pulse.oncall.intake.bodyTimeoutSeconds); nothing was stored`,
+          ),
+        );
+      }, bodyTimeoutMs);
+      raw(req, res, (error?: unknown) => {
+        clearTimeout(timer);
+        if (error) {
+          reject(error);
+        } else {
+          resolve();
+        }
+      });
     }).catch(error => {
       const { type, length } = error as { type?: string; length?: number };
       if (type === 'entity.too.large') {
-        throw tooLarge(length, limit);
+        throw tooLarge(length, maxBodyBytes);
       }
       if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
         throw new InputError(
@@ -80,12 +121,14 @@ export function createJsonBodyReader(limit: number) {
     if (!Buffer.isBuffer(body) || body.length === 0) {
       throw new InputError('Request body is empty: a JSON object is expected');
     }
+    let parsed: unknown;
     try {
-      return JSON.parse(body.toString('utf8'));
+      parsed = JSON.parse(body.toString('utf8'));
     } catch (error) {
       throw new InputError(
         `Request body is not valid JSON: ${(error as Error).message}`,
       );
     }
+    return storablePayload(parsed);
   };
 }

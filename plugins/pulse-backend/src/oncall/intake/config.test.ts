@@ -12,7 +12,9 @@ describe('readIntakeConfig', () => {
   it('has defaults for everything', () => {
     expect(readIntakeConfig(new ConfigReader({}))).toEqual({
       maxBodyBytes: 524288,
+      bodyTimeoutMs: 30_000,
       alertmanagerGrouping: 'fingerprint',
+      entityKinds: ['Component', 'Resource', 'System'],
       routingKeys: new Map(),
       heartbeats: [],
       rateLimit: { requestsPerSecond: 50, burst: 200 },
@@ -23,7 +25,9 @@ describe('readIntakeConfig', () => {
     const config = read({
       intake: {
         maxBodyBytes: 65536,
+        bodyTimeoutSeconds: 2.5,
         alertmanagerGrouping: 'groupKey',
+        entityKinds: ['Component', 'Resource', 'System', 'API'],
         rateLimit: { requestsPerSecond: 5, burst: 10 },
       },
       routingKeys: {
@@ -40,11 +44,14 @@ describe('readIntakeConfig', () => {
           title: 'Sync stopped',
           severity: 'warning',
         },
+        { id: 'api', entityRef: 'api:default/orders', intervalSeconds: 60 },
       ],
     });
     expect(config).toEqual({
       maxBodyBytes: 65536,
+      bodyTimeoutMs: 2500,
       alertmanagerGrouping: 'groupKey',
+      entityKinds: ['Component', 'Resource', 'System', 'API'],
       rateLimit: { requestsPerSecond: 5, burst: 10 },
       routingKeys: new Map([
         ['0123456789abcdef0123456789abcdef', 'component:default/payments-api'],
@@ -64,6 +71,13 @@ describe('readIntakeConfig', () => {
           intervalSeconds: 60,
           title: 'Sync stopped',
           severity: 'warning',
+        },
+        {
+          id: 'api',
+          entityRef: 'api:default/orders',
+          intervalSeconds: 60,
+          title: 'Heartbeat api missed',
+          severity: 'critical',
         },
       ],
     });
@@ -93,6 +107,51 @@ describe('readIntakeConfig', () => {
     [
       { intake: { rateLimit: { burst: -1 } } },
       /'pulse\.oncall\.intake\.rateLimit\.burst'/,
+    ],
+    [
+      { intake: { bodyTimeoutSeconds: 0 } },
+      /'pulse\.oncall\.intake\.bodyTimeoutSeconds': must be a number of seconds from 0\.01 to 300, got 0/,
+    ],
+    [
+      { intake: { bodyTimeoutSeconds: 301 } },
+      /'pulse\.oncall\.intake\.bodyTimeoutSeconds'/,
+    ],
+    [
+      { intake: { bodyTimeoutSeconds: 'slow' } },
+      /'pulse\.oncall\.intake\.bodyTimeoutSeconds': must be a number/,
+    ],
+    [
+      { intake: { entityKinds: [] } },
+      /'pulse\.oncall\.intake\.entityKinds': must be a non-empty list of catalog kinds/,
+    ],
+    [
+      { intake: { entityKinds: 'Component' } },
+      /'pulse\.oncall\.intake\.entityKinds': must be a non-empty list/,
+    ],
+    [
+      { intake: { entityKinds: ['Component', 'not a kind'] } },
+      /'pulse\.oncall\.intake\.entityKinds'/,
+    ],
+    [
+      { routingKeys: { abc: 'group:default/payments' } },
+      /'pulse\.oncall\.routingKeys \(entry 1\)': group:default\/payments is of kind Group, and incidents can only be about kinds Component, Resource or System \(pulse\.oncall\.intake\.entityKinds\)/,
+    ],
+    [
+      {
+        heartbeats: [
+          { id: 'a', entityRef: 'user:default/alice', intervalSeconds: 5 },
+        ],
+      },
+      /'pulse\.oncall\.heartbeats\[0\]\.entityRef': user:default\/alice is of kind User/,
+    ],
+    [
+      {
+        intake: { entityKinds: ['Component'] },
+        heartbeats: [
+          { id: 'a', entityRef: 'system:default/shop', intervalSeconds: 5 },
+        ],
+      },
+      /'pulse\.oncall\.heartbeats\[0\]\.entityRef': system:default\/shop is of kind System, and incidents can only be about kinds Component /,
     ],
     [{ routingKeys: ['a'] }, /'pulse\.oncall\.routingKeys': must be an object/],
     [

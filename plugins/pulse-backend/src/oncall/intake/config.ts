@@ -1,7 +1,12 @@
-import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { IncidentSeverity } from '@internal/plugin-pulse-common';
+import { normalizeEntityRef } from '../../service/entityRefs';
+import {
+  DEFAULT_INCIDENT_KINDS,
+  IncidentKinds,
+  incidentKindProblem,
+} from './entityKinds';
 
 /** One incident per Alertmanager alert `fingerprint`, or one per notification `groupKey`. */
 export type AlertmanagerGrouping = 'fingerprint' | 'groupKey';
@@ -22,9 +27,11 @@ export interface IntakeRateLimit {
 }
 
 /** The alert-intake part of `pulse.oncall`, read once at start-up. */
-export interface IntakeConfig {
+export interface IntakeConfig extends IncidentKinds {
   /** Bodies above this many bytes are refused with 413. */
   maxBodyBytes: number;
+  /** A body not received whole within this many milliseconds is refused with 408. */
+  bodyTimeoutMs: number;
   alertmanagerGrouping: AlertmanagerGrouping;
   /** PagerDuty Events API v2 `routing_key` to the entity ref it pages. */
   routingKeys: Map<string, string>;
@@ -35,7 +42,10 @@ export interface IntakeConfig {
 /** 512 KB, PagerDuty's own limit for an Events API v2 request. */
 export const DEFAULT_MAX_BODY_BYTES = 512 * 1024;
 
-/** Per caller (token): 50 requests a second sustained, bursts of 200. */
+/** 30 s: an alert sender posts a few kilobytes at once; a slower body is a stalled sender. */
+export const DEFAULT_BODY_TIMEOUT_SECONDS = 30;
+
+/** Per caller (token), across all replicas: 50 requests a second sustained, bursts of 200. */
 export const DEFAULT_RATE_LIMIT: IntakeRateLimit = {
   requestsPerSecond: 50,
   burst: 200,
@@ -53,29 +63,73 @@ function configError(key: string, message: string): InputError {
 }
 
 /**
- * Normalises an entity ref written by an admin (`component:default/x`, `x` for a component in
- * the default namespace), naming the key when it is not a ref.
+ * An entity ref written by an admin (`component:default/x`, `x` for a component in the default
+ * namespace) in Pulse's normal form, naming the key when it is not a ref.
  */
-function readEntityRef(value: unknown, key: string): string {
+function readEntityRef(
+  value: unknown,
+  key: string,
+  kinds: IncidentKinds,
+): string {
   if (typeof value !== 'string' || value.trim() === '') {
     throw configError(
       key,
       'must be an entity ref such as component:default/payments-api',
     );
   }
-  try {
-    return stringifyEntityRef(
-      parseEntityRef(value.trim(), {
-        defaultKind: 'component',
-        defaultNamespace: 'default',
-      }),
-    );
-  } catch (error) {
+  const ref = normalizeEntityRef(value.trim(), { defaultKind: 'component' });
+  if (!ref) {
     throw configError(
       key,
-      `'${value}' is not an entity ref (${(error as Error).message})`,
+      `'${value}' is not an entity ref ([<kind>:][<namespace>/]<name>)`,
     );
   }
+  const problem = incidentKindProblem(ref, kinds);
+  if (problem) {
+    throw configError(key, problem);
+  }
+  return ref;
+}
+
+/** Kind names as the catalog writes them: a letter, then letters, digits, '-' or '_'. */
+const KIND_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,62}$/;
+
+function readEntityKinds(intake: Config | undefined): string[] {
+  if (!intake?.has('entityKinds')) {
+    return [...DEFAULT_INCIDENT_KINDS];
+  }
+  const raw = intake.getOptional('entityKinds');
+  if (
+    !Array.isArray(raw) ||
+    raw.length === 0 ||
+    raw.some(kind => typeof kind !== 'string' || !KIND_NAME.test(kind))
+  ) {
+    throw configError(
+      'intake.entityKinds',
+      'must be a non-empty list of catalog kinds, e.g. [Component, Resource, System]',
+    );
+  }
+  return raw as string[];
+}
+
+/** Fractions allowed (tests use a fraction of a second); at most Node's own 300 s. */
+function readBodyTimeoutMs(intake: Config | undefined): number {
+  if (!intake?.has('bodyTimeoutSeconds')) {
+    return DEFAULT_BODY_TIMEOUT_SECONDS * 1000;
+  }
+  let value: number;
+  try {
+    value = intake.getNumber('bodyTimeoutSeconds');
+  } catch {
+    throw configError('intake.bodyTimeoutSeconds', 'must be a number');
+  }
+  if (!(value >= 0.01 && value <= 300)) {
+    throw configError(
+      'intake.bodyTimeoutSeconds',
+      `must be a number of seconds from 0.01 to 300, got ${value}`,
+    );
+  }
+  return Math.round(value * 1000);
 }
 
 function readPositiveInteger(
@@ -112,7 +166,10 @@ function readPositiveInteger(
  * Routing keys are read as a raw object: PagerDuty keys are often 32 hex characters starting
  * with a digit, which Backstage's config reader refuses as a key name in `getString`.
  */
-function readRoutingKeys(oncall: Config): Map<string, string> {
+function readRoutingKeys(
+  oncall: Config,
+  kinds: IncidentKinds,
+): Map<string, string> {
   const routingKeys = new Map<string, string>();
   const raw = oncall.getOptional('routingKeys');
   if (raw === undefined) {
@@ -135,13 +192,16 @@ function readRoutingKeys(oncall: Config): Map<string, string> {
     const position = routingKeys.size + 1;
     routingKeys.set(
       routingKey,
-      readEntityRef(entityRef, `routingKeys (entry ${position})`),
+      readEntityRef(entityRef, `routingKeys (entry ${position})`, kinds),
     );
   }
   return routingKeys;
 }
 
-function readHeartbeats(oncall: Config): HeartbeatMonitorConfig[] {
+function readHeartbeats(
+  oncall: Config,
+  kinds: IncidentKinds,
+): HeartbeatMonitorConfig[] {
   if (!oncall.has('heartbeats')) {
     return [];
   }
@@ -190,6 +250,7 @@ function readHeartbeats(oncall: Config): HeartbeatMonitorConfig[] {
       entityRef: readEntityRef(
         entry.getOptional('entityRef'),
         `${key}.entityRef`,
+        kinds,
       ),
       intervalSeconds,
       title: (title as string | undefined)?.trim() ?? `Heartbeat ${id} missed`,
@@ -200,11 +261,13 @@ function readHeartbeats(oncall: Config): HeartbeatMonitorConfig[] {
 
 /**
  * Reads and validates the alert-intake settings under `pulse.oncall`: `intake.*`, `routingKeys`
- * and `heartbeats`. A mistake fails start-up with a message that names the key.
+ * and `heartbeats`. A mistake fails start-up with a message that names the key; so does a routing
+ * key or heartbeat naming an entity of a kind that cannot have incidents.
  */
 export function readIntakeConfig(rootConfig: Config): IntakeConfig {
   const oncall = rootConfig.getOptionalConfig('pulse.oncall');
   const intake = oncall?.getOptionalConfig('intake');
+  const kinds: IncidentKinds = { entityKinds: readEntityKinds(intake) };
 
   const maxBodyBytes =
     (intake &&
@@ -248,9 +311,11 @@ export function readIntakeConfig(rootConfig: Config): IntakeConfig {
 
   return {
     maxBodyBytes,
+    bodyTimeoutMs: readBodyTimeoutMs(intake),
     alertmanagerGrouping: grouping,
-    routingKeys: oncall ? readRoutingKeys(oncall) : new Map(),
-    heartbeats: oncall ? readHeartbeats(oncall) : [],
+    entityKinds: kinds.entityKinds,
+    routingKeys: oncall ? readRoutingKeys(oncall, kinds) : new Map(),
+    heartbeats: oncall ? readHeartbeats(oncall, kinds) : [],
     rateLimit,
   };
 }

@@ -9,11 +9,13 @@ import {
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import express from 'express';
 import { Knex } from 'knex';
+import { Clock } from '../../service/clock';
 import { IncidentIntake } from '../incidents/IncidentIntake';
 import { readIntakeConfig } from './config';
 import { HeartbeatMonitor } from './heartbeats/HeartbeatMonitor';
 import { HeartbeatStore } from './heartbeats/HeartbeatStore';
-import { RateLimiter } from './RateLimiter';
+import { RateLimitStore } from './RateLimitStore';
+import { SharedRateLimiter } from './RateLimiter';
 import { createIntakeRouter } from './router';
 import { ServiceResolver } from './ServiceResolver';
 
@@ -21,6 +23,12 @@ export { createIntakeRouter } from './router';
 export type { IntakeRouterOptions } from './router';
 export { readIntakeConfig } from './config';
 export type { IntakeConfig, HeartbeatMonitorConfig } from './config';
+export {
+  DEFAULT_INCIDENT_KINDS,
+  incidentKindProblem,
+  isIncidentKind,
+} from './entityKinds';
+export type { IncidentKinds } from './entityKinds';
 export { HeartbeatMonitor } from './heartbeats/HeartbeatMonitor';
 
 /** How often heartbeat monitors are checked, on one replica at a time. */
@@ -46,14 +54,14 @@ export interface AlertIntakeOptions {
   scheduler: SchedulerService;
   /** Where signals go: the incident service. */
   intake: IncidentIntake;
-  /** A clock for tests. */
-  now?: () => Date;
+  clock?: Clock;
 }
 
 /**
  * Sets up alert intake: reads `pulse.oncall.intake`, `routingKeys` and `heartbeats` (failing fast
  * with the key named), schedules the heartbeat check, and returns the router for `/v1`, which
- * serves `/alerts/...`. The `pulse_heartbeats` table comes from the plugin's migrations.
+ * serves `/alerts/...` and reads its own request bodies: mount it before any JSON body parser.
+ * The `pulse_heartbeats` and `pulse_intake_rate_limits` tables come from the plugin's migrations.
  */
 export async function setupAlertIntake(
   options: AlertIntakeOptions,
@@ -64,7 +72,7 @@ export async function setupAlertIntake(
     store: new HeartbeatStore(options.knex),
     intake: options.intake,
     logger: options.logger.child({ component: 'heartbeats' }),
-    now: options.now,
+    clock: options.clock,
   });
   if (config.heartbeats.length > 0) {
     await options.scheduler.scheduleTask({
@@ -82,13 +90,15 @@ export async function setupAlertIntake(
     services: new ServiceResolver({
       catalog: options.catalog,
       auth: options.auth,
-      now: options.now && (() => options.now!().getTime()),
+      kinds: config,
+      clock: options.clock,
     }),
     heartbeats,
-    rateLimiter: new RateLimiter(
-      config.rateLimit,
-      options.now && (() => options.now!().getTime()),
-    ),
+    rateLimiter: new SharedRateLimiter({
+      store: new RateLimitStore(options.knex),
+      limit: config.rateLimit,
+      clock: options.clock,
+    }),
   });
   return { router, heartbeats };
 }

@@ -1,12 +1,7 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { Entity } from '@backstage/catalog-model';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import request from 'supertest';
-import { pulsePlugin } from '../../plugin';
+import { componentEntity } from '../../__testUtils__/entities';
+import { startPulseTestBackend } from '../../__testUtils__/testBackend';
 import { createTestDatabases } from '../../__testUtils__/testDatabases';
 import { fixture } from './formats/__fixtures__';
 
@@ -14,35 +9,21 @@ jest.setTimeout(120_000);
 
 const databases = createTestDatabases();
 
-const entities: Entity[] = [
-  {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: { name: 'payments-api' },
-    spec: {},
-  },
-];
-
 describe.each(databases.eachSupportedId())(
   'alert intake in the Pulse plugin on %s',
   databaseId => {
     it('is mounted under /api/pulse/v1/alerts and feeds the incidents API', async () => {
       const knex = await databases.init(databaseId);
-      const { server } = await startTestBackend({
-        features: [
-          pulsePlugin,
-          mockServices.database.factory({ knex }),
-          mockServices.rootConfig.factory({
-            data: {
-              pulse: {
-                oncall: {
-                  routingKeys: { R1ABCDEF: 'component:default/payments-api' },
-                },
-              },
+      const { server } = await startPulseTestBackend({
+        knex,
+        config: {
+          pulse: {
+            oncall: {
+              routingKeys: { R1ABCDEF: 'component:default/payments-api' },
             },
-          }),
-          catalogServiceMock.factory({ entities }),
-        ],
+          },
+        },
+        entities: [componentEntity('payments-api')],
       });
       const alertmanager = mockCredentials.service.header({
         onBehalfOf: mockCredentials.service('alertmanager'),

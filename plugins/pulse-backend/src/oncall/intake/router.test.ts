@@ -1,218 +1,26 @@
-import {
-  coreServices,
-  createBackendPlugin,
-  SchedulerService,
-} from '@backstage/backend-plugin-api';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { Entity } from '@backstage/catalog-model';
-import { catalogServiceRef } from '@backstage/plugin-catalog-node';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { Knex } from 'knex';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import request from 'supertest';
 import { createTestDatabases } from '../../__testUtils__/testDatabases';
-import { applyMigrations } from '../../database/migrations';
-import { DomainEventPublisher } from '../../events/DomainEventPublisher';
-import { createRouter } from '../../service/router';
-import { FakeClock } from '../__testUtils__/fixtures';
-import { IncidentIntake } from '../incidents/IncidentIntake';
 import {
-  createIncidentService,
-  IncidentService,
-} from '../incidents/IncidentService';
+  expectNothingStored,
+  GRAFANA,
+  incidentRows,
+  PD_KEY,
+  PD_OTHER_KEY,
+  PD_THIRD_KEY,
+  serviceHeader,
+  startIntakeBackend,
+} from './__testUtils__/intakeBackend';
 import { fixture } from './formats/__fixtures__';
-import { HeartbeatMonitor } from './heartbeats/HeartbeatMonitor';
-import { HEARTBEAT_TASK_ID, setupAlertIntake } from './index';
+import { HEARTBEAT_TASK_ID } from './index';
 
 jest.setTimeout(120_000);
 
 const databases = createTestDatabases();
 
-const PD_KEY = 'e93facc04764012d7bfb002500d5d1a6';
-const PD_OTHER_KEY = '0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e';
-
-const entities: Entity[] = ['payments-api', 'ledger', 'status-page'].map(
-  name => ({
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: { name },
-    spec: {},
-  }),
-);
-
-/** A service token as Backstage's external access issues it: a service principal. */
-function serviceHeader(subject: string) {
-  return mockCredentials.service.header({
-    onBehalfOf: mockCredentials.service(subject),
-    targetPluginId: 'pulse',
-  });
-}
-const ALERTMANAGER = serviceHeader('alertmanager');
-const GRAFANA = serviceHeader('grafana');
-
-function baseConfig(oncall: Record<string, unknown> = {}) {
-  return {
-    backend: {
-      auth: {
-        // What an adopter configures. The test backend's mock auth does not read it (it accepts
-        // its own mock tokens), so the tests send mock service tokens with the same subjects.
-        externalAccess: [
-          {
-            type: 'static',
-            options: {
-              token: 'alertmanager-0123456789',
-              subject: 'alertmanager',
-            },
-            accessRestrictions: [{ plugin: 'pulse' }],
-          },
-        ],
-      },
-    },
-    pulse: {
-      oncall: {
-        routingKeys: {
-          [PD_KEY]: 'component:default/payments-api',
-          [PD_OTHER_KEY]: 'ledger',
-        },
-        heartbeats: [
-          {
-            id: 'nightly-backup',
-            entityRef: 'component:default/ledger',
-            intervalSeconds: 300,
-          },
-        ],
-        ...oncall,
-        intake: { maxBodyBytes: 16384, ...(oncall.intake as object) },
-      },
-    },
-  };
-}
-
-interface Handles {
-  incidents: IncidentService;
-  heartbeats: HeartbeatMonitor;
-  scheduler: SchedulerService;
-}
-
-/**
- * The plugin as production wires intake: the on-call incident service, and the intake router
- * under the plugin's root router (which parses JSON bodies up to 1 MB for every route).
- */
-function intakeTestPlugin(
-  handles: Partial<Handles>,
-  clock: FakeClock,
-  wrapIntake?: (intake: IncidentIntake) => IncidentIntake,
-) {
-  return createBackendPlugin({
-    pluginId: 'pulse',
-    register(env) {
-      env.registerInit({
-        deps: {
-          config: coreServices.rootConfig,
-          logger: coreServices.logger,
-          database: coreServices.database,
-          httpRouter: coreServices.httpRouter,
-          httpAuth: coreServices.httpAuth,
-          auth: coreServices.auth,
-          scheduler: coreServices.scheduler,
-          catalog: catalogServiceRef,
-        },
-        async init(deps) {
-          const knex = await deps.database.getClient();
-          await applyMigrations(knex);
-          const incidents = createIncidentService({
-            knex,
-            publisher: new DomainEventPublisher(knex, deps.logger),
-            now: clock.now,
-          });
-          const { router, heartbeats } = await setupAlertIntake({
-            ...deps,
-            knex,
-            intake: wrapIntake?.(incidents) ?? incidents,
-            now: clock.now,
-          });
-          deps.httpRouter.use(createRouter({ v1Routers: [router] }));
-          Object.assign(handles, {
-            incidents,
-            heartbeats,
-            scheduler: deps.scheduler,
-          });
-        },
-      });
-    },
-  });
-}
-
 describe.each(databases.eachSupportedId())('alert intake on %s', databaseId => {
-  async function start(
-    options: {
-      oncall?: Record<string, unknown>;
-      anonymousByDefault?: boolean;
-      wrapIntake?: (intake: IncidentIntake) => IncidentIntake;
-    } = {},
-  ) {
-    const knex = await databases.init(databaseId);
-    const clock = new FakeClock('2026-11-22T10:00:00Z');
-    const handles: Partial<Handles> = {};
-    const backend = await startTestBackend({
-      features: [
-        intakeTestPlugin(handles, clock, options.wrapIntake),
-        mockServices.database.factory({ knex }),
-        mockServices.rootConfig.factory({ data: baseConfig(options.oncall) }),
-        catalogServiceMock.factory({ entities }),
-        ...(options.anonymousByDefault
-          ? [
-              mockServices.httpAuth.factory({
-                defaultCredentials: mockCredentials.none(),
-              }),
-            ]
-          : []),
-      ],
-    });
-    const post = (path: string, header = ALERTMANAGER) =>
-      request(backend.server)
-        .post(`/api/pulse/v1/alerts/${path}`)
-        .set('Authorization', header);
-    return {
-      knex,
-      clock,
-      post,
-      server: backend.server,
-      ...(handles as Handles),
-    };
-  }
-
-  function incidentRows(knex: Knex) {
-    return knex('pulse_incidents')
-      .select(
-        'id',
-        'dedup_key',
-        'entity_ref',
-        'status',
-        'alert_count',
-        'source',
-        'severity',
-        'title',
-        'integration_key',
-      )
-      .orderBy([{ column: 'created_at' }, { column: 'dedup_key' }]);
-  }
-
-  /** Nothing at all was stored: no incident, no timeline entry, no event, no heartbeat ping. */
-  async function expectNothingStored(knex: Knex) {
-    for (const table of [
-      'pulse_incidents',
-      'pulse_incident_timeline',
-      'pulse_events',
-      'pulse_heartbeats',
-    ]) {
-      const [{ n }] = await knex(table).count({ n: '*' });
-      expect([table, Number(n)]).toEqual([table, 0]);
-    }
-  }
+  const start = (options?: Parameters<typeof startIntakeBackend>[2]) =>
+    startIntakeBackend(databases, databaseId, options);
 
   describe('Alertmanager', () => {
     it('opens one incident per firing alert, for the service its labels name', async () => {
@@ -335,7 +143,8 @@ describe.each(databases.eachSupportedId())('alert intake on %s', databaseId => {
           dedupKey: expect.stringMatching(/^alertmanager:[0-9a-f]{16}$/),
           outcome: 'ignored',
           incidentId: null,
-          reason: 'no incident has this key',
+          reason:
+            'no incident of this service has this key through this integration',
         },
       ]);
       expect(await incidentRows(knex)).toEqual([]);
@@ -590,16 +399,18 @@ describe.each(databases.eachSupportedId())('alert intake on %s', databaseId => {
     it('ignores an acknowledge for the same key through another routing key', async () => {
       const { post, knex, incidents } = await start();
       await post('pagerduty').send(fixture('pagerduty-trigger')).expect(202);
-      const res = await post('pagerduty').send({
-        ...fixture('pagerduty-resolve'),
-        routing_key: PD_OTHER_KEY,
-        event_action: 'acknowledge',
-      });
-      expect(res.status).toBe(202);
+      for (const routingKey of [PD_OTHER_KEY, PD_THIRD_KEY]) {
+        const res = await post('pagerduty').send({
+          ...fixture('pagerduty-resolve'),
+          routing_key: routingKey,
+          event_action: 'acknowledge',
+        });
+        expect(res.status).toBe(202);
+      }
       const [row] = await incidentRows(knex);
       expect(row.status).toBe('triggered');
       const detail = await incidents.get(row.id);
-      expect(detail.timeline.map(e => e.type)).toContain('ignored_signal');
+      expect(detail.timeline.map(e => e.type)).not.toContain('ignored_signal');
     });
 
     it('accepts and ignores acknowledge and resolve for an unknown key', async () => {
@@ -885,8 +696,8 @@ describe.each(databases.eachSupportedId())('alert intake on %s', databaseId => {
       await expectNothingStored(knex);
     });
 
-    it('refuses a body over the root router’s 1 MB with 413', async () => {
-      const { post, knex } = await start();
+    it('refuses a body over the root router’s 1 MB with 413 when mounted behind it', async () => {
+      const { post, knex } = await start({ behindJsonParser: true });
       const res = await post('alertmanager')
         .set('Content-Type', 'application/json')
         .send(`{"alerts": "${'a'.repeat(1_100_000)}"}`);
@@ -977,9 +788,8 @@ describe.each(databases.eachSupportedId())('alert intake on %s', databaseId => {
     it('answers 5xx when storing fails midway and stores nothing; the retry stores every alert', async () => {
       let failNext = true;
       const { post, knex } = await start({
-        wrapIntake: intake => {
+        patchStore: store => {
           // Fails after the delivery's incidents are inserted, inside its transaction.
-          const { store } = intake as IncidentService;
           const appendTimelines = store.appendTimelines.bind(store);
           store.appendTimelines = async (...args) => {
             if (failNext) {
@@ -988,7 +798,6 @@ describe.each(databases.eachSupportedId())('alert intake on %s', databaseId => {
             }
             return appendTimelines(...args);
           };
-          return intake;
         },
       });
       const failed = await post('alertmanager').send(

@@ -15,6 +15,7 @@ import { parseGrafanaWebhook } from './formats/grafana';
 import { parseJsonAlert } from './formats/json';
 import { parsePagerDutyEvent, PagerDutyEventError } from './formats/pagerduty';
 import { HeartbeatMonitor } from './heartbeats/HeartbeatMonitor';
+import { storableText } from './payload';
 import { RateLimiter } from './RateLimiter';
 import { ServiceResolver } from './ServiceResolver';
 
@@ -25,7 +26,8 @@ export interface IntakeRouterOptions {
   intake: IncidentIntake;
   services: ServiceResolver;
   heartbeats: HeartbeatMonitor;
-  rateLimiter?: RateLimiter;
+  /** Per token subject, across replicas: a `SharedRateLimiter` in production. */
+  rateLimiter: RateLimiter;
 }
 
 /** One signal's outcome, as answered to Alertmanager, Grafana and the plain JSON form. */
@@ -55,7 +57,7 @@ function entityRefParam(req: express.Request): string | undefined {
       "Query parameter 'entityRef' must be one entity ref, e.g. ?entityRef=component:default/payments-api",
     );
   }
-  return value;
+  return storableText(value);
 }
 
 function statusOf(error: unknown): number | undefined {
@@ -97,20 +99,28 @@ function statusOf(error: unknown): number | undefined {
  * `routing_key` through `pulse.oncall.routingKeys` (an unknown key is PagerDuty's 400). JSON:
  * `entityRef`. The service must exist in the catalog; an unknown one is a 400 naming it.
  *
+ * The service must be of a kind that has incidents (`pulse.oncall.intake.entityKinds`, by
+ * default Component, Resource, System); another kind is a 400 that says so.
+ *
  * **Guarantees.** A delivery is validated whole (format, fields, every service) before anything
- * is stored, so a 4xx stores nothing. Signals are then applied, each committed by
- * `IncidentIntake.receive` (signals with the same dedup key in delivery order, others side by
- * side); the 2xx is sent after the last commit. A failure is a 5xx, sent once every signal has
- * settled: the sender retries, and signals already applied are absorbed by their open incidents
- * (at-least-once, no second page). Bodies over `pulse.oncall.intake.maxBodyBytes` are
- * 413; a caller over its rate limit gets 429 with `retry-after`.
+ * is stored, so a 4xx stores nothing. Its signals are then applied by
+ * `IncidentIntake.receiveAll` in delivery order (consecutive triggers in one transaction, however
+ * many); the 2xx is sent after the last commit. A failure is a 5xx: the sender retries, and
+ * signals already applied are absorbed by their open incidents (no second page). Dedup keys hold
+ * per service and integration.
+ *
+ * **Bodies** are read here (the routes are mounted before any JSON parser): over
+ * `pulse.oncall.intake.maxBodyBytes` is 413, not received within
+ * `pulse.oncall.intake.bodyTimeoutSeconds` is 408; what is kept is bounded in depth and its
+ * strings made storable (`payload.ts`). A caller over its rate limit, which holds across
+ * replicas, gets 429 with `retry-after`.
  */
 export function createIntakeRouter(
   options: IntakeRouterOptions,
 ): express.Router {
-  const { config, httpAuth, intake, services, heartbeats } = options;
-  const rateLimiter = options.rateLimiter ?? new RateLimiter(config.rateLimit);
-  const readJsonBody = createJsonBodyReader(config.maxBodyBytes);
+  const { config, httpAuth, intake, services, heartbeats, rateLimiter } =
+    options;
+  const readJsonBody = createJsonBodyReader(config);
   const router = Router();
 
   /** The caller's subject, after checking it is a service and within its rate limit. */
@@ -120,7 +130,7 @@ export function createIntakeRouter(
   ): Promise<string> {
     const credentials = await httpAuth.credentials(req, { allow: ['service'] });
     const caller = credentials.principal.subject;
-    const decision = rateLimiter.take(caller);
+    const decision = await rateLimiter.take(caller);
     if (!decision.allowed) {
       res.setHeader('retry-after', String(decision.retryAfterSeconds));
       throw new TooManyRequestsError(

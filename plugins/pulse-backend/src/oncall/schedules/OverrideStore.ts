@@ -1,10 +1,8 @@
 import { ScheduleOverride } from '@internal/plugin-pulse-common';
 import { Knex } from 'knex';
-import { toDate } from '../incidents/IncidentStore';
+import { Db, toDate } from '../../database/rows';
 
 const TABLE = 'pulse_oncall_overrides';
-
-type Db = Knex | Knex.Transaction;
 
 interface OverrideRow {
   id: string;
@@ -33,6 +31,10 @@ function fromRow(row: OverrideRow): ScheduleOverride {
 /** All SQL for schedule overrides. */
 export class OverrideStore {
   constructor(private readonly db: Knex) {}
+
+  transaction<T>(fn: (tx: Knex.Transaction) => Promise<T>): Promise<T> {
+    return this.db.transaction(fn);
+  }
 
   /** Overrides overlapping [from, to), by start; all of a schedule's when no window is given. */
   async list(options: {
@@ -85,5 +87,24 @@ export class OverrideStore {
       .where({ schedule_id: scheduleId, id })
       .delete();
     return count > 0;
+  }
+
+  /**
+   * Deletes up to `limit` overrides that ended before `cutoff`, oldest first; returns how many.
+   * An override still running or to come is never deleted.
+   */
+  async deleteEndedBefore(cutoff: Date, limit: number): Promise<number> {
+    const ids = await this.db(TABLE)
+      .where('end_at', '<', cutoff)
+      .orderBy('end_at')
+      .limit(limit)
+      .pluck('id');
+    if (ids.length === 0) {
+      return 0;
+    }
+    return this.db(TABLE)
+      .whereIn('id', ids)
+      .where('end_at', '<', cutoff)
+      .delete();
   }
 }

@@ -11,28 +11,19 @@ import { randomUUID } from 'node:crypto';
 import type { Request } from 'express';
 import { Knex } from 'knex';
 import { DomainEventPublisher } from '../../events/DomainEventPublisher';
-import { normalizeEntityRef } from '../config';
-import { DirectorySnapshot, DirectoryStore } from '../directory';
-import { TargetLookup } from '../escalation';
+import { Clock, systemClock } from '../../service/clock';
+import { normalizeEntityRef } from '../../service/entityRefs';
+import { DirectoryStore } from '../directory/DirectoryStore';
 import {
   HandoffEventPayload,
   OncallEventType,
   OverrideEventPayload,
 } from '../events';
-import { toDate } from '../incidents/IncidentStore';
 import { DAY_MS, ianaZone, toEpochMs } from '../localTime';
-import {
-  computeFinalShifts,
-  OnCallNow,
-  Override,
-  Schedule,
-  Shift,
-  validateOverride,
-  whoIsOnCall,
-} from '../schedule';
+import { Override, Schedule, Shift, validateOverride } from '../schedule';
+import { OnCallView } from './OnCallView';
 import { OverrideStore } from './OverrideStore';
-
-const STATE_TABLE = 'pulse_oncall_schedule_state';
+import { LastSeenOnCall, ScheduleStateStore } from './ScheduleStateStore';
 
 /** The longest window `shifts` computes. */
 export const MAX_SHIFT_RANGE_DAYS = 31;
@@ -59,118 +50,41 @@ function toOverride(override: ScheduleOverride): Override {
   };
 }
 
-/**
- * Schedules with their members and overrides as known at one moment: group members expanded
- * from the directory, users gone from the catalog as gaps. Built once per engine run or request.
- */
-export class OnCallView {
-  private readonly resolved = new Map<string, Schedule>();
-  private readonly nowCache = new Map<string, OnCallNow>();
-
-  constructor(
-    private readonly schedules: Map<string, Schedule>,
-    readonly directory: DirectorySnapshot,
-    private readonly overrides: Map<string, Override[]>,
-    /** The instant the view was built for. */
-    readonly at: Date,
-  ) {}
-
-  schedule(id: string): Schedule | undefined {
-    const configured = this.schedules.get(id);
-    if (!configured) {
-      return undefined;
-    }
-    let resolved = this.resolved.get(id);
-    if (!resolved) {
-      resolved = {
-        ...configured,
-        layers: configured.layers.map(layer => {
-          const members = layer.members.flatMap(member =>
-            member?.startsWith('group:')
-              ? this.directory.groupMembers(member, { includeMissing: true })
-              : [member],
-          );
-          // A layer whose groups are all empty is a gap, not an error.
-          return { ...layer, members: members.length ? members : [null] };
-        }),
-      };
-      this.resolved.set(id, resolved);
-    }
-    return resolved;
-  }
-
-  overridesOf(id: string): Override[] {
-    return this.overrides.get(id) ?? [];
-  }
-
-  private options() {
-    return { inactiveUsers: this.directory.missingRefs };
-  }
-
-  onCall(id: string, at: Date, horizonDays = 1): OnCallNow | undefined {
-    const key = `${id}@${at.getTime()}/${horizonDays}`;
-    const cached = this.nowCache.get(key);
-    if (cached) {
-      return cached;
-    }
-    const schedule = this.schedule(id);
-    if (!schedule) {
-      return undefined;
-    }
-    const result = whoIsOnCall(schedule, this.overridesOf(id), at, {
-      ...this.options(),
-      horizonDays,
-    });
-    this.nowCache.set(key, result);
-    return result;
-  }
-
-  shifts(id: string, from: Date, to: Date): Shift[] {
-    return computeFinalShifts(
-      this.schedule(id)!,
-      this.overridesOf(id),
-      from,
-      to,
-      this.options(),
-    );
-  }
-
-  /** How the escalation engine expands schedule and group targets. */
-  targetLookup(): TargetLookup {
-    return {
-      onCallUser: (scheduleId, at) =>
-        this.onCall(scheduleId, at)?.userRef ?? null,
-      groupMembers: groupRef => this.directory.groupMembers(groupRef),
-      isMissing: userRef => this.directory.isMissing(userRef),
-    };
-  }
-}
-
 export interface ScheduleServiceOptions {
   knex: Knex;
   schedules: Schedule[];
   publisher: DomainEventPublisher;
   auditor?: AuditorService;
   logger?: LoggerService;
-  now?: () => Date;
+  clock?: Clock;
 }
 
 /** Schedules from config, overrides from the database, who is on call, and handoffs. */
 export class ScheduleService {
   readonly overrides: OverrideStore;
   readonly directory: DirectoryStore;
+  private readonly state: ScheduleStateStore;
   private readonly schedules: Map<string, Schedule>;
-  private readonly now: () => Date;
+  private readonly clock: Clock;
 
   constructor(private readonly options: ScheduleServiceOptions) {
     this.overrides = new OverrideStore(options.knex);
     this.directory = new DirectoryStore(options.knex);
+    this.state = new ScheduleStateStore(options.knex);
     this.schedules = new Map(options.schedules.map(s => [s.id, s]));
-    this.now = options.now ?? (() => new Date());
+    this.clock = options.clock ?? systemClock;
+  }
+
+  private now(): Date {
+    return this.clock.now();
   }
 
   list(): Schedule[] {
     return [...this.schedules.values()];
+  }
+
+  find(id: string): Schedule | undefined {
+    return this.schedules.get(id);
   }
 
   require(id: string): Schedule {
@@ -211,7 +125,9 @@ export class ScheduleService {
     );
   }
 
-  async summaries(ids?: string[]): Promise<ScheduleSummary[]> {
+  async summaries(
+    ids?: string[],
+  ): Promise<Array<Omit<ScheduleSummary, 'version'>>> {
     const now = this.now();
     const view = await this.viewAround(now, SUMMARY_HORIZON_DAYS);
     return (ids ?? [...this.schedules.keys()]).map(id => {
@@ -262,7 +178,7 @@ export class ScheduleService {
     ctx: { actor: string; request?: Request },
   ): Promise<ScheduleOverride> {
     const schedule = this.require(scheduleId);
-    const userRef = normalizeEntityRef(input.userRef, ['user']);
+    const userRef = normalizeEntityRef(input.userRef, { kinds: ['user'] });
     if (!userRef || !input.userRef.includes(':')) {
       throw new InputError(
         `userRef: '${input.userRef}' is not a user entity ref (e.g. user:default/jane)`,
@@ -280,18 +196,24 @@ export class ScheduleService {
         problems.map(p => `${p.path}: ${p.message}`).join('; '),
       );
     }
+    const start = computeInstant(schedule, input.start);
+    const end = computeInstant(schedule, input.end);
+    const rangeProblem = overrideRangeProblem(start, end, this.now());
+    if (rangeProblem) {
+      throw new InputError(rangeProblem);
+    }
     const override: ScheduleOverride = {
       id: randomUUID(),
       scheduleId,
       userRef,
-      start: computeInstant(schedule, input.start),
-      end: computeInstant(schedule, input.end),
+      start,
+      end,
       layerId: input.layerId ?? null,
       createdBy: ctx.actor,
       createdAt: this.now().toISOString(),
     };
     await this.audited('override-create', ctx, { scheduleId }, async () => {
-      await this.options.knex.transaction(async tx => {
+      await this.overrides.transaction(async tx => {
         await this.overrides.insert(tx, override);
         await this.publishOverride(
           tx,
@@ -316,7 +238,7 @@ export class ScheduleService {
       ctx,
       { scheduleId, overrideId },
       async () => {
-        await this.options.knex.transaction(async tx => {
+        await this.overrides.transaction(async tx => {
           const override = await this.overrides.get(scheduleId, overrideId, tx);
           if (
             !override ||
@@ -381,39 +303,35 @@ export class ScheduleService {
   async detectHandoffs(view?: OnCallView): Promise<HandoffEventPayload[]> {
     const now = this.now();
     const current = view ?? (await this.viewAround(now));
-    const { knex } = this.options;
-    const seen = new Map<string, { user_ref: string | null }>(
-      (await knex(STATE_TABLE).select('schedule_id', 'user_ref')).map(row => [
-        row.schedule_id,
-        row,
-      ]),
-    );
+    const seen = await this.state.lastSeen();
     const handoffs: HandoffEventPayload[] = [];
     for (const schedule of this.schedules.values()) {
       const userRef = current.onCall(schedule.id, now)?.userRef ?? null;
       const last = seen.get(schedule.id);
       if (!last) {
-        await knex(STATE_TABLE)
-          .insert({ schedule_id: schedule.id, user_ref: userRef, since: now })
-          .onConflict('schedule_id')
-          .ignore();
+        await this.state.recordFirstSeen(schedule.id, userRef, now);
         continue;
       }
-      if (last.user_ref === userRef) {
+      if (last.userRef === userRef) {
         continue;
       }
       const handoff: HandoffEventPayload = {
         scheduleId: schedule.id,
         scheduleName: schedule.name,
-        from: last.user_ref,
+        from: last.userRef,
         to: userRef,
         at: now.toISOString(),
       };
-      const published = await knex.transaction(async tx => {
-        const changed = await tx(STATE_TABLE)
-          .where({ schedule_id: schedule.id, user_ref: last.user_ref })
-          .update({ user_ref: userRef, since: now });
-        if (changed !== 1) {
+      const published = await this.state.transaction(async tx => {
+        if (
+          !(await this.state.handOver(
+            tx,
+            schedule.id,
+            last.userRef,
+            userRef,
+            now,
+          ))
+        ) {
           return false;
         }
         const event: NewPulseDomainEvent<OncallEventType, HandoffEventPayload> =
@@ -439,17 +357,34 @@ export class ScheduleService {
   }
 
   /** Who was last seen on call per schedule, and since when. */
-  async lastSeen(): Promise<
-    Map<string, { userRef: string | null; since: Date }>
-  > {
-    const rows = await this.options.knex(STATE_TABLE).select();
-    return new Map(
-      rows.map(row => [
-        row.schedule_id,
-        { userRef: row.user_ref, since: toDate(row.since) },
-      ]),
-    );
+  async lastSeen(): Promise<Map<string, LastSeenOnCall>> {
+    return this.state.lastSeen();
   }
+}
+
+/** The longest override; longer cover is a change to the schedule's layers. */
+export const MAX_OVERRIDE_DAYS = 31;
+/** How far ahead an override may start. */
+export const MAX_OVERRIDE_LEAD_DAYS = 365;
+
+/** Why an override's range cannot be right, or undefined when it can. */
+export function overrideRangeProblem(
+  start: string,
+  end: string,
+  now: Date,
+): string | undefined {
+  const startMs = Date.parse(start);
+  const endMs = Date.parse(end);
+  if (endMs <= now.getTime()) {
+    return 'end: an override must end in the future';
+  }
+  if (startMs > now.getTime() + MAX_OVERRIDE_LEAD_DAYS * DAY_MS) {
+    return `start: an override may start at most ${MAX_OVERRIDE_LEAD_DAYS} days ahead`;
+  }
+  if (endMs - startMs > MAX_OVERRIDE_DAYS * DAY_MS) {
+    return `end: an override may last at most ${MAX_OVERRIDE_DAYS} days`;
+  }
+  return undefined;
 }
 
 /** An override bound as an instant; a local time without offset means the schedule's zone. */

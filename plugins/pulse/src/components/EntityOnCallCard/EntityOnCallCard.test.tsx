@@ -4,13 +4,24 @@ import {
   EntityProvider,
   entityRouteRef,
 } from '@backstage/plugin-catalog-react';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
 import {
   EntityOnCall,
   Incident,
   ESCALATION_POLICY_ANNOTATION,
+  pulseIncidentCreatePermission,
+  pulseIncidentUpdatePermission,
 } from '@internal/plugin-pulse-common';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import {
+  allowAllBut,
+  createPermissionApi,
+  findPermissionAnswer,
+  FreshPermissionCache,
+  PermissionProbes,
+  PermissionQuestion,
+} from '../../__testUtils__/permissions';
 import { PulseApi, pulseApiRef } from '../../api';
 import { incidentsRouteRef } from '../../routes';
 import { EntityOnCallCard } from './EntityOnCallCard';
@@ -23,6 +34,15 @@ const entity: Entity = {
   kind: 'Component',
   metadata: { name: 'payments-api', namespace: 'default' },
   spec: { type: 'service', lifecycle: 'production', owner: 'team-payments' },
+};
+
+const mayAct: PermissionQuestion = {
+  permission: pulseIncidentUpdatePermission,
+  resourceRef: 'component:default/payments-api',
+};
+const mayPage: PermissionQuestion = {
+  permission: pulseIncidentCreatePermission,
+  resourceRef: 'component:default/payments-api',
 };
 
 const hour = 60 * 60 * 1000;
@@ -120,13 +140,28 @@ async function responseError(status: number, name: string, message: string) {
   );
 }
 
-async function renderCard(pulseApi: Partial<PulseApi>) {
+async function renderCard(
+  pulseApi: Partial<PulseApi>,
+  options: {
+    permissions?: ReturnType<typeof createPermissionApi>;
+    probes?: PermissionQuestion[];
+  } = {},
+) {
+  const permissions = options.permissions ?? createPermissionApi();
   return renderInTestApp(
-    <TestApiProvider apis={[[pulseApiRef, pulseApi]]}>
-      <EntityProvider entity={entity}>
-        <EntityOnCallCard />
-      </EntityProvider>
-    </TestApiProvider>,
+    <FreshPermissionCache>
+      <TestApiProvider
+        apis={[
+          [pulseApiRef, pulseApi],
+          [permissionApiRef, permissions.api],
+        ]}
+      >
+        <EntityProvider entity={entity}>
+          <EntityOnCallCard />
+        </EntityProvider>
+        <PermissionProbes questions={options.probes} />
+      </TestApiProvider>
+    </FreshPermissionCache>,
     {
       mountedRoutes: {
         '/catalog/:namespace/:kind/:name': entityRouteRef,
@@ -230,7 +265,7 @@ describe('EntityOnCallCard', () => {
     expect(screen.getAllByText(/open for 2h/)).toHaveLength(2);
     // Only the triggered incident can still be acknowledged.
     expect(
-      screen.getByRole('button', {
+      await screen.findByRole('button', {
         name: 'Acknowledge Checkout latency above SLO',
       }),
     ).toBeInTheDocument();
@@ -440,5 +475,115 @@ describe('EntityOnCallCard', () => {
         'You may not open incidents for component:default/payments-api',
       ),
     ).toBeInTheDocument();
+  });
+
+  describe('permissions', () => {
+    it("asks whether the user may act on and page for this entity's incidents", async () => {
+      const permissions = createPermissionApi();
+
+      await renderCard(
+        { getEntityOnCall: jest.fn(async () => onCall()) },
+        { permissions },
+      );
+
+      expect(
+        await screen.findByRole('button', { name: 'Page the on-call' }),
+      ).toBeInTheDocument();
+      expect(
+        await screen.findByRole('button', {
+          name: 'Acknowledge Checkout latency above SLO',
+        }),
+      ).toBeInTheDocument();
+      expect(
+        screen.getByRole('button', {
+          name: 'Resolve Checkout latency above SLO',
+        }),
+      ).toBeInTheDocument();
+      expect(
+        screen.getByRole('button', { name: 'Resolve Refund queue backing up' }),
+      ).toBeInTheDocument();
+      expect(screen.queryByText(/up to the service's owners/)).toBeNull();
+      expect(permissions.authorize).toHaveBeenCalledWith(mayAct);
+      expect(permissions.authorize).toHaveBeenCalledWith(mayPage);
+      // Nothing else is asked, in particular about another resource.
+      for (const [request] of permissions.authorize.mock.calls) {
+        expect([mayAct, mayPage]).toContainEqual(request);
+      }
+    });
+
+    it('offers no acknowledge or resolve, and says whose they are, to someone who may not act', async () => {
+      const permissions = createPermissionApi(
+        allowAllBut(pulseIncidentUpdatePermission),
+      );
+      const acknowledgeIncident = jest.fn();
+      const resolveIncident = jest.fn();
+
+      await renderCard(
+        {
+          getEntityOnCall: jest.fn(async () => onCall()),
+          acknowledgeIncident,
+          resolveIncident,
+        },
+        { permissions },
+      );
+
+      expect(
+        await screen.findByText(
+          /acknowledging and resolving them is up to the service's owners/,
+        ),
+      ).toBeInTheDocument();
+      // The incidents are still shown, and paging is still offered.
+      expect(
+        screen.getByRole('link', { name: 'Checkout latency above SLO' }),
+      ).toBeInTheDocument();
+      expect(
+        await screen.findByRole('button', { name: 'Page the on-call' }),
+      ).toBeInTheDocument();
+      expect(
+        screen.queryByRole('button', { name: /^Acknowledge / }),
+      ).not.toBeInTheDocument();
+      expect(
+        screen.queryByRole('button', { name: /^Resolve / }),
+      ).not.toBeInTheDocument();
+      expect(permissions.authorize).toHaveBeenCalledWith(mayAct);
+    });
+
+    it('says nothing about acting when there is no open incident', async () => {
+      const permissions = createPermissionApi(
+        allowAllBut(pulseIncidentUpdatePermission),
+      );
+
+      await renderCard(
+        { getEntityOnCall: jest.fn(async () => onCall({ openIncidents: [] })) },
+        { permissions, probes: [mayAct] },
+      );
+
+      expect(await screen.findByText('No open incidents.')).toBeInTheDocument();
+      await findPermissionAnswer(mayAct);
+      expect(screen.queryByText(/up to the service's owners/)).toBeNull();
+    });
+
+    it('does not offer to page the on-call to someone who may not', async () => {
+      const permissions = createPermissionApi(
+        allowAllBut(pulseIncidentCreatePermission),
+      );
+
+      await renderCard(
+        { getEntityOnCall: jest.fn(async () => onCall()) },
+        { permissions, probes: [mayPage] },
+      );
+
+      // Acting on the incidents is still offered.
+      expect(
+        await screen.findByRole('button', {
+          name: 'Acknowledge Checkout latency above SLO',
+        }),
+      ).toBeInTheDocument();
+      await findPermissionAnswer(mayPage);
+      expect(
+        screen.queryByRole('button', { name: 'Page the on-call' }),
+      ).not.toBeInTheDocument();
+      expect(permissions.authorize).toHaveBeenCalledWith(mayPage);
+    });
   });
 });

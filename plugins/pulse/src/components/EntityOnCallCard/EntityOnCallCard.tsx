@@ -13,6 +13,7 @@ import {
 import { useApi } from '@backstage/core-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import Box from '@material-ui/core/Box';
+import { usePermission } from '@backstage/plugin-permission-react';
 import Button from '@material-ui/core/Button';
 import List from '@material-ui/core/List';
 import ListItem from '@material-ui/core/ListItem';
@@ -25,6 +26,8 @@ import {
   EntityOnCall,
   EscalationStepView,
   Incident,
+  pulseIncidentCreatePermission,
+  pulseIncidentUpdatePermission,
 } from '@internal/plugin-pulse-common';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { pulseApiRef } from '../../api';
@@ -210,9 +213,11 @@ function Policy(props: { policy: NonNullable<EntityOnCall['policy']> }) {
 
 function OpenIncidents(props: {
   incidents: Incident[];
+  /** Whether the user may act on this entity's incidents; undefined while that is checked. */
+  canAct?: boolean;
   onAction: (incident: Incident, transition: IncidentTransition) => void;
 }) {
-  const { incidents, onAction } = props;
+  const { incidents, canAct, onAction } = props;
   const classes = useStyles();
   const incidentLink = useIncidentLinks().incident;
 
@@ -240,7 +245,7 @@ function OpenIncidents(props: {
                   <EntityRefList refs={incident.assignees} />
                 </Typography>
               </Box>
-              {incident.status === 'triggered' && (
+              {canAct && incident.status === 'triggered' && (
                 <Button
                   size="small"
                   variant="outlined"
@@ -251,17 +256,25 @@ function OpenIncidents(props: {
                   {INCIDENT_TRANSITIONS.acknowledge.label}
                 </Button>
               )}
-              <Button
-                size="small"
-                variant="outlined"
-                onClick={() => onAction(incident, 'resolve')}
-                aria-label={`Resolve ${incident.title}`}
-              >
-                {INCIDENT_TRANSITIONS.resolve.label}
-              </Button>
+              {canAct && (
+                <Button
+                  size="small"
+                  variant="outlined"
+                  onClick={() => onAction(incident, 'resolve')}
+                  aria-label={`Resolve ${incident.title}`}
+                >
+                  {INCIDENT_TRANSITIONS.resolve.label}
+                </Button>
+              )}
             </ListItem>
           ))}
         </List>
+      )}
+      {canAct === false && incidents.length > 0 && (
+        <Typography variant="caption" color="textSecondary">
+          You can follow these incidents; acknowledging and resolving them is up
+          to the service's owners.
+        </Typography>
       )}
     </Box>
   );
@@ -269,9 +282,10 @@ function OpenIncidents(props: {
 
 function OnCallDetails(props: {
   onCall: EntityOnCall;
+  canAct?: boolean;
   onAction: (incident: Incident, transition: IncidentTransition) => void;
 }) {
-  const { onCall, onAction } = props;
+  const { onCall, canAct, onAction } = props;
   const classes = useStyles();
   return (
     <>
@@ -296,7 +310,11 @@ function OnCallDetails(props: {
         )
       )}
       {(onCall.policy || onCall.openIncidents.length > 0) && (
-        <OpenIncidents incidents={onCall.openIncidents} onAction={onAction} />
+        <OpenIncidents
+          incidents={onCall.openIncidents}
+          canAct={canAct}
+          onAction={onAction}
+        />
       )}
     </>
   );
@@ -315,6 +333,15 @@ export const EntityOnCallCard = () => {
     transition: IncidentTransition;
   }>();
   const [notice, setNotice] = useState<string>();
+  const resourceRef = stringifyEntityRef(entity);
+  const canAct = usePermission({
+    permission: pulseIncidentUpdatePermission,
+    resourceRef,
+  });
+  const canPage = usePermission({
+    permission: pulseIncidentCreatePermission,
+    resourceRef,
+  });
 
   const { value, loading, error, retry } = useAsyncRetry(
     () => pulseApi.getEntityOnCall({ kind, namespace, name }),
@@ -332,6 +359,7 @@ export const EntityOnCallCard = () => {
     content = (
       <OnCallDetails
         onCall={value}
+        canAct={canAct.loading ? undefined : canAct.allowed}
         onAction={(incident, transition) =>
           setPending({ incident, transition })
         }
@@ -343,13 +371,15 @@ export const EntityOnCallCard = () => {
     <InfoCard
       title="On-call"
       action={
-        <Button
-          color="secondary"
-          variant="contained"
-          onClick={() => setPaging(true)}
-        >
-          Page the on-call
-        </Button>
+        canPage.allowed ? (
+          <Button
+            color="secondary"
+            variant="contained"
+            onClick={() => setPaging(true)}
+          >
+            Page the on-call
+          </Button>
+        ) : undefined
       }
       deepLink={
         incidentsPage
@@ -369,7 +399,7 @@ export const EntityOnCallCard = () => {
       {content}
       {paging && (
         <PageOnCallDialog
-          entityRef={stringifyEntityRef(entity)}
+          entityRef={resourceRef}
           onClose={() => setPaging(false)}
           onCreated={incident => {
             setNotice(`Paged the on-call: "${incident.title}"`);

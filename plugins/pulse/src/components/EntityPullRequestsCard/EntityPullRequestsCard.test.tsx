@@ -1,15 +1,36 @@
 import { Entity } from '@backstage/catalog-model';
 import { ResponseError } from '@backstage/errors';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
 import {
   GITHUB_PROJECT_SLUG_ANNOTATION,
   PullRequest,
   PullRequestPage,
+  pulseSyncRequestPermission,
   SyncStatus,
 } from '@internal/plugin-pulse-common';
-import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import {
+  act,
+  fireEvent,
+  screen,
+  waitFor,
+  within,
+} from '@testing-library/react';
+import {
+  allowAllBut,
+  createPermissionApi,
+  findPermissionAnswer,
+  FreshPermissionCache,
+  PermissionProbes,
+  PermissionQuestion,
+} from '../../__testUtils__/permissions';
+import { requestsMade } from '../../__testUtils__/requests';
 import { PulseApi, pulseApiRef } from '../../api';
+import {
+  ACTIVE_SYNC_POLL_INTERVAL_MS,
+  POLL_INTERVAL_MS,
+} from '../GitHubSyncCard/useEntitySync';
 import { EntityPullRequestsCard } from './EntityPullRequestsCard';
 
 const MINUTE = 60 * 1000;
@@ -33,6 +54,10 @@ const entityRef = {
   kind: 'Component',
   namespace: 'default',
   name: 'payments-api',
+};
+const mayRefresh: PermissionQuestion = {
+  permission: pulseSyncRequestPermission,
+  resourceRef: 'component:default/payments-api',
 };
 
 function pullRequest(overrides: Partial<PullRequest>): PullRequest {
@@ -61,6 +86,19 @@ function pullRequest(overrides: Partial<PullRequest>): PullRequest {
   };
 }
 
+const idleStatus: SyncStatus = {
+  repository: 'acme/payments-api',
+  host: 'github.com',
+  state: 'idle',
+  progressPercent: 100,
+  itemsSynced: 1234,
+  lastError: null,
+  pausedUntil: null,
+  requestedAt: null,
+  lastSyncedAt: ago(2 * MINUTE),
+};
+
+// First pages carry the repository's sync status, so that the card needs one request.
 const openPage: PullRequestPage = {
   items: [
     pullRequest({
@@ -100,6 +138,7 @@ const openPage: PullRequestPage = {
   ],
   nextCursor: null,
   lastSyncedAt: ago(5 * MINUTE),
+  sync: idleStatus,
 };
 
 const mergedPage: PullRequestPage = {
@@ -119,18 +158,7 @@ const mergedPage: PullRequestPage = {
   ],
   nextCursor: null,
   lastSyncedAt: ago(5 * MINUTE),
-};
-
-const idleStatus: SyncStatus = {
-  repository: 'acme/payments-api',
-  host: 'github.com',
-  state: 'idle',
-  progressPercent: 100,
-  itemsSynced: 1234,
-  lastError: null,
-  pausedUntil: null,
-  requestedAt: null,
-  lastSyncedAt: ago(2 * MINUTE),
+  sync: idleStatus,
 };
 
 async function responseError(
@@ -166,14 +194,28 @@ function createPulseApi(overrides: Partial<PulseApi> = {}) {
 
 async function renderCard(
   pulseApi: Partial<PulseApi>,
-  options: { entity?: Entity; staleAfterDays?: number } = {},
+  options: {
+    entity?: Entity;
+    staleAfterDays?: number;
+    permissions?: ReturnType<typeof createPermissionApi>;
+    probes?: PermissionQuestion[];
+  } = {},
 ) {
+  const permissions = options.permissions ?? createPermissionApi();
   return renderInTestApp(
-    <TestApiProvider apis={[[pulseApiRef, pulseApi]]}>
-      <EntityProvider entity={options.entity ?? trackedComponent}>
-        <EntityPullRequestsCard staleAfterDays={options.staleAfterDays} />
-      </EntityProvider>
-    </TestApiProvider>,
+    <FreshPermissionCache>
+      <TestApiProvider
+        apis={[
+          [pulseApiRef, pulseApi],
+          [permissionApiRef, permissions.api],
+        ]}
+      >
+        <EntityProvider entity={options.entity ?? trackedComponent}>
+          <EntityPullRequestsCard staleAfterDays={options.staleAfterDays} />
+        </EntityProvider>
+        <PermissionProbes questions={options.probes} />
+      </TestApiProvider>
+    </FreshPermissionCache>,
   );
 }
 
@@ -205,6 +247,7 @@ describe('EntityPullRequestsCard', () => {
       state: 'open',
       limit: 20,
     });
+    expect(requestsMade(pulseApi)).toEqual(['getPullRequests']);
 
     const approved = within(screen.getByTestId('pull-request-42'));
     expect(approved.getByAltText('amelia')).toHaveAttribute(
@@ -293,6 +336,10 @@ describe('EntityPullRequestsCard', () => {
       state: 'merged',
       limit: 20,
     });
+    expect(requestsMade(pulseApi)).toEqual([
+      'getPullRequests',
+      'getPullRequests',
+    ]);
     expect(
       screen.getByRole('link', { name: /Merged pull requests on GitHub/ }),
     ).toHaveAttribute(
@@ -339,17 +386,17 @@ describe('EntityPullRequestsCard', () => {
   it('shows the progress of the first sync', async () => {
     await renderCard(
       createPulseApi({
-        getSyncStatus: jest.fn(async () => ({
-          ...idleStatus,
-          state: 'backfilling' as const,
-          progressPercent: 42,
-          itemsSynced: 1234,
-          lastSyncedAt: null,
-        })),
         getPullRequests: jest.fn(async () => ({
           items: [],
           nextCursor: null,
           lastSyncedAt: null,
+          sync: {
+            ...idleStatus,
+            state: 'backfilling' as const,
+            progressPercent: 42,
+            itemsSynced: 1234,
+            lastSyncedAt: null,
+          },
         })),
       }),
     );
@@ -371,18 +418,20 @@ describe('EntityPullRequestsCard', () => {
     const pulseApi = createPulseApi();
     await renderCard(pulseApi);
     await screen.findByText('#42 Add idempotency keys to refunds');
-    expect(pulseApi.getPullRequests).toHaveBeenCalledTimes(1);
-    expect(pulseApi.getSyncStatus).toHaveBeenCalledTimes(1);
+    expect(requestsMade(pulseApi)).toEqual(['getPullRequests']);
 
-    fireEvent.click(screen.getByRole('button', { name: 'Refresh' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Refresh' }));
 
     await waitFor(() =>
       expect(pulseApi.getPullRequests).toHaveBeenCalledTimes(2),
     );
     expect(pulseApi.requestSync).toHaveBeenCalledWith(entityRef);
-    await waitFor(() =>
-      expect(pulseApi.getSyncStatus).toHaveBeenCalledTimes(2),
-    );
+    // The status comes back with the pull requests: no request of its own.
+    expect(requestsMade(pulseApi)).toEqual([
+      'getPullRequests',
+      'requestSync',
+      'getPullRequests',
+    ]);
     expect(screen.queryByRole('alert')).not.toBeInTheDocument();
   });
 
@@ -394,7 +443,7 @@ describe('EntityPullRequestsCard', () => {
     await renderCard(pulseApi);
     await screen.findByText('#42 Add idempotency keys to refunds');
 
-    fireEvent.click(screen.getByRole('button', { name: 'Refresh' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Refresh' }));
 
     expect(await screen.findByRole('alert')).toHaveTextContent(
       'You do not have permission to sync this repository.',
@@ -415,7 +464,7 @@ describe('EntityPullRequestsCard', () => {
     );
     await screen.findByText('#42 Add idempotency keys to refunds');
 
-    fireEvent.click(screen.getByRole('button', { name: 'Refresh' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Refresh' }));
 
     const alert = await screen.findByRole('alert');
     expect(alert).toHaveTextContent(
@@ -436,7 +485,6 @@ describe('EntityPullRequestsCard', () => {
     await renderCard(
       createPulseApi({
         getPullRequests: jest.fn(() => Promise.reject(error)),
-        getSyncStatus: jest.fn(() => Promise.reject(error)),
       }),
     );
 
@@ -475,7 +523,120 @@ describe('EntityPullRequestsCard', () => {
       screen.getAllByText(GITHUB_PROJECT_SLUG_ANNOTATION, { exact: false })
         .length,
     ).toBeGreaterThan(0);
-    expect(pulseApi.getPullRequests).not.toHaveBeenCalled();
+    expect(requestsMade(pulseApi)).toEqual([]);
+  });
+
+  it('paints from one request: the pull requests carry the sync status', async () => {
+    const pulseApi = createPulseApi({
+      getPullRequests: jest.fn(async () => ({
+        ...openPage,
+        sync: {
+          ...idleStatus,
+          state: 'error' as const,
+          lastError: { message: 'Bad credentials', at: ago(MINUTE) },
+        },
+      })),
+    });
+
+    await renderCard(pulseApi);
+
+    expect(await screen.findByText(/^synced/)).toHaveTextContent(
+      'synced 2 minutes ago · last sync failed: Bad credentials',
+    );
+    expect(
+      screen.getByRole('link', { name: /Open pull requests on GitHub/ }),
+    ).toBeInTheDocument();
+    expect(requestsMade(pulseApi)).toEqual(['getPullRequests']);
     expect(pulseApi.getSyncStatus).not.toHaveBeenCalled();
+  });
+
+  it('offers a refresh when the user may sync the entity, and asks about this entity', async () => {
+    const permissions = createPermissionApi();
+    await renderCard(createPulseApi(), { permissions });
+
+    expect(
+      await screen.findByRole('button', { name: 'Refresh' }),
+    ).toBeEnabled();
+    expect(permissions.authorize).toHaveBeenCalledWith(mayRefresh);
+  });
+
+  it('offers no refresh when the user may not sync the entity', async () => {
+    const permissions = createPermissionApi(
+      allowAllBut(pulseSyncRequestPermission),
+    );
+    const pulseApi = createPulseApi();
+    await renderCard(pulseApi, { permissions, probes: [mayRefresh] });
+
+    await screen.findByText('#42 Add idempotency keys to refunds');
+    await findPermissionAnswer(mayRefresh);
+    expect(permissions.authorize).toHaveBeenCalledWith(mayRefresh);
+    expect(
+      screen.queryByRole('button', { name: 'Refresh' }),
+    ).not.toBeInTheDocument();
+    expect(screen.getByText(/^synced/)).toBeInTheDocument();
+    expect(pulseApi.requestSync).not.toHaveBeenCalled();
+  });
+
+  describe('polling', () => {
+    beforeEach(() => {
+      jest.useFakeTimers();
+    });
+
+    afterEach(() => {
+      jest.useRealTimers();
+    });
+
+    it('reloads faster while a sync runs, with no sync status request of its own', async () => {
+      const running = {
+        ...openPage,
+        sync: {
+          ...idleStatus,
+          state: 'syncing' as const,
+        },
+      };
+      const getPullRequests = jest
+        .fn()
+        .mockResolvedValueOnce(running)
+        .mockResolvedValue(openPage);
+      const pulseApi = createPulseApi({ getPullRequests });
+      await renderCard(pulseApi);
+      await screen.findByText('#42 Add idempotency keys to refunds');
+      expect(getPullRequests).toHaveBeenCalledTimes(1);
+
+      // Syncing: the next reload comes after the short interval.
+      await act(async () => {
+        jest.advanceTimersByTime(ACTIVE_SYNC_POLL_INTERVAL_MS);
+      });
+      await waitFor(() => expect(getPullRequests).toHaveBeenCalledTimes(2));
+
+      // Idle again: nothing within the short interval, one reload within the long one.
+      await act(async () => {
+        jest.advanceTimersByTime(ACTIVE_SYNC_POLL_INTERVAL_MS);
+      });
+      expect(getPullRequests).toHaveBeenCalledTimes(2);
+      await act(async () => {
+        jest.advanceTimersByTime(POLL_INTERVAL_MS);
+      });
+      expect(getPullRequests).toHaveBeenCalledTimes(3);
+      expect(pulseApi.getSyncStatus).not.toHaveBeenCalled();
+    });
+
+    it('reloads at the long interval between syncs', async () => {
+      const pulseApi = createPulseApi();
+      await renderCard(pulseApi);
+      await screen.findByText('#42 Add idempotency keys to refunds');
+
+      await act(async () => {
+        jest.advanceTimersByTime(POLL_INTERVAL_MS - 1_000);
+      });
+      expect(pulseApi.getPullRequests).toHaveBeenCalledTimes(1);
+      await act(async () => {
+        jest.advanceTimersByTime(1_000);
+      });
+      expect(requestsMade(pulseApi)).toEqual([
+        'getPullRequests',
+        'getPullRequests',
+      ]);
+    });
   });
 });

@@ -35,13 +35,14 @@ import Tab from '@material-ui/core/Tab';
 import Tabs from '@material-ui/core/Tabs';
 import Tooltip from '@material-ui/core/Tooltip';
 import { DateTime } from 'luxon';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { pulseApiRef } from '../../api';
 import {
   DataErrorState,
   formatAge,
   GitHubSyncCard,
   isNotFound,
+  pollIntervalFor,
   POLL_INTERVAL_MS,
   useEntitySync,
   usePolledAsync,
@@ -275,17 +276,25 @@ function PullRequestsCard(props: {
   const pulseApi = useApi(pulseApiRef);
   const [tab, setTab] = useState<PullRequestTab>('open');
 
+  const [pollInterval, setPollInterval] = useState(POLL_INTERVAL_MS);
   const pullRequests = usePolledAsync(
     `${stringifyEntityRef(entityRef)}?state=${tab}`,
     () => pulseApi.getPullRequests(entityRef, { state: tab, limit: PAGE_SIZE }),
-    POLL_INTERVAL_MS,
+    pollInterval,
   );
-  const sync = useEntitySync(entityRef, pullRequests.reload);
+  const status = pullRequests.value?.sync;
+  useEffect(() => setPollInterval(pollIntervalFor(status)), [status]);
+  const sync = useEntitySync(entityRef, status, pullRequests.reload);
 
-  const error = pullRequests.error ?? sync.error;
+  const error = pullRequests.error;
   if (error && isNotFound(error)) {
     return (
-      <GitHubSyncCard title={TITLE} sync={sync} refreshable={false}>
+      <GitHubSyncCard
+        title={TITLE}
+        entityRef={stringifyEntityRef(entityRef)}
+        sync={sync}
+        refreshable={false}
+      >
         <DataErrorState error={error} />
       </GitHubSyncCard>
     );
@@ -309,6 +318,7 @@ function PullRequestsCard(props: {
 
   return (
     <GitHubSyncCard
+      entityRef={stringifyEntityRef(entityRef)}
       title={TITLE}
       sync={sync}
       lastSyncedAt={pullRequests.value?.lastSyncedAt}

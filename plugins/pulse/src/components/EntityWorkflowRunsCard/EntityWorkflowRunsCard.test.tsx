@@ -1,16 +1,37 @@
 import { Entity } from '@backstage/catalog-model';
 import { ResponseError } from '@backstage/errors';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
 import {
   GITHUB_PROJECT_SLUG_ANNOTATION,
+  pulseSyncRequestPermission,
   SyncStatus,
   WorkflowRun,
   WorkflowRunPage,
   WorkflowSummaryList,
 } from '@internal/plugin-pulse-common';
-import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import {
+  act,
+  fireEvent,
+  screen,
+  waitFor,
+  within,
+} from '@testing-library/react';
+import {
+  allowAllBut,
+  createPermissionApi,
+  findPermissionAnswer,
+  FreshPermissionCache,
+  PermissionProbes,
+  PermissionQuestion,
+} from '../../__testUtils__/permissions';
+import { requestsMade } from '../../__testUtils__/requests';
 import { PulseApi, pulseApiRef, WorkflowRunQuery } from '../../api';
+import {
+  ACTIVE_SYNC_POLL_INTERVAL_MS,
+  POLL_INTERVAL_MS,
+} from '../GitHubSyncCard/useEntitySync';
 import { EntityWorkflowRunsCard } from './EntityWorkflowRunsCard';
 
 const MINUTE = 60 * 1000;
@@ -33,6 +54,10 @@ const entityRef = {
   kind: 'Component',
   namespace: 'default',
   name: 'payments-api',
+};
+const mayRefresh: PermissionQuestion = {
+  permission: pulseSyncRequestPermission,
+  resourceRef: 'component:default/payments-api',
 };
 
 function run(overrides: Partial<WorkflowRun>): WorkflowRun {
@@ -82,6 +107,25 @@ const ciOnFeature = run({
   htmlUrl: 'https://github.com/acme/payments-api/actions/runs/1003',
 });
 
+const allRuns: WorkflowRunPage = {
+  items: [ciOnFeature, deployOnMain, ciOnMain],
+  nextCursor: null,
+  lastSyncedAt: ago(5 * MINUTE),
+};
+
+const idleStatus: SyncStatus = {
+  repository: 'acme/payments-api',
+  host: 'github.com',
+  state: 'idle',
+  progressPercent: 100,
+  itemsSynced: 4000,
+  lastError: null,
+  pausedUntil: null,
+  requestedAt: null,
+  lastSyncedAt: ago(2 * MINUTE),
+};
+
+// The summary carries the sync status and the first page of recent runs: one request for the card.
 const summary: WorkflowSummaryList = {
   defaultBranch: 'main',
   items: [
@@ -111,24 +155,8 @@ const summary: WorkflowSummaryList = {
     },
   ],
   lastSyncedAt: ago(5 * MINUTE),
-};
-
-const allRuns: WorkflowRunPage = {
-  items: [ciOnFeature, deployOnMain, ciOnMain],
-  nextCursor: null,
-  lastSyncedAt: ago(5 * MINUTE),
-};
-
-const idleStatus: SyncStatus = {
-  repository: 'acme/payments-api',
-  host: 'github.com',
-  state: 'idle',
-  progressPercent: 100,
-  itemsSynced: 4000,
-  lastError: null,
-  pausedUntil: null,
-  requestedAt: null,
-  lastSyncedAt: ago(2 * MINUTE),
+  sync: idleStatus,
+  recentRuns: allRuns,
 };
 
 async function responseError(
@@ -167,14 +195,37 @@ function createPulseApi(overrides: Partial<PulseApi> = {}) {
   };
 }
 
-async function renderCard(pulseApi: Partial<PulseApi>, entity?: Entity) {
+async function renderCard(
+  pulseApi: Partial<PulseApi>,
+  options: {
+    entity?: Entity;
+    permissions?: ReturnType<typeof createPermissionApi>;
+    probes?: PermissionQuestion[];
+  } = {},
+) {
+  const permissions = options.permissions ?? createPermissionApi();
   return renderInTestApp(
-    <TestApiProvider apis={[[pulseApiRef, pulseApi]]}>
-      <EntityProvider entity={entity ?? trackedComponent}>
-        <EntityWorkflowRunsCard />
-      </EntityProvider>
-    </TestApiProvider>,
+    <FreshPermissionCache>
+      <TestApiProvider
+        apis={[
+          [pulseApiRef, pulseApi],
+          [permissionApiRef, permissions.api],
+        ]}
+      >
+        <EntityProvider entity={options.entity ?? trackedComponent}>
+          <EntityWorkflowRunsCard />
+        </EntityProvider>
+        <PermissionProbes questions={options.probes} />
+      </TestApiProvider>
+    </FreshPermissionCache>,
   );
+}
+
+function withSync(sync: Partial<SyncStatus>) {
+  return jest.fn(async () => ({
+    ...summary,
+    sync: { ...idleStatus, ...sync },
+  }));
 }
 
 function rowOf(table: HTMLElement, text: string | RegExp) {
@@ -226,7 +277,10 @@ describe('EntityWorkflowRunsCard', () => {
     expect(nightly.getByText('No runs')).toBeInTheDocument();
     expect(nightly.queryByRole('link')).not.toBeInTheDocument();
 
-    expect(pulseApi.getWorkflowSummary).toHaveBeenCalledWith(entityRef);
+    expect(pulseApi.getWorkflowSummary).toHaveBeenCalledWith(entityRef, {
+      recentRuns: 20,
+    });
+    expect(requestsMade(pulseApi)).toEqual(['getWorkflowSummary']);
   });
 
   it('lists the recent runs with links to them', async () => {
@@ -250,10 +304,9 @@ describe('EntityWorkflowRunsCard', () => {
     expect(running.getByText('2 minutes ago')).toBeInTheDocument();
     expect(running.getByText(/so far$/)).toBeInTheDocument();
 
-    expect(pulseApi.getWorkflowRuns).toHaveBeenCalledWith(entityRef, {
-      branch: undefined,
-      limit: 20,
-    });
+    // The recent runs came with the summary.
+    expect(pulseApi.getWorkflowRuns).not.toHaveBeenCalled();
+    expect(requestsMade(pulseApi)).toEqual(['getWorkflowSummary']);
     expect(
       screen.getByRole('link', { name: /All workflow runs on GitHub/ }),
     ).toHaveAttribute('href', 'https://github.com/acme/payments-api/actions');
@@ -302,15 +355,30 @@ describe('EntityWorkflowRunsCard', () => {
       branch: 'main',
       limit: 20,
     });
+
+    // All branches again: the summary's recent runs, without a request of their own.
+    fireEvent.change(filter, { target: { value: '' } });
+
+    await waitFor(() =>
+      expect(
+        within(
+          screen.getByRole('table', { name: 'Recent workflow runs' }),
+        ).getAllByRole('row'),
+      ).toHaveLength(4),
+    );
+    expect(requestsMade(pulseApi)).toEqual([
+      'getWorkflowSummary',
+      'getWorkflowRuns',
+      'getWorkflowRuns',
+    ]);
   });
 
   it('says so when a branch has no recent runs', async () => {
-    const getWorkflowRuns = jest.fn(
-      async (_ref: unknown, query?: WorkflowRunQuery) =>
-        query?.branch
-          ? { items: [], nextCursor: null, lastSyncedAt: null }
-          : allRuns,
-    );
+    const getWorkflowRuns = jest.fn(async () => ({
+      items: [],
+      nextCursor: null,
+      lastSyncedAt: null,
+    }));
     await renderCard(createPulseApi({ getWorkflowRuns }));
     await screen.findByRole('table', { name: 'Recent workflow runs' });
 
@@ -333,11 +401,12 @@ describe('EntityWorkflowRunsCard', () => {
           defaultBranch: 'main',
           items: [],
           lastSyncedAt: ago(MINUTE),
-        })),
-        getWorkflowRuns: jest.fn(async () => ({
-          items: [],
-          nextCursor: null,
-          lastSyncedAt: ago(MINUTE),
+          sync: idleStatus,
+          recentRuns: {
+            items: [],
+            nextCursor: null,
+            lastSyncedAt: ago(MINUTE),
+          },
         })),
       }),
     );
@@ -357,12 +426,11 @@ describe('EntityWorkflowRunsCard', () => {
   it('shows the progress of the first sync', async () => {
     await renderCard(
       createPulseApi({
-        getSyncStatus: jest.fn(async () => ({
-          ...idleStatus,
-          state: 'backfilling' as const,
+        getWorkflowSummary: withSync({
+          state: 'backfilling',
           progressPercent: 67.4,
           itemsSynced: 2500,
-        })),
+        }),
       }),
     );
 
@@ -377,11 +445,10 @@ describe('EntityWorkflowRunsCard', () => {
   it('tells that the last sync failed', async () => {
     await renderCard(
       createPulseApi({
-        getSyncStatus: jest.fn(async () => ({
-          ...idleStatus,
-          state: 'error' as const,
+        getWorkflowSummary: withSync({
+          state: 'error',
           lastError: { message: 'Bad credentials', at: ago(MINUTE) },
-        })),
+        }),
       }),
     );
 
@@ -395,15 +462,41 @@ describe('EntityWorkflowRunsCard', () => {
     await renderCard(pulseApi);
     await screen.findByRole('table', { name: 'Recent workflow runs' });
 
-    fireEvent.click(screen.getByRole('button', { name: 'Refresh' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Refresh' }));
 
     await waitFor(() =>
       expect(pulseApi.getWorkflowSummary).toHaveBeenCalledTimes(2),
     );
+    expect(pulseApi.requestSync).toHaveBeenCalledWith(entityRef);
+    expect(requestsMade(pulseApi)).toEqual([
+      'getWorkflowSummary',
+      'requestSync',
+      'getWorkflowSummary',
+    ]);
+  });
+
+  it('reloads the runs of the chosen branch too on refresh', async () => {
+    const pulseApi = createPulseApi();
+    await renderCard(pulseApi);
+    await screen.findByRole('table', { name: 'Recent workflow runs' });
+    fireEvent.change(screen.getByLabelText('Branch'), {
+      target: { value: 'feature/refunds' },
+    });
+    await waitFor(() =>
+      expect(pulseApi.getWorkflowRuns).toHaveBeenCalledTimes(1),
+    );
+
+    fireEvent.click(await screen.findByRole('button', { name: 'Refresh' }));
+
     await waitFor(() =>
       expect(pulseApi.getWorkflowRuns).toHaveBeenCalledTimes(2),
     );
-    expect(pulseApi.requestSync).toHaveBeenCalledWith(entityRef);
+    expect(pulseApi.getWorkflowSummary).toHaveBeenCalledTimes(2);
+    expect(pulseApi.getWorkflowRuns).toHaveBeenLastCalledWith(entityRef, {
+      branch: 'feature/refunds',
+      limit: 20,
+    });
+    expect(pulseApi.getSyncStatus).not.toHaveBeenCalled();
   });
 
   it('says when to try again after refreshing too often', async () => {
@@ -415,7 +508,7 @@ describe('EntityWorkflowRunsCard', () => {
     );
     await screen.findByRole('table', { name: 'Recent workflow runs' });
 
-    fireEvent.click(screen.getByRole('button', { name: 'Refresh' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Refresh' }));
 
     expect(await screen.findByRole('alert')).toHaveTextContent(
       'Try again in 1 second.',
@@ -429,7 +522,7 @@ describe('EntityWorkflowRunsCard', () => {
     );
     await screen.findByRole('table', { name: 'Recent workflow runs' });
 
-    fireEvent.click(screen.getByRole('button', { name: 'Refresh' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Refresh' }));
 
     expect(await screen.findByRole('alert')).toHaveTextContent(
       'You do not have permission to sync this repository.',
@@ -444,8 +537,6 @@ describe('EntityWorkflowRunsCard', () => {
     await renderCard(
       createPulseApi({
         getWorkflowSummary: jest.fn(() => Promise.reject(error)),
-        getWorkflowRuns: jest.fn(() => Promise.reject(error)),
-        getSyncStatus: jest.fn(() => Promise.reject(error)),
       }),
     );
 
@@ -479,15 +570,121 @@ describe('EntityWorkflowRunsCard', () => {
   it('asks for the annotation when the entity does not have it', async () => {
     const pulseApi = createPulseApi();
 
-    await renderCard(pulseApi, createEntity());
+    await renderCard(pulseApi, { entity: createEntity() });
 
     expect(await screen.findByText(/Missing Annotation/i)).toBeInTheDocument();
     expect(
       screen.getAllByText(GITHUB_PROJECT_SLUG_ANNOTATION, { exact: false })
         .length,
     ).toBeGreaterThan(0);
-    expect(pulseApi.getWorkflowSummary).not.toHaveBeenCalled();
-    expect(pulseApi.getWorkflowRuns).not.toHaveBeenCalled();
+    expect(requestsMade(pulseApi)).toEqual([]);
+  });
+
+  it('paints from one request: the summary carries the runs and the sync status', async () => {
+    const pulseApi = createPulseApi();
+    await renderCard(pulseApi);
+
+    expect(
+      await screen.findByRole('table', { name: 'Recent workflow runs' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('table', { name: 'Workflows on the default branch' }),
+    ).toBeInTheDocument();
+    expect(screen.getByText(/^synced/)).toHaveTextContent(
+      'synced 2 minutes ago',
+    );
+    expect(requestsMade(pulseApi)).toEqual(['getWorkflowSummary']);
     expect(pulseApi.getSyncStatus).not.toHaveBeenCalled();
+  });
+
+  it('offers a refresh when the user may sync the entity, and asks about this entity', async () => {
+    const permissions = createPermissionApi();
+    await renderCard(createPulseApi(), { permissions });
+
+    expect(
+      await screen.findByRole('button', { name: 'Refresh' }),
+    ).toBeEnabled();
+    expect(permissions.authorize).toHaveBeenCalledWith(mayRefresh);
+  });
+
+  it('offers no refresh when the user may not sync the entity', async () => {
+    const permissions = createPermissionApi(
+      allowAllBut(pulseSyncRequestPermission),
+    );
+    const pulseApi = createPulseApi();
+    await renderCard(pulseApi, { permissions, probes: [mayRefresh] });
+
+    await screen.findByRole('table', { name: 'Recent workflow runs' });
+    await findPermissionAnswer(mayRefresh);
+    expect(permissions.authorize).toHaveBeenCalledWith(mayRefresh);
+    expect(
+      screen.queryByRole('button', { name: 'Refresh' }),
+    ).not.toBeInTheDocument();
+    expect(screen.getByText(/^synced/)).toBeInTheDocument();
+    expect(pulseApi.requestSync).not.toHaveBeenCalled();
+  });
+
+  describe('polling', () => {
+    beforeEach(() => {
+      jest.useFakeTimers();
+    });
+
+    afterEach(() => {
+      jest.useRealTimers();
+    });
+
+    it('reloads the summary faster while a sync runs, with no other request', async () => {
+      const getWorkflowSummary = jest
+        .fn()
+        .mockResolvedValueOnce({
+          ...summary,
+          sync: { ...idleStatus, requestedAt: ago(0) },
+        })
+        .mockResolvedValue(summary);
+      const pulseApi = createPulseApi({ getWorkflowSummary });
+      await renderCard(pulseApi);
+      await screen.findByRole('table', { name: 'Recent workflow runs' });
+      expect(getWorkflowSummary).toHaveBeenCalledTimes(1);
+
+      // A sync is queued: the next reload comes after the short interval.
+      await act(async () => {
+        jest.advanceTimersByTime(ACTIVE_SYNC_POLL_INTERVAL_MS);
+      });
+      await waitFor(() => expect(getWorkflowSummary).toHaveBeenCalledTimes(2));
+
+      // Idle again: nothing within the short interval, one reload within the long one.
+      await act(async () => {
+        jest.advanceTimersByTime(ACTIVE_SYNC_POLL_INTERVAL_MS);
+      });
+      expect(getWorkflowSummary).toHaveBeenCalledTimes(2);
+      await act(async () => {
+        jest.advanceTimersByTime(POLL_INTERVAL_MS);
+      });
+      expect(requestsMade(pulseApi)).toEqual([
+        'getWorkflowSummary',
+        'getWorkflowSummary',
+        'getWorkflowSummary',
+      ]);
+    });
+
+    it('polls the runs of a chosen branch at the same pace as the summary', async () => {
+      const pulseApi = createPulseApi();
+      await renderCard(pulseApi);
+      await screen.findByRole('table', { name: 'Recent workflow runs' });
+      fireEvent.change(screen.getByLabelText('Branch'), {
+        target: { value: 'main' },
+      });
+      await waitFor(() =>
+        expect(pulseApi.getWorkflowRuns).toHaveBeenCalledTimes(1),
+      );
+
+      await act(async () => {
+        jest.advanceTimersByTime(POLL_INTERVAL_MS);
+      });
+
+      expect(pulseApi.getWorkflowSummary).toHaveBeenCalledTimes(2);
+      expect(pulseApi.getWorkflowRuns).toHaveBeenCalledTimes(2);
+      expect(pulseApi.getSyncStatus).not.toHaveBeenCalled();
+    });
   });
 });

@@ -32,13 +32,14 @@ import TableRow from '@material-ui/core/TableRow';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import { DateTime } from 'luxon';
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { pulseApiRef } from '../../api';
 import {
   DataErrorState,
   formatAge,
   GitHubSyncCard,
   isNotFound,
+  pollIntervalFor,
   POLL_INTERVAL_MS,
   useEntitySync,
   usePolledAsync,
@@ -215,26 +216,37 @@ function WorkflowRunsCard(props: { entityRef: CompoundEntityRef }) {
   const entityKey = stringifyEntityRef(entityRef);
   const [branch, setBranch] = useState('');
 
+  // The summary carries the first page of recent runs and the sync status: one request for the
+  // first paint. Runs are fetched on their own only for a branch filter.
+  const [pollInterval, setPollInterval] = useState(POLL_INTERVAL_MS);
   const summary = usePolledAsync(
     `${entityKey}/workflow-summary`,
-    () => pulseApi.getWorkflowSummary(entityRef),
-    POLL_INTERVAL_MS,
+    () => pulseApi.getWorkflowSummary(entityRef, { recentRuns: PAGE_SIZE }),
+    pollInterval,
   );
-  const runs = usePolledAsync(
+  const branchRuns = usePolledAsync(
     `${entityKey}/workflow-runs?branch=${branch}`,
-    () =>
-      pulseApi.getWorkflowRuns(entityRef, {
-        branch: branch || undefined,
-        limit: PAGE_SIZE,
-      }),
-    POLL_INTERVAL_MS,
+    async () =>
+      branch
+        ? pulseApi.getWorkflowRuns(entityRef, { branch, limit: PAGE_SIZE })
+        : undefined,
+    branch ? pollInterval : null,
   );
+  const runs: { value?: WorkflowRunPage; error?: Error } = branch
+    ? branchRuns
+    : { value: summary.value?.recentRuns };
   const { reload: reloadSummary } = summary;
-  const { reload: reloadRuns } = runs;
-  const sync = useEntitySync(entityRef, () => {
-    reloadSummary();
-    reloadRuns();
-  });
+  const { reload: reloadRuns } = branchRuns;
+  const status = summary.value?.sync;
+  useEffect(() => setPollInterval(pollIntervalFor(status)), [status]);
+  const sync = useEntitySync(
+    entityRef,
+    status,
+    useCallback(() => {
+      reloadSummary();
+      reloadRuns();
+    }, [reloadSummary, reloadRuns]),
+  );
 
   // Branches seen in any answer so far, so that filtering by one keeps the others selectable.
   const [seenBranches, setSeenBranches] = useState<string[]>([]);
@@ -253,10 +265,15 @@ function WorkflowRunsCard(props: { entityRef: CompoundEntityRef }) {
     });
   }, [runItems]);
 
-  const error = summary.error ?? runs.error ?? sync.error;
+  const error = summary.error ?? runs.error;
   if (error && isNotFound(error)) {
     return (
-      <GitHubSyncCard title={TITLE} sync={sync} refreshable={false}>
+      <GitHubSyncCard
+        title={TITLE}
+        entityRef={stringifyEntityRef(entityRef)}
+        sync={sync}
+        refreshable={false}
+      >
         <DataErrorState error={error} />
       </GitHubSyncCard>
     );
@@ -343,6 +360,7 @@ function WorkflowRunsCard(props: { entityRef: CompoundEntityRef }) {
 
   return (
     <GitHubSyncCard
+      entityRef={stringifyEntityRef(entityRef)}
       title={TITLE}
       sync={sync}
       lastSyncedAt={lastSyncedAt}

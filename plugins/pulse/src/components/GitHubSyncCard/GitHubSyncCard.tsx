@@ -6,7 +6,11 @@ import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
 import RefreshIcon from '@material-ui/icons/Refresh';
 import Alert from '@material-ui/lab/Alert';
-import { SyncStatus } from '@internal/plugin-pulse-common';
+import { usePermission } from '@backstage/plugin-permission-react';
+import {
+  pulseSyncRequestPermission,
+  SyncStatus,
+} from '@internal/plugin-pulse-common';
 import { DateTime } from 'luxon';
 import { ReactNode } from 'react';
 import { formatAge } from './formatAge';
@@ -95,6 +99,8 @@ export interface GitHubSyncCardProps {
   sync: EntitySync;
   /** The freshness the data itself reported, shown until the sync status has loaded. */
   lastSyncedAt?: string | null;
+  /** The entity whose repository the card shows (for the refresh permission). */
+  entityRef: string;
   /** False when there is nothing to sync, e.g. the entity is not tracked. */
   refreshable?: boolean;
   deepLink?: BottomLinkProps;
@@ -108,22 +114,27 @@ export interface GitHubSyncCardProps {
 export function GitHubSyncCard(props: GitHubSyncCardProps) {
   const { title, sync, refreshable = true, deepLink, children } = props;
   const { status, requesting, message, requestSync, dismissMessage } = sync;
+  const canSync = usePermission({
+    permission: pulseSyncRequestPermission,
+    resourceRef: props.entityRef,
+  });
 
-  const action = refreshable ? (
-    <Tooltip title="Sync from GitHub now">
-      <span>
-        <IconButton
-          aria-label="Refresh"
-          onClick={() => {
-            requestSync();
-          }}
-          disabled={requesting}
-        >
-          <RefreshIcon />
-        </IconButton>
-      </span>
-    </Tooltip>
-  ) : undefined;
+  const action =
+    refreshable && canSync.allowed ? (
+      <Tooltip title="Sync from GitHub now">
+        <span>
+          <IconButton
+            aria-label="Refresh"
+            onClick={() => {
+              requestSync();
+            }}
+            disabled={requesting}
+          >
+            <RefreshIcon />
+          </IconButton>
+        </span>
+      </Tooltip>
+    ) : undefined;
 
   return (
     <InfoCard

@@ -1,6 +1,10 @@
 export { GitHubSyncCard } from './GitHubSyncCard';
 export { DataErrorState } from './DataErrorState';
-export { useEntitySync, POLL_INTERVAL_MS } from './useEntitySync';
+export {
+  useEntitySync,
+  pollIntervalFor,
+  POLL_INTERVAL_MS,
+} from './useEntitySync';
 export type { EntitySync } from './useEntitySync';
 export { usePolledAsync } from './usePolledAsync';
 export { formatAge } from './formatAge';

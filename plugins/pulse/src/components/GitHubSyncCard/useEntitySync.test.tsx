@@ -5,6 +5,7 @@ import { ReactNode } from 'react';
 import { PulseApi, pulseApiRef } from '../../api';
 import {
   ACTIVE_SYNC_POLL_INTERVAL_MS,
+  pollIntervalFor,
   POLL_INTERVAL_MS,
   useEntitySync,
 } from './useEntitySync';
@@ -23,14 +24,68 @@ const idle: SyncStatus = {
   lastSyncedAt: '2025-03-10T12:00:00.000Z',
 };
 
-function renderSync(pulseApi: Partial<PulseApi>, onSynced: () => void) {
+function fakeApi(overrides: Partial<PulseApi> = {}) {
+  return {
+    getSyncStatus: jest.fn(async () => idle),
+    requestSync: jest.fn(async () => ({
+      ...idle,
+      requestedAt: '2025-03-10T12:01:00.000Z',
+    })),
+    ...overrides,
+  };
+}
+
+function renderSync(
+  pulseApi: Partial<PulseApi>,
+  initial: { status?: SyncStatus; reload?: () => void } = {},
+) {
   const wrapper = ({ children }: { children: ReactNode }) => (
     <TestApiProvider apis={[[pulseApiRef, pulseApi]]}>
       {children}
     </TestApiProvider>
   );
-  return renderHook(() => useEntitySync(ref, onSynced), { wrapper });
+  const reload = initial.reload ?? jest.fn();
+  return renderHook(
+    (props: { status?: SyncStatus }) =>
+      useEntitySync(ref, props.status, reload),
+    { wrapper, initialProps: { status: initial.status } },
+  );
 }
+
+describe('pollIntervalFor', () => {
+  it.each<[string, number, SyncStatus | undefined]>([
+    ['no status yet', POLL_INTERVAL_MS, undefined],
+    ['idle', POLL_INTERVAL_MS, idle],
+    ['paused', POLL_INTERVAL_MS, { ...idle, state: 'paused' as const }],
+    ['failed', POLL_INTERVAL_MS, { ...idle, state: 'error' as const }],
+    [
+      'pending',
+      ACTIVE_SYNC_POLL_INTERVAL_MS,
+      { ...idle, state: 'pending' as const },
+    ],
+    [
+      'backfilling',
+      ACTIVE_SYNC_POLL_INTERVAL_MS,
+      { ...idle, state: 'backfilling' as const },
+    ],
+    [
+      'syncing',
+      ACTIVE_SYNC_POLL_INTERVAL_MS,
+      { ...idle, state: 'syncing' as const },
+    ],
+    [
+      'idle with a sync requested',
+      ACTIVE_SYNC_POLL_INTERVAL_MS,
+      { ...idle, requestedAt: '2025-03-10T12:01:00.000Z' },
+    ],
+  ])('%s: every %d ms', (_name, interval, status) => {
+    expect(pollIntervalFor(status)).toBe(interval);
+  });
+
+  it('polls faster while a sync runs than between syncs', () => {
+    expect(ACTIVE_SYNC_POLL_INTERVAL_MS).toBeLessThan(POLL_INTERVAL_MS);
+  });
+});
 
 describe('useEntitySync', () => {
   beforeEach(() => {
@@ -41,83 +96,97 @@ describe('useEntitySync', () => {
     jest.useRealTimers();
   });
 
-  it('calls onSynced when a sync completes, not on the first load', async () => {
-    const getSyncStatus = jest
-      .fn()
-      .mockResolvedValueOnce(idle)
-      .mockResolvedValueOnce(idle)
-      .mockResolvedValue({ ...idle, lastSyncedAt: '2025-03-10T12:05:00.000Z' });
-    const onSynced = jest.fn();
+  it('reports the status the card passes in and makes no request of its own', async () => {
+    const pulseApi = fakeApi();
+    const { result, rerender } = renderSync(pulseApi);
+    expect(result.current.status).toBeUndefined();
 
-    const { result } = renderSync({ getSyncStatus }, onSynced);
-    await act(async () => {});
+    rerender({ status: idle });
     expect(result.current.status).toEqual(idle);
 
-    await act(async () => jest.advanceTimersByTime(POLL_INTERVAL_MS));
-    expect(getSyncStatus).toHaveBeenCalledTimes(2);
-    expect(onSynced).not.toHaveBeenCalled();
+    const backfilling = { ...idle, state: 'backfilling' as const };
+    rerender({ status: backfilling });
+    expect(result.current.status).toBe(backfilling);
 
-    await act(async () => jest.advanceTimersByTime(POLL_INTERVAL_MS));
-    expect(getSyncStatus).toHaveBeenCalledTimes(3);
-    expect(onSynced).toHaveBeenCalledTimes(1);
-  });
-
-  it('polls faster while a sync is running', async () => {
-    const getSyncStatus = jest.fn(async () => ({
-      ...idle,
-      state: 'backfilling' as const,
-      progressPercent: 10,
-    }));
-
-    renderSync({ getSyncStatus }, jest.fn());
-    await act(async () => {});
-    expect(getSyncStatus).toHaveBeenCalledTimes(1);
-
-    await act(async () =>
-      jest.advanceTimersByTime(ACTIVE_SYNC_POLL_INTERVAL_MS),
-    );
-    expect(getSyncStatus).toHaveBeenCalledTimes(2);
-  });
-
-  it('requests a sync, then reloads the status and the data', async () => {
-    const getSyncStatus = jest.fn(async () => idle);
-    const requestSync = jest.fn(async () => ({
-      ...idle,
-      requestedAt: '2025-03-10T12:01:00.000Z',
-    }));
-    const onSynced = jest.fn();
-
-    const { result } = renderSync({ getSyncStatus, requestSync }, onSynced);
-    await act(async () => {});
-    await act(() => result.current.requestSync());
-
-    expect(requestSync).toHaveBeenCalledWith(ref);
-    expect(onSynced).toHaveBeenCalledTimes(1);
-    expect(getSyncStatus).toHaveBeenCalledTimes(2);
-    expect(result.current.message).toBeUndefined();
+    await act(async () => {
+      jest.advanceTimersByTime(2 * POLL_INTERVAL_MS);
+    });
+    expect(pulseApi.getSyncStatus).not.toHaveBeenCalled();
+    expect(pulseApi.requestSync).not.toHaveBeenCalled();
     expect(result.current.requesting).toBe(false);
+    expect(result.current.message).toBeUndefined();
   });
 
-  it('keeps the reason a sync request failed until dismissed', async () => {
+  it('requests a sync, then asks the card to reload', async () => {
+    let answer: (status: SyncStatus) => void = () => {};
+    const requestSync = jest.fn(
+      () =>
+        new Promise<SyncStatus>(resolve => {
+          answer = resolve;
+        }),
+    );
+    const pulseApi = fakeApi({ requestSync });
+    const reload = jest.fn();
+    const { result } = renderSync(pulseApi, { status: idle, reload });
+
+    let requested: Promise<void> = Promise.resolve();
+    act(() => {
+      requested = result.current.requestSync();
+    });
+    expect(requestSync).toHaveBeenCalledWith(ref);
+    expect(result.current.requesting).toBe(true);
+    expect(reload).not.toHaveBeenCalled();
+
+    await act(async () => {
+      answer({ ...idle, requestedAt: '2025-03-10T12:01:00.000Z' });
+      await requested;
+    });
+
+    expect(reload).toHaveBeenCalledTimes(1);
+    expect(result.current.requesting).toBe(false);
+    expect(result.current.message).toBeUndefined();
+    expect(pulseApi.getSyncStatus).not.toHaveBeenCalled();
+  });
+
+  it('keeps the reason a sync request failed until dismissed, and does not reload', async () => {
     const requestSync = jest.fn(async () => {
       throw new Error('network down');
     });
-    const onSynced = jest.fn();
+    const reload = jest.fn();
+    const { result } = renderSync(fakeApi({ requestSync }), {
+      status: idle,
+      reload,
+    });
 
-    const { result } = renderSync(
-      { getSyncStatus: jest.fn(async () => idle), requestSync },
-      onSynced,
-    );
-    await act(async () => {});
     await act(() => result.current.requestSync());
 
     expect(result.current.message).toEqual({
       severity: 'error',
       message: 'Could not request a sync: network down',
     });
-    expect(onSynced).not.toHaveBeenCalled();
+    expect(result.current.requesting).toBe(false);
+    expect(reload).not.toHaveBeenCalled();
 
     act(() => result.current.dismissMessage());
     expect(result.current.message).toBeUndefined();
+  });
+
+  it('clears the last failure when a sync is requested again', async () => {
+    const requestSync = jest
+      .fn()
+      .mockRejectedValueOnce(new Error('network down'))
+      .mockResolvedValue(idle);
+    const reload = jest.fn();
+    const { result } = renderSync(fakeApi({ requestSync }), {
+      status: idle,
+      reload,
+    });
+
+    await act(() => result.current.requestSync());
+    expect(result.current.message).toBeDefined();
+
+    await act(() => result.current.requestSync());
+    expect(result.current.message).toBeUndefined();
+    expect(reload).toHaveBeenCalledTimes(1);
   });
 });

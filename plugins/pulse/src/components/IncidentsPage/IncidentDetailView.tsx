@@ -10,6 +10,7 @@ import {
 import { useApi } from '@backstage/core-plugin-api';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import Box from '@material-ui/core/Box';
+import { usePermission } from '@backstage/plugin-permission-react';
 import Button from '@material-ui/core/Button';
 import DialogContentText from '@material-ui/core/DialogContentText';
 import Grid from '@material-ui/core/Grid';
@@ -20,6 +21,7 @@ import Alert from '@material-ui/lab/Alert';
 import {
   IncidentDetail,
   IncidentTimelineEntry,
+  pulseIncidentUpdatePermission,
 } from '@internal/plugin-pulse-common';
 import { useParams } from 'react-router-dom';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
@@ -312,6 +314,10 @@ function IncidentView(props: {
   const [notice, setNotice] = useState<string>();
   const available = availableTransitions(incident);
   const resolved = incident.status === 'resolved';
+  const canAct = usePermission({
+    permission: pulseIncidentUpdatePermission,
+    resourceRef: incident.entityRef,
+  });
 
   const done = (message: string) => {
     setNotice(message);
@@ -343,9 +349,18 @@ function IncidentView(props: {
           {notice}
         </Alert>
       )}
-      <Box className={classes.actions}>
-        {(['acknowledge', 'unacknowledge', 'escalate', 'resolve'] as const).map(
-          transition => (
+      {!canAct.loading && !canAct.allowed && (
+        <Alert severity="info" className={classes.notice}>
+          You can follow this incident. Acknowledging, resolving, escalating,
+          reassigning and adding notes are up to the owners of{' '}
+          <EntityRefLink entityRef={incident.entityRef} />.
+        </Alert>
+      )}
+      {canAct.allowed && (
+        <Box className={classes.actions}>
+          {(
+            ['acknowledge', 'unacknowledge', 'escalate', 'resolve'] as const
+          ).map(transition => (
             <Button
               key={transition}
               variant={transition === 'acknowledge' ? 'contained' : 'outlined'}
@@ -355,19 +370,19 @@ function IncidentView(props: {
             >
               {INCIDENT_TRANSITIONS[transition].label}
             </Button>
-          ),
-        )}
-        <Button
-          variant="outlined"
-          disabled={resolved}
-          onClick={() => setPending('reassign')}
-        >
-          Reassign
-        </Button>
-        <Button variant="outlined" onClick={() => setPending('note')}>
-          Add note
-        </Button>
-      </Box>
+          ))}
+          <Button
+            variant="outlined"
+            disabled={resolved}
+            onClick={() => setPending('reassign')}
+          >
+            Reassign
+          </Button>
+          <Button variant="outlined" onClick={() => setPending('note')}>
+            Add note
+          </Button>
+        </Box>
+      )}
       <Grid container spacing={3}>
         <Grid item xs={12} md={5}>
           <InfoCard title="Details">

@@ -1,13 +1,20 @@
 import { ResponseError } from '@backstage/errors';
 import { entityRouteRef } from '@backstage/plugin-catalog-react';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
 import {
   Incident,
   IncidentDetail,
   IncidentList,
+  pulseIncidentUpdatePermission,
 } from '@internal/plugin-pulse-common';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { Route, Routes } from 'react-router-dom';
+import {
+  allowAllBut,
+  createPermissionApi,
+  FreshPermissionCache,
+} from '../../__testUtils__/permissions';
 import { PulseApi, pulseApiRef } from '../../api';
 import { incidentsRouteRef } from '../../routes';
 import { IncidentsPage } from './IncidentsPage';
@@ -100,13 +107,33 @@ async function responseError(status: number, name: string, message: string) {
   );
 }
 
-async function renderPage(path: string, pulseApi: Partial<PulseApi>) {
+const ACTIONS = [
+  'Acknowledge',
+  'Unacknowledge',
+  'Escalate',
+  'Resolve',
+  'Reassign',
+  'Add note',
+];
+
+async function renderPage(
+  path: string,
+  pulseApi: Partial<PulseApi>,
+  permissions = createPermissionApi(),
+) {
   return renderInTestApp(
-    <TestApiProvider apis={[[pulseApiRef, pulseApi]]}>
-      <Routes>
-        <Route path="/pulse/incidents/*" element={<IncidentsPage />} />
-      </Routes>
-    </TestApiProvider>,
+    <FreshPermissionCache>
+      <TestApiProvider
+        apis={[
+          [pulseApiRef, pulseApi],
+          [permissionApiRef, permissions.api],
+        ]}
+      >
+        <Routes>
+          <Route path="/pulse/incidents/*" element={<IncidentsPage />} />
+        </Routes>
+      </TestApiProvider>
+    </FreshPermissionCache>,
     {
       routeEntries: [path],
       mountedRoutes: {
@@ -273,6 +300,22 @@ describe('IncidentsPage list', () => {
     expect(screen.queryByRole('button', { name: 'Load more' })).toBeNull();
   });
 
+  it('offers no action on the incidents it lists, so it asks no permission', async () => {
+    const permissions = createPermissionApi();
+    const listIncidents = jest.fn(async () => page([incident()]));
+
+    await renderPage('/pulse/incidents', { listIncidents }, permissions);
+
+    const row = (
+      await screen.findByRole('link', { name: 'Checkout latency above SLO' })
+    ).closest('tr')!;
+    expect(within(row).queryByRole('button')).toBeNull();
+    for (const name of ACTIONS) {
+      expect(screen.queryByRole('button', { name })).toBeNull();
+    }
+    expect(permissions.authorize).not.toHaveBeenCalled();
+  });
+
   it('opens an incident from the list', async () => {
     const listIncidents = jest.fn(async () => page([incident()]));
     const getIncident = jest.fn(async () => detail());
@@ -319,7 +362,9 @@ describe('IncidentsPage detail', () => {
     expect(
       screen.getByText('Step 2, round 1 of policy payments'),
     ).toBeInTheDocument();
-    expect(screen.getByRole('button', { name: 'Acknowledge' })).toBeEnabled();
+    expect(
+      await screen.findByRole('button', { name: 'Acknowledge' }),
+    ).toBeEnabled();
     expect(screen.getByRole('button', { name: 'Escalate' })).toBeEnabled();
     expect(screen.getByRole('button', { name: 'Resolve' })).toBeEnabled();
     expect(screen.getByRole('button', { name: 'Reassign' })).toBeEnabled();
@@ -341,6 +386,9 @@ describe('IncidentsPage detail', () => {
 
     expect(await screen.findByText(/after 5m/)).toBeInTheDocument();
     expect(screen.getByText(/after 1h 5m/)).toBeInTheDocument();
+    expect(
+      await screen.findByRole('button', { name: 'Add note' }),
+    ).toBeEnabled();
     for (const name of [
       'Acknowledge',
       'Unacknowledge',
@@ -350,7 +398,6 @@ describe('IncidentsPage detail', () => {
     ]) {
       expect(screen.getByRole('button', { name })).toBeDisabled();
     }
-    expect(screen.getByRole('button', { name: 'Add note' })).toBeEnabled();
   });
 
   it('withdraws an acknowledgement after confirmation', async () => {
@@ -538,6 +585,58 @@ describe('IncidentsPage detail', () => {
 
     expect(await screen.findByText('No such incident')).toBeInTheDocument();
     expect(getIncident).toHaveBeenCalledWith('nope');
+  });
+
+  it("offers every action to someone who may act on the incident's service, asking about that service", async () => {
+    const permissions = createPermissionApi();
+    const getIncident = jest.fn(async () =>
+      detail({ entityRef: 'component:default/refunds' }),
+    );
+
+    await renderPage('/pulse/incidents/inc-1', { getIncident }, permissions);
+
+    expect(
+      await screen.findByRole('button', { name: 'Acknowledge' }),
+    ).toBeEnabled();
+    for (const name of ACTIONS) {
+      expect(screen.getByRole('button', { name })).toBeInTheDocument();
+    }
+    expect(screen.queryByText(/You can follow this incident/)).toBeNull();
+    expect(permissions.authorize).toHaveBeenCalledWith({
+      permission: pulseIncidentUpdatePermission,
+      resourceRef: 'component:default/refunds',
+    });
+    for (const [request] of permissions.authorize.mock.calls) {
+      expect(request.resourceRef).toBe('component:default/refunds');
+    }
+  });
+
+  it('offers no action, and says whose they are, to someone who may not act on the service', async () => {
+    const permissions = createPermissionApi(
+      allowAllBut(pulseIncidentUpdatePermission),
+    );
+    const getIncident = jest.fn(async () =>
+      detail({ entityRef: 'component:default/refunds' }),
+    );
+
+    await renderPage('/pulse/incidents/inc-1', { getIncident }, permissions);
+
+    const notice = await screen.findByText(/You can follow this incident/);
+    expect(notice).toHaveTextContent(
+      'Acknowledging, resolving, escalating, reassigning and adding notes are up to the owners of refunds',
+    );
+    expect(
+      within(notice).getByRole('link', { name: /refunds/ }),
+    ).toHaveAttribute('href', '/catalog/default/component/refunds');
+    for (const name of ACTIONS) {
+      expect(screen.queryByRole('button', { name })).toBeNull();
+    }
+    // What happened stays visible.
+    expect(screen.getByRole('list', { name: 'Timeline' })).toBeInTheDocument();
+    expect(permissions.authorize).toHaveBeenCalledWith({
+      permission: pulseIncidentUpdatePermission,
+      resourceRef: 'component:default/refunds',
+    });
   });
 
   it('warns when the watchdog had to recover a step', async () => {

@@ -1,13 +1,24 @@
 import { ResponseError } from '@backstage/errors';
 import { entityRouteRef } from '@backstage/plugin-catalog-react';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
 import {
+  pulseOverrideCreatePermission,
+  pulseOverrideDeletePermission,
   ScheduleOverride,
   ScheduleShifts,
   ScheduleSummary,
 } from '@internal/plugin-pulse-common';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { DateTime } from 'luxon';
+import {
+  allowAllBut,
+  createPermissionApi,
+  findPermissionAnswer,
+  FreshPermissionCache,
+  PermissionProbes,
+  PermissionQuestion,
+} from '../../__testUtils__/permissions';
 import { PulseApi, pulseApiRef } from '../../api';
 import { OnCallPage } from './OnCallPage';
 
@@ -70,11 +81,35 @@ function fakeApi(overrides: Partial<PulseApi> = {}) {
   };
 }
 
-async function renderPage(pulseApi: Partial<PulseApi>) {
+const mayCreate: PermissionQuestion = {
+  permission: pulseOverrideCreatePermission,
+  resourceRef: 'payments-primary',
+};
+const mayDelete: PermissionQuestion = {
+  permission: pulseOverrideDeletePermission,
+  resourceRef: 'payments-primary',
+};
+
+async function renderPage(
+  pulseApi: Partial<PulseApi>,
+  options: {
+    permissions?: ReturnType<typeof createPermissionApi>;
+    probes?: PermissionQuestion[];
+  } = {},
+) {
+  const permissions = options.permissions ?? createPermissionApi();
   return renderInTestApp(
-    <TestApiProvider apis={[[pulseApiRef, pulseApi]]}>
-      <OnCallPage />
-    </TestApiProvider>,
+    <FreshPermissionCache>
+      <TestApiProvider
+        apis={[
+          [pulseApiRef, pulseApi],
+          [permissionApiRef, permissions.api],
+        ]}
+      >
+        <OnCallPage />
+        <PermissionProbes questions={options.probes} />
+      </TestApiProvider>
+    </FreshPermissionCache>,
     { mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef } },
   );
 }
@@ -318,7 +353,7 @@ describe('OnCallPage', () => {
     ).toBeInTheDocument();
 
     fireEvent.click(
-      within(table).getByRole('button', {
+      await within(table).findByRole('button', {
         name: `Delete the override for jon.snow from ${start}`,
       }),
     );
@@ -340,6 +375,127 @@ describe('OnCallPage', () => {
     await waitFor(() =>
       expect(api.listScheduleOverrides).toHaveBeenCalledTimes(2),
     );
+  });
+
+  describe('permissions', () => {
+    const start = today.plus({ hours: 48 }).toFormat('ccc d LLL HH:mm');
+    const deleteButton = {
+      name: `Delete the override for jon.snow from ${start}`,
+    };
+
+    it('asks whether the user may create and delete overrides of this schedule', async () => {
+      const permissions = createPermissionApi();
+
+      await renderPage(fakeApi(), { permissions });
+
+      expect(
+        await screen.findByRole('button', { name: 'Create override' }),
+      ).toBeInTheDocument();
+      expect(
+        await screen.findByRole('button', deleteButton),
+      ).toBeInTheDocument();
+      expect(permissions.authorize).toHaveBeenCalledWith(mayCreate);
+      expect(permissions.authorize).toHaveBeenCalledWith(mayDelete);
+      for (const [request] of permissions.authorize.mock.calls) {
+        expect(request.resourceRef).toBe('payments-primary');
+      }
+    });
+
+    it('does not offer to create an override to someone who may not', async () => {
+      const permissions = createPermissionApi(
+        allowAllBut(pulseOverrideCreatePermission),
+      );
+
+      await renderPage(fakeApi(), { permissions, probes: [mayCreate] });
+
+      // Deleting is still offered.
+      expect(
+        await screen.findByRole('button', deleteButton),
+      ).toBeInTheDocument();
+      await findPermissionAnswer(mayCreate);
+      expect(
+        screen.queryByRole('button', { name: 'Create override' }),
+      ).not.toBeInTheDocument();
+    });
+
+    it('lists the overrides without a delete button to someone who may not delete', async () => {
+      const permissions = createPermissionApi(
+        allowAllBut(pulseOverrideDeletePermission),
+      );
+      const deleteScheduleOverride = jest.fn();
+
+      await renderPage(fakeApi({ deleteScheduleOverride }), {
+        permissions,
+        probes: [mayDelete],
+      });
+
+      const table = await screen.findByRole('table', {
+        name: 'Overrides of Payments primary',
+      });
+      expect(
+        await screen.findByRole('button', { name: 'Create override' }),
+      ).toBeInTheDocument();
+      await findPermissionAnswer(mayDelete);
+      expect(within(table).getByText(start)).toBeInTheDocument();
+      expect(within(table).queryByRole('button')).toBeNull();
+      // No empty column where the buttons would be.
+      expect(within(table).getAllByRole('columnheader')).toHaveLength(4);
+      expect(deleteScheduleOverride).not.toHaveBeenCalled();
+    });
+
+    it("decides per schedule: a member of one may change its overrides, not another's", async () => {
+      const secondary: ScheduleSummary = {
+        ...schedule,
+        id: 'storefront-primary',
+        name: 'Storefront primary',
+      };
+      const permissions = createPermissionApi(
+        request => request.resourceRef === 'payments-primary',
+      );
+      const storefront: PermissionQuestion[] = [
+        {
+          permission: pulseOverrideCreatePermission,
+          resourceRef: 'storefront-primary',
+        },
+        {
+          permission: pulseOverrideDeletePermission,
+          resourceRef: 'storefront-primary',
+        },
+      ];
+
+      await renderPage(
+        fakeApi({
+          listSchedules: jest.fn(async () => ({
+            items: [schedule, secondary],
+          })),
+          listScheduleOverrides: jest.fn(async (scheduleId: string) => ({
+            items: [{ ...override, scheduleId }],
+          })),
+        }),
+        { permissions, probes: storefront },
+      );
+
+      const payments = await screen.findByRole('table', {
+        name: 'Overrides of Payments primary',
+      });
+      const store = await screen.findByRole('table', {
+        name: 'Overrides of Storefront primary',
+      });
+      expect(
+        await within(payments).findByRole('button', deleteButton),
+      ).toBeInTheDocument();
+      await findPermissionAnswer(storefront[0]);
+      await findPermissionAnswer(storefront[1]);
+      expect(within(store).queryByRole('button')).toBeNull();
+      expect(
+        screen.getAllByRole('button', { name: 'Create override' }),
+      ).toHaveLength(1);
+      for (const question of storefront) {
+        expect(permissions.authorize).toHaveBeenCalledWith(question);
+      }
+      expect(permissions.authorize).toHaveBeenCalledWith(mayCreate);
+      expect(permissions.authorize).toHaveBeenCalledWith(mayDelete);
+    });
   });
 
   it('says when no schedule is configured', async () => {

@@ -149,13 +149,17 @@ export function CreateOverrideDialog(props: {
   );
 }
 
-/** A schedule's overrides, each with a button to delete it after confirmation. */
+/**
+ * A schedule's overrides; with `canDelete`, each has a button to delete it after confirmation.
+ */
 export function OverrideList(props: {
   schedule: Pick<ScheduleSummary, 'id' | 'name' | 'timeZone'>;
   overrides: ScheduleOverride[];
+  /** Whether the user may delete this schedule's overrides. */
+  canDelete: boolean;
   onDeleted: (message: string) => void;
 }) {
-  const { schedule, overrides, onDeleted } = props;
+  const { schedule, overrides, canDelete, onDeleted } = props;
   const pulseApi = useApi(pulseApiRef);
   const [deleting, setDeleting] = useState<ScheduleOverride>();
   const zone = schedule.timeZone;
@@ -174,7 +178,7 @@ export function OverrideList(props: {
             <TableCell>From</TableCell>
             <TableCell>To</TableCell>
             <TableCell>Created by</TableCell>
-            <TableCell />
+            {canDelete && <TableCell />}
           </TableRow>
         </TableHead>
         <TableBody>
@@ -188,17 +192,19 @@ export function OverrideList(props: {
               <TableCell>
                 <EntityRefOrText value={override.createdBy} />
               </TableCell>
-              <TableCell padding="none" align="right">
-                <IconButton
-                  size="small"
-                  aria-label={`Delete the override for ${shortName(
-                    override.userRef,
-                  )} from ${inZone(override.start, zone)}`}
-                  onClick={() => setDeleting(override)}
-                >
-                  <DeleteIcon fontSize="small" />
-                </IconButton>
-              </TableCell>
+              {canDelete && (
+                <TableCell padding="none" align="right">
+                  <IconButton
+                    size="small"
+                    aria-label={`Delete the override for ${shortName(
+                      override.userRef,
+                    )} from ${inZone(override.start, zone)}`}
+                    onClick={() => setDeleting(override)}
+                  >
+                    <DeleteIcon fontSize="small" />
+                  </IconButton>
+                </TableCell>
+              )}
             </TableRow>
           ))}
         </TableBody>

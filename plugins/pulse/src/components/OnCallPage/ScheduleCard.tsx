@@ -1,3 +1,4 @@
+import { usePermission } from '@backstage/plugin-permission-react';
 import { useMemo, useState } from 'react';
 import {
   InfoCard,
@@ -10,7 +11,12 @@ import Button from '@material-ui/core/Button';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import Alert from '@material-ui/lab/Alert';
-import { OnCallShift, ScheduleSummary } from '@internal/plugin-pulse-common';
+import {
+  OnCallShift,
+  pulseOverrideCreatePermission,
+  pulseOverrideDeletePermission,
+  ScheduleSummary,
+} from '@internal/plugin-pulse-common';
 import { DateTime } from 'luxon';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { pulseApiRef } from '../../api';
@@ -100,18 +106,29 @@ export function ScheduleCard(props: {
     onChanged();
   };
 
+  const canCreate = usePermission({
+    permission: pulseOverrideCreatePermission,
+    resourceRef: schedule.id,
+  });
+  const canDelete = usePermission({
+    permission: pulseOverrideDeletePermission,
+    resourceRef: schedule.id,
+  });
+
   return (
     <InfoCard
       title={schedule.name}
       subheader={`Times in ${zone}`}
       action={
-        <Button
-          variant="outlined"
-          color="primary"
-          onClick={() => setCreating(true)}
-        >
-          Create override
-        </Button>
+        canCreate.allowed ? (
+          <Button
+            variant="outlined"
+            color="primary"
+            onClick={() => setCreating(true)}
+          >
+            Create override
+          </Button>
+        ) : undefined
       }
     >
       {notice && (
@@ -157,6 +174,7 @@ export function ScheduleCard(props: {
           <OverrideList
             schedule={schedule}
             overrides={overrides.value.items}
+            canDelete={canDelete.allowed}
             onDeleted={changed}
           />
         )}

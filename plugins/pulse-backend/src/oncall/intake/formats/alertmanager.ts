@@ -8,7 +8,7 @@ import {
   EntityHint,
   inputErrorFromZod,
   labelsFingerprint,
-  normalizeEntityRef,
+  entityRefFromHint,
   optionalTime,
   ParsedSignal,
   severityFromWord,
@@ -107,7 +107,7 @@ function requireEntityHint(
     );
   }
   // Fail early on a malformed ref, naming where it came from.
-  normalizeEntityRef(hint);
+  entityRefFromHint(hint);
   return hint;
 }
 
@@ -191,7 +191,7 @@ function groupSignal(
   const hints = payload.alerts.map((alert, index) =>
     requireEntityHint(alert.labels, options, `alerts[${index}]`),
   );
-  const refs = new Set(hints.map(normalizeEntityRef));
+  const refs = new Set(hints.map(entityRefFromHint));
   if (refs.size > 1) {
     throw new InputError(
       `The alerts of group ${payload.groupKey} name different services (${[
@@ -220,8 +220,11 @@ function groupSignal(
     .map(time => time.getTime());
   let occurredAt: Date | undefined;
   if (times.length > 0) {
+    // A reduce, not Math.min(...times): a group of many thousand alerts is not an argument list.
     occurredAt = new Date(
-      action === 'trigger' ? Math.min(...times) : Math.max(...times),
+      times.reduce((a, b) =>
+        action === 'trigger' ? Math.min(a, b) : Math.max(a, b),
+      ),
     );
   }
   return {

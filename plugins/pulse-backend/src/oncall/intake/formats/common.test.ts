@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   boundedDedupKey,
-  normalizeEntityRef,
+  entityRefFromHint,
   optionalTime,
   severityFromWord,
 } from './common';
@@ -44,15 +44,15 @@ describe('severityFromWord', () => {
   });
 });
 
-describe('normalizeEntityRef', () => {
+describe('entityRefFromHint', () => {
   it('reads short forms as components in the default namespace', () => {
-    expect(normalizeEntityRef({ ref: 'payments-api', from: 'x' })).toBe(
+    expect(entityRefFromHint({ ref: 'payments-api', from: 'x' })).toBe(
       'component:default/payments-api',
     );
-    expect(normalizeEntityRef({ ref: 'finance/ledger', from: 'x' })).toBe(
+    expect(entityRefFromHint({ ref: 'finance/ledger', from: 'x' })).toBe(
       'component:finance/ledger',
     );
-    expect(normalizeEntityRef({ ref: 'system:default/shop', from: 'x' })).toBe(
+    expect(entityRefFromHint({ ref: 'system:default/shop', from: 'x' })).toBe(
       'system:default/shop',
     );
   });

@@ -1,8 +1,8 @@
-import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import { IncidentSeverity } from '@internal/plugin-pulse-common';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { normalizeEntityRef } from '../../../service/entityRefs';
 import { AlertSignal } from '../../incidents/IncidentIntake';
 
 /** The longest dedup key stored as is (PagerDuty's limit); longer keys are hashed. */
@@ -42,12 +42,18 @@ export function boundedDedupKey(key: string, prefix = ''): string {
   return `${prefix}sha256:${createHash('sha256').update(key).digest('hex')}`;
 }
 
-/** Cuts a title to {@link MAX_TITLE_LENGTH} characters. */
+/** Cuts a title to {@link MAX_TITLE_LENGTH} characters, never between the halves of a surrogate pair. */
 export function boundedTitle(title: string): string {
   const oneLine = title.replace(/\s+/g, ' ').trim();
-  return oneLine.length <= MAX_TITLE_LENGTH
-    ? oneLine
-    : `${oneLine.slice(0, MAX_TITLE_LENGTH - 1)}…`;
+  if (oneLine.length <= MAX_TITLE_LENGTH) {
+    return oneLine;
+  }
+  let end = MAX_TITLE_LENGTH - 1;
+  const last = oneLine.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) {
+    end -= 1;
+  }
+  return `${oneLine.slice(0, end)}…`;
 }
 
 const SEVERITY_WORDS: Record<string, IncidentSeverity> = {
@@ -90,28 +96,25 @@ export function severityFromWord(word: string | undefined): IncidentSeverity {
   if (!word) {
     return 'critical';
   }
-  return SEVERITY_WORDS[word.trim().toLowerCase()] ?? 'critical';
+  const key = word.trim().toLowerCase();
+  // Own keys only: `constructor` or `toString` is an unknown word, not Object's method.
+  return Object.hasOwn(SEVERITY_WORDS, key) ? SEVERITY_WORDS[key] : 'critical';
 }
 
 /**
- * Parses an entity ref as a sender writes it (`component:default/x`, `default/x`, or `x` for a
- * component in the default namespace) into its canonical form, or fails naming where it came from.
+ * The entity ref an alert names, in Pulse's normal form: senders write `component:default/x`,
+ * `default/x`, or a bare `x` for a component in the default namespace, so this is
+ * {@link normalizeEntityRef} with `component` as the default kind. A value that is not an entity
+ * ref is an `InputError` naming where the alert named it.
  */
-export function normalizeEntityRef(hint: EntityHint): string {
-  try {
-    return stringifyEntityRef(
-      parseEntityRef(hint.ref.trim(), {
-        defaultKind: 'component',
-        defaultNamespace: 'default',
-      }),
-    );
-  } catch (error) {
+export function entityRefFromHint(hint: EntityHint): string {
+  const ref = normalizeEntityRef(hint.ref.trim(), { defaultKind: 'component' });
+  if (!ref) {
     throw new InputError(
-      `Invalid entity ref '${hint.ref}' in ${hint.from}: ${
-        (error as Error).message
-      }`,
+      `Invalid entity ref '${hint.ref}' in ${hint.from}: expected [<kind>:][<namespace>/]<name>`,
     );
   }
+  return ref;
 }
 
 /** An RFC 3339 time, or undefined for a missing, invalid or zero (`0001-01-01`) time. */

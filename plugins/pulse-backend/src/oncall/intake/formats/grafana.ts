@@ -10,7 +10,7 @@ import {
   boundedDedupKey,
   boundedTitle,
   inputErrorFromZod,
-  normalizeEntityRef,
+  entityRefFromHint,
   ParsedSignal,
   severityFromWord,
   stringMap,
@@ -75,7 +75,7 @@ function legacySignals(
       "Grafana alert: no service named: set the rule tag 'entity_ref' (or 'service'), or '?entityRef=' on the webhook URL",
     );
   }
-  normalizeEntityRef(entity);
+  entityRefFromHint(entity);
   const rule =
     payload.ruleId !== undefined ? String(payload.ruleId) : payload.ruleName!;
   const name = payload.ruleName || payload.title || `Grafana rule ${rule}`;

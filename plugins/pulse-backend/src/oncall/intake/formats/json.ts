@@ -4,7 +4,7 @@ import {
   boundedDedupKey,
   boundedTitle,
   inputErrorFromZod,
-  normalizeEntityRef,
+  entityRefFromHint,
   optionalTime,
   ParsedSignal,
 } from './common';
@@ -102,7 +102,7 @@ export function parseJsonAlert(
   }
   const alert = parsed.data;
   const entity = { ref: alert.entityRef, from: "field 'entityRef'" };
-  normalizeEntityRef(entity);
+  entityRefFromHint(entity);
   const dedupKey = alert.dedupKey ?? (options.generateKey ?? randomUUID)();
   return {
     dedupKey,

@@ -4,7 +4,7 @@ import { Knex } from 'knex';
 import { createTestDatabases } from '../../../__testUtils__/testDatabases';
 import { FakeClock, migratedDatabase } from '../../__testUtils__/fixtures';
 import { AlertSignal, IncidentIntake } from '../../incidents/IncidentIntake';
-import { createIncidentService } from '../../incidents/IncidentService';
+import { createIncidentServices } from '../../incidents';
 import { HeartbeatMonitorConfig } from '../config';
 import { HeartbeatMonitor } from './HeartbeatMonitor';
 import { HeartbeatStore } from './HeartbeatStore';
@@ -47,18 +47,18 @@ describe.each(databases.eachSupportedId())(
       }
       const { publisher } = await migratedDatabase(knex);
       const clock = options.clock ?? new FakeClock('2026-11-22T10:00:00Z');
-      const incidents = createIncidentService({
+      const { actions: incidents, intake } = createIncidentServices({
         knex,
         publisher,
-        now: clock.now,
+        clock,
       });
       const store = new HeartbeatStore(knex);
       const monitor = new HeartbeatMonitor({
         monitors: options.monitors ?? [BACKUP],
         store: options.wrapStore?.(store) ?? store,
-        intake: options.wrapIntake?.(incidents) ?? incidents,
+        intake: options.wrapIntake?.(intake) ?? intake,
         logger: mockServices.logger.mock(),
-        now: clock.now,
+        clock,
       });
       // The first check, at start-up, registers the monitors: their first interval starts now.
       await monitor.check();

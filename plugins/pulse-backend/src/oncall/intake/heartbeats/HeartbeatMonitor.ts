@@ -7,6 +7,7 @@ import {
 } from '../../incidents/IncidentIntake';
 import { HeartbeatMonitorConfig } from '../config';
 import { HeartbeatState, HeartbeatStore } from './HeartbeatStore';
+import { Clock, systemClock } from '../../../service/clock';
 
 /** The actor recorded for incidents the heartbeat check opens or resolves on its own. */
 export const HEARTBEAT_CHECK_ACTOR = 'plugin:pulse';
@@ -54,14 +55,14 @@ export class HeartbeatMonitor {
       store: HeartbeatStore;
       intake: IncidentIntake;
       logger: LoggerService;
-      now?: () => Date;
+      clock?: Clock;
     },
   ) {
     this.monitors = new Map(options.monitors.map(m => [m.id, m]));
   }
 
   private now(): Date {
-    return this.options.now?.() ?? new Date();
+    return (this.options.clock ?? systemClock).now();
   }
 
   /** The configured monitors. */

@@ -1,12 +1,13 @@
 import { Knex } from 'knex';
+import { DbDate, toDate } from '../../../database/rows';
 
 const TABLE = 'pulse_heartbeats';
 
 interface HeartbeatRow {
   id: string;
-  created_at: Date | string | number;
-  last_ping_at: Date | string | number | null;
-  expired_at: Date | string | number | null;
+  created_at: DbDate;
+  last_ping_at: DbDate | null;
+  expired_at: DbDate | null;
 }
 
 /** What the database knows of one heartbeat monitor. */
@@ -19,16 +20,12 @@ export interface HeartbeatState {
   expiredAt: Date | null;
 }
 
-function toDate(value: Date | string | number): Date {
-  return value instanceof Date ? value : new Date(value);
-}
-
 function fromRow(row: HeartbeatRow): HeartbeatState {
   return {
     id: row.id,
     createdAt: toDate(row.created_at),
-    lastPingAt: row.last_ping_at === null ? null : toDate(row.last_ping_at),
-    expiredAt: row.expired_at === null ? null : toDate(row.expired_at),
+    lastPingAt: toDate(row.last_ping_at),
+    expiredAt: toDate(row.expired_at),
   };
 }
 
@@ -104,5 +101,36 @@ export class HeartbeatStore {
       .where({ id })
       .whereNotNull('expired_at')
       .update({ expired_at: null });
+  }
+
+  /**
+   * Forgets monitors that are no longer configured and have not been pinged (or, never pinged,
+   * were first seen) since `silentSince`; up to `limit` a call. A configured monitor is kept
+   * whatever its age. Returns how many went.
+   */
+  async deleteUnconfigured(
+    configuredIds: string[],
+    silentSince: Date,
+    limit: number,
+  ): Promise<number> {
+    const forgettable = (query: Knex.QueryBuilder) =>
+      query
+        .whereNotIn('id', configuredIds)
+        .where(silent =>
+          silent
+            .where(q =>
+              q.whereNull('last_ping_at').where('created_at', '<', silentSince),
+            )
+            .orWhere('last_ping_at', '<', silentSince),
+        );
+    const ids = await forgettable(this.db(TABLE))
+      .orderBy('id')
+      .limit(limit)
+      .pluck('id');
+    if (ids.length === 0) {
+      return 0;
+    }
+    // Checked again: a replica still configured with the monitor may have recorded a ping.
+    return forgettable(this.db(TABLE).whereIn('id', ids)).delete();
   }
 }

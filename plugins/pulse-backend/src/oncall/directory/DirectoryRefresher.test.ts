@@ -1,18 +1,23 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { createTestDatabases } from '../__testUtils__/testDatabases';
 import {
-  DirectoryRefresher,
-  DirectoryStore,
-  referencedRefs,
-} from './directory';
-import { CatalogPolicySource, choosePolicy } from './policies';
+  componentEntity,
+  groupEntity,
+  userEntity,
+} from '../../__testUtils__/entities';
+import { createTestDatabases } from '../../__testUtils__/testDatabases';
+import { CatalogPolicySource } from '../CatalogPolicySource';
+import { choosePolicy } from '../policies';
 import {
   migratedDatabase,
   oncallConfigData,
   testOncallConfig,
-} from './__testUtils__/fixtures';
+} from '../__testUtils__/fixtures';
+import { DirectoryRefresher } from './DirectoryRefresher';
+import { DirectoryStore } from './DirectoryStore';
+import { referencedRefs } from './referencedRefs';
+import { ScheduleAudienceStore } from './ScheduleAudienceStore';
 
 jest.setTimeout(60_000);
 
@@ -56,32 +61,15 @@ const config = testOncallConfig({
 });
 
 const entities: Entity[] = [
-  {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Group',
-    metadata: { name: 'payments', namespace: 'default' },
-    spec: { type: 'team', children: [] },
-    relations: [
-      { type: 'hasMember', targetRef: 'user:default/bob' },
-      { type: 'hasMember', targetRef: 'user:default/alice' },
-    ],
-  },
-  ...['alice', 'bob', 'carol'].map(name => ({
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'User',
-    metadata: { name, namespace: 'default' },
-    spec: {},
-  })),
-  {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: {
-      name: 'checkout',
-      namespace: 'default',
-      annotations: { 'pulse.dev/escalation-policy': 'retired-policy' },
-    },
-    spec: { owner: 'web' },
-  },
+  componentEntity('invoices', { owner: 'group:default/billing' }),
+  groupEntity('payments', {
+    members: ['user:default/bob', 'user:default/alice'],
+  }),
+  ...['alice', 'bob', 'carol'].map(userEntity),
+  componentEntity('checkout', {
+    owner: 'web',
+    annotations: { 'pulse.dev/escalation-policy': 'retired-policy' },
+  }),
 ];
 
 describe.each(databases.eachSupportedId())(
@@ -91,12 +79,14 @@ describe.each(databases.eachSupportedId())(
       const knex = await databases.init(databaseId);
       await migratedDatabase(knex);
       const store = new DirectoryStore(knex);
+      const audience = new ScheduleAudienceStore(knex);
       const logger = mockServices.logger.mock();
       const refresher = new DirectoryRefresher({
         config,
         catalog: catalogServiceMock({ entities }),
         auth: mockServices.auth(),
         store,
+        audience,
         logger,
       });
       expect(referencedRefs(config)).toEqual({
@@ -116,6 +106,11 @@ describe.each(databases.eachSupportedId())(
       expect(snapshot.groupMembers('group:default/gone')).toEqual([]);
       expect(snapshot.isMissing('user:default/zoe')).toBe(true);
       expect(snapshot.isMissing('user:default/carol')).toBe(false);
+      // invoices falls back to the default policy, which pages 'primary'; checkout's owner has a
+      // policy of its own that pages no schedule.
+      expect(await audience.load()).toEqual(
+        new Map([['primary', ['group:default/billing']]]),
+      );
       expect(logger.warn).toHaveBeenCalledWith(
         expect.stringContaining(
           'user:default/zoe, which is not in the catalog',
@@ -127,7 +122,7 @@ describe.each(databases.eachSupportedId())(
 
 describe('escalation policy choice', () => {
   it('follows annotation, then owner group, then default, and reports an unknown annotation', async () => {
-    const [, , , , checkout] = entities;
+    const [, , , , , checkout] = entities;
     expect(
       choosePolicy(config, 'component:default/checkout', checkout),
     ).toEqual({

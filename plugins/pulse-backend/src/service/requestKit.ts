@@ -1,0 +1,322 @@
+import {
+  BackstageCredentials,
+  BackstageServicePrincipal,
+  BackstageUserPrincipal,
+  BackstageUserInfo,
+  HttpAuthService,
+  PermissionsService,
+  UserInfoService,
+} from '@backstage/backend-plugin-api';
+import { Entity } from '@backstage/catalog-model';
+import { NotAllowedError, NotFoundError } from '@backstage/errors';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import {
+  AuthorizeResult,
+  BasicPermission,
+  isResourcePermission,
+  Permission,
+  ResourcePermission,
+} from '@backstage/plugin-permission-common';
+import { pulseAlertCreatePermission } from '@internal/plugin-pulse-common';
+import type { Request } from 'express';
+import { LRUCache } from 'lru-cache';
+
+/** Credentials of a signed-in user or of a service (another plugin, an external token). */
+export type CallerCredentials = BackstageCredentials<
+  BackstageUserPrincipal | BackstageServicePrincipal
+>;
+
+/** Who is calling, as the routes need it. */
+export interface Caller {
+  credentials: CallerCredentials;
+  /** A user entity ref, or a service's subject: what the audit log and timelines name. */
+  actor: string;
+  /** The signed-in user's entity ref (lower case); undefined for services. */
+  userEntityRef?: string;
+  /** The request, for the audit log. */
+  request: Request;
+}
+
+/** Internal backend plugins call with subjects of this form; anything else is an external token. */
+const PLUGIN_SUBJECT_PREFIX = 'plugin:';
+
+export interface RequestKitOptions {
+  httpAuth: HttpAuthService;
+  permissions: PermissionsService;
+  catalog: CatalogService;
+  userInfo: UserInfoService;
+  /**
+   * How long a caller's permission decisions and entity visibility are remembered, in ms; 0
+   * asks the permission framework and the catalog on every request.
+   */
+  decisionCacheMs: number;
+}
+
+function identityOf(credentials: CallerCredentials): string {
+  const { principal } = credentials;
+  if (principal.type === 'user') {
+    return `user:${principal.userEntityRef}`;
+  }
+  return `service:${principal.subject}:${JSON.stringify(
+    principal.accessRestrictions ?? null,
+  )}`;
+}
+
+/**
+ * What every Pulse route does before its own work, in one place so that every route answers the
+ * same way: who the caller is (401), whether the adopter's policy lets them do it (403), and
+ * whether they may see the entity or schedule concerned (404: a resource the caller may not see is
+ * not told apart from one that does not exist).
+ *
+ * Visibility is the catalog's own: an entity is read through the catalog with the caller's
+ * credentials. Actions are Pulse permissions on the entity (resource permissions on
+ * `catalog-entity`, so that a policy can use the catalog's rules such as `isEntityOwner`) or on the
+ * schedule (`pulse-schedule`).
+ *
+ * Service callers: Backstage allows a service principal everything its access restrictions do not
+ * forbid, without consulting the policy. Internal backend plugins (`plugin:*` subjects) are treated
+ * that way. An external token (`backend.auth.externalAccess`) may post alerts, but any other Pulse
+ * permission must be named in its `accessRestrictions` — so a monitoring tool's token cannot read
+ * or silence incidents unless an adopter granted exactly that.
+ */
+export class RequestKit {
+  private readonly decisions?: LRUCache<string, boolean>;
+  private readonly visibility?: LRUCache<string, boolean>;
+  private readonly entities?: LRUCache<string, Entity>;
+
+  constructor(private readonly options: RequestKitOptions) {
+    if (options.decisionCacheMs > 0) {
+      this.decisions = new LRUCache({
+        max: 20_000,
+        ttl: options.decisionCacheMs,
+      });
+      this.visibility = new LRUCache({
+        max: 50_000,
+        ttl: options.decisionCacheMs,
+      });
+      this.entities = new LRUCache({
+        max: 5_000,
+        ttl: options.decisionCacheMs,
+      });
+    }
+  }
+
+  /** The signed-in user or service behind the request; 401 otherwise. */
+  async caller(req: Request): Promise<Caller> {
+    const credentials = await this.options.httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const { principal } = credentials;
+    if (principal.type === 'user') {
+      const userEntityRef = principal.userEntityRef.toLocaleLowerCase('en-US');
+      return {
+        credentials,
+        actor: principal.userEntityRef,
+        userEntityRef,
+        request: req,
+      };
+    }
+    return { credentials, actor: principal.subject, request: req };
+  }
+
+  /** The signed-in user's identity and ownership refs (their groups included). */
+  async userInfo(caller: Caller): Promise<BackstageUserInfo> {
+    return this.options.userInfo.getUserInfo(caller.credentials);
+  }
+
+  private isExternalService(credentials: CallerCredentials): boolean {
+    const { principal } = credentials;
+    return (
+      principal.type === 'service' &&
+      !principal.subject.startsWith(PLUGIN_SUBJECT_PREFIX)
+    );
+  }
+
+  /**
+   * Whether an external token's access restrictions name the permission. Alert intake is the one
+   * permission such a token has without naming it.
+   */
+  private externalGrant(
+    credentials: CallerCredentials,
+    permission: Permission,
+  ): boolean {
+    if (permission.name === pulseAlertCreatePermission.name) {
+      return true;
+    }
+    const { principal } = credentials;
+    const names =
+      principal.type === 'service'
+        ? principal.accessRestrictions?.permissionNames
+        : undefined;
+    return Boolean(names?.includes(permission.name));
+  }
+
+  /**
+   * The policy's decisions for one permission, for each resource ref (one call for them all);
+   * `[undefined]` asks about a basic permission.
+   */
+  async allowed(
+    caller: Caller,
+    permission: Permission,
+    resourceRefs: Array<string | undefined>,
+  ): Promise<boolean[]> {
+    const { credentials } = caller;
+    if (
+      this.isExternalService(credentials) &&
+      !this.externalGrant(credentials, permission)
+    ) {
+      return resourceRefs.map(() => false);
+    }
+    const identity = identityOf(credentials);
+    const key = (ref: string | undefined) =>
+      `${identity}\n${permission.name}\n${ref ?? ''}`;
+    const results: Array<boolean | undefined> = resourceRefs.map(ref =>
+      this.decisions?.get(key(ref)),
+    );
+    const missing = [
+      ...new Set(
+        resourceRefs.filter((_, index) => results[index] === undefined),
+      ),
+    ];
+    if (missing.length > 0) {
+      const requests = missing.map(resourceRef =>
+        isResourcePermission(permission) && resourceRef !== undefined
+          ? { permission: permission as ResourcePermission, resourceRef }
+          : { permission: permission as BasicPermission },
+      );
+      const decisions = await this.options.permissions.authorize(requests, {
+        credentials,
+      });
+      const byRef = new Map<string | undefined, boolean>();
+      missing.forEach((ref, index) => {
+        const allow = decisions[index].result === AuthorizeResult.ALLOW;
+        byRef.set(ref, allow);
+        this.decisions?.set(key(ref), allow);
+      });
+      resourceRefs.forEach((ref, index) => {
+        if (results[index] === undefined) {
+          results[index] = byRef.get(ref);
+        }
+      });
+    }
+    return results as boolean[];
+  }
+
+  /** Whether the policy allows the caller the permission (for the resource, when given). */
+  async isAllowed(
+    caller: Caller,
+    permission: Permission,
+    resourceRef?: string,
+  ): Promise<boolean> {
+    const [allowed] = await this.allowed(caller, permission, [resourceRef]);
+    return allowed;
+  }
+
+  /** 403 unless the policy allows the caller the permission (for the resource, when given). */
+  async authorize(
+    caller: Caller,
+    permission: Permission,
+    resourceRef?: string,
+  ): Promise<void> {
+    if (await this.isAllowed(caller, permission, resourceRef)) {
+      return;
+    }
+    const target = resourceRef ? ` for ${resourceRef}` : '';
+    if (
+      this.isExternalService(caller.credentials) &&
+      !this.externalGrant(caller.credentials, permission)
+    ) {
+      throw new NotAllowedError(
+        `The service token '${caller.actor}' may not use ${permission.name}${target}: an external token needs the permission named in its accessRestrictions`,
+      );
+    }
+    throw new NotAllowedError(
+      `You are not allowed to use ${permission.name}${target}`,
+    );
+  }
+
+  /** The entity as the catalog shows it to the caller; undefined if it does not exist or is hidden. */
+  async visibleEntity(
+    caller: Caller,
+    entityRef: string,
+  ): Promise<Entity | undefined> {
+    const key = `${identityOf(caller.credentials)}\n${entityRef}`;
+    const cached = this.entities?.get(key);
+    if (cached || this.visibility?.get(key) === false) {
+      return cached;
+    }
+    const entity = await this.options.catalog.getEntityByRef(entityRef, {
+      credentials: caller.credentials,
+    });
+    this.visibility?.set(key, Boolean(entity));
+    if (entity) {
+      this.entities?.set(key, entity);
+    }
+    return entity;
+  }
+
+  /** The entity as the catalog shows it to the caller; 404 if it does not exist or is hidden. */
+  async requireVisibleEntity(
+    caller: Caller,
+    entityRef: string,
+  ): Promise<Entity> {
+    const entity = await this.visibleEntity(caller, entityRef);
+    if (!entity) {
+      throw new NotFoundError(`Entity ${entityRef} is not in the catalog`);
+    }
+    return entity;
+  }
+
+  /**
+   * Of `entityRefs` (normalised), those the catalog shows to the caller; one catalog request for
+   * all that are not cached.
+   */
+  async visibleEntityRefs(
+    caller: Caller,
+    entityRefs: string[],
+  ): Promise<Set<string>> {
+    const identity = identityOf(caller.credentials);
+    const visible = new Set<string>();
+    const unknown: string[] = [];
+    for (const ref of new Set(entityRefs)) {
+      const cached = this.visibility?.get(`${identity}\n${ref}`);
+      if (cached === undefined) {
+        unknown.push(ref);
+      } else if (cached) {
+        visible.add(ref);
+      }
+    }
+    for (let i = 0; i < unknown.length; i += 1000) {
+      const chunk = unknown.slice(i, i + 1000);
+      const { items } = await this.options.catalog.getEntitiesByRefs(
+        {
+          entityRefs: chunk,
+          fields: ['kind', 'metadata.namespace', 'metadata.name'],
+        },
+        { credentials: caller.credentials },
+      );
+      chunk.forEach((ref, index) => {
+        const found = Boolean(items[index]);
+        this.visibility?.set(`${identity}\n${ref}`, found);
+        if (found) {
+          visible.add(ref);
+        }
+      });
+    }
+    return visible;
+  }
+
+  /**
+   * Of `entityRefs`, those whose data the caller may read: visible in the catalog and allowed by
+   * `permission` for the entity.
+   */
+  async readableEntityRefs(
+    caller: Caller,
+    permission: ResourcePermission,
+    entityRefs: string[],
+  ): Promise<Set<string>> {
+    const visible = [...(await this.visibleEntityRefs(caller, entityRefs))];
+    const allowed = await this.allowed(caller, permission, visible);
+    return new Set(visible.filter((_, index) => allowed[index]));
+  }
+}
