@@ -139,6 +139,7 @@ describe('entity page GitHub cards', () => {
   };
 
   const syncStatus: SyncStatus = {
+    version: 1,
     repository: 'acme/payments-api',
     host: 'github.com',
     state: 'idle',
@@ -153,12 +154,14 @@ describe('entity page GitHub cards', () => {
   const pulseApi: Partial<PulseApi> = {
     getTrackedEntity: async () => trackedEntity,
     getPullRequests: async () => ({
+      version: 1,
       items: [pullRequest],
       nextCursor: null,
       lastSyncedAt,
       sync: syncStatus,
     }),
     getWorkflowSummary: async () => ({
+      version: 1,
       defaultBranch: 'main',
       items: [
         {
@@ -172,9 +175,15 @@ describe('entity page GitHub cards', () => {
       ],
       lastSyncedAt,
       sync: syncStatus,
-      recentRuns: { items: [workflowRun], nextCursor: null, lastSyncedAt },
+      recentRuns: {
+        version: 1,
+        items: [workflowRun],
+        nextCursor: null,
+        lastSyncedAt,
+      },
     }),
     getWorkflowRuns: async () => ({
+      version: 1,
       items: [workflowRun],
       nextCursor: null,
       lastSyncedAt,

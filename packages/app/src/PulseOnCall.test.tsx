@@ -48,6 +48,7 @@ const incident: Incident = {
 };
 
 const onCall: EntityOnCall = {
+  version: 1,
   entityRef: 'component:default/payments-api',
   policy: {
     id: 'payments',
@@ -72,6 +73,7 @@ const onCall: EntityOnCall = {
 };
 
 const schedule: ScheduleSummary = {
+  version: 1,
   id: 'payments-primary',
   name: 'Payments primary',
   timeZone: 'Europe/Berlin',

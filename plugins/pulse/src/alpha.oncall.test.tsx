@@ -24,6 +24,7 @@ const component: Entity = {
 };
 
 const onCall: EntityOnCall = {
+  version: 1,
   entityRef: 'component:default/payments-api',
   policy: {
     id: 'payments',

@@ -155,6 +155,7 @@ describe('pulse plugin GitHub cards (new frontend system)', () => {
   };
 
   const syncStatus: SyncStatus = {
+    version: 1,
     repository: 'acme/payments-api',
     host: 'github.com',
     state: 'idle',
@@ -169,12 +170,14 @@ describe('pulse plugin GitHub cards (new frontend system)', () => {
   const pulseApi: Partial<PulseApi> = {
     getTrackedEntity: async () => trackedEntity,
     getPullRequests: async () => ({
+      version: 1,
       items: [pullRequest],
       nextCursor: null,
       lastSyncedAt: syncStatus.lastSyncedAt,
       sync: syncStatus,
     }),
     getWorkflowSummary: async () => ({
+      version: 1,
       defaultBranch: 'main',
       items: [
         {
@@ -189,6 +192,7 @@ describe('pulse plugin GitHub cards (new frontend system)', () => {
       lastSyncedAt: syncStatus.lastSyncedAt,
       sync: syncStatus,
       recentRuns: {
+        version: 1,
         items: [workflowRun],
         nextCursor: null,
         lastSyncedAt: syncStatus.lastSyncedAt,

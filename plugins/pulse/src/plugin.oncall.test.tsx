@@ -21,6 +21,7 @@ import {
 import { incidentsRouteRef, onCallRouteRef } from './routes';
 
 const onCall: EntityOnCall = {
+  version: 1,
   entityRef: 'component:default/payments-api',
   policy: null,
   problem: 'No escalation policy applies to component:default/payments-api',

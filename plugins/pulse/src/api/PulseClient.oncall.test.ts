@@ -79,6 +79,7 @@ function sentRequest(fetch: jest.Mock) {
 describe('PulseClient on-call and incidents', () => {
   it("reads an entity's on-call", async () => {
     const onCall: EntityOnCall = {
+      version: 1,
       entityRef: 'component:default/payments-api',
       policy: null,
       problem: 'No escalation policy applies',

@@ -78,6 +78,7 @@ function incident(overrides: Partial<Incident> = {}): Incident {
 
 function onCall(overrides: Partial<EntityOnCall> = {}): EntityOnCall {
   return {
+    version: 1,
     entityRef: 'component:default/payments-api',
     policy: {
       id: 'payments',

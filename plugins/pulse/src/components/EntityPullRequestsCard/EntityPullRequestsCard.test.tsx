@@ -87,6 +87,7 @@ function pullRequest(overrides: Partial<PullRequest>): PullRequest {
 }
 
 const idleStatus: SyncStatus = {
+  version: 1,
   repository: 'acme/payments-api',
   host: 'github.com',
   state: 'idle',
@@ -100,6 +101,7 @@ const idleStatus: SyncStatus = {
 
 // First pages carry the repository's sync status, so that the card needs one request.
 const openPage: PullRequestPage = {
+  version: 1,
   items: [
     pullRequest({
       number: 42,
@@ -142,6 +144,7 @@ const openPage: PullRequestPage = {
 };
 
 const mergedPage: PullRequestPage = {
+  version: 1,
   items: [
     pullRequest({
       number: 39,
@@ -360,6 +363,7 @@ describe('EntityPullRequestsCard', () => {
     await renderCard(
       createPulseApi({
         getPullRequests: jest.fn(async () => ({
+          version: 1,
           items: [],
           nextCursor: null,
           lastSyncedAt: ago(MINUTE),
@@ -387,6 +391,7 @@ describe('EntityPullRequestsCard', () => {
     await renderCard(
       createPulseApi({
         getPullRequests: jest.fn(async () => ({
+          version: 1,
           items: [],
           nextCursor: null,
           lastSyncedAt: null,

@@ -108,12 +108,14 @@ const ciOnFeature = run({
 });
 
 const allRuns: WorkflowRunPage = {
+  version: 1,
   items: [ciOnFeature, deployOnMain, ciOnMain],
   nextCursor: null,
   lastSyncedAt: ago(5 * MINUTE),
 };
 
 const idleStatus: SyncStatus = {
+  version: 1,
   repository: 'acme/payments-api',
   host: 'github.com',
   state: 'idle',
@@ -127,6 +129,7 @@ const idleStatus: SyncStatus = {
 
 // The summary carries the sync status and the first page of recent runs: one request for the card.
 const summary: WorkflowSummaryList = {
+  version: 1,
   defaultBranch: 'main',
   items: [
     {
@@ -375,6 +378,7 @@ describe('EntityWorkflowRunsCard', () => {
 
   it('says so when a branch has no recent runs', async () => {
     const getWorkflowRuns = jest.fn(async () => ({
+      version: 1,
       items: [],
       nextCursor: null,
       lastSyncedAt: null,
@@ -398,11 +402,13 @@ describe('EntityWorkflowRunsCard', () => {
     await renderCard(
       createPulseApi({
         getWorkflowSummary: jest.fn(async () => ({
+          version: 1,
           defaultBranch: 'main',
           items: [],
           lastSyncedAt: ago(MINUTE),
           sync: idleStatus,
           recentRuns: {
+            version: 1,
             items: [],
             nextCursor: null,
             lastSyncedAt: ago(MINUTE),

@@ -13,6 +13,7 @@ import {
 const ref = { kind: 'component', namespace: 'default', name: 'payments-api' };
 
 const idle: SyncStatus = {
+  version: 1,
   repository: 'acme/payments-api',
   host: 'github.com',
   state: 'idle',

@@ -85,7 +85,13 @@ const timeline: IncidentDetail['timeline'] = [
 ];
 
 function detail(overrides: Partial<IncidentDetail> = {}): IncidentDetail {
-  return { ...incident(), timeline, rawPayload: {}, ...overrides };
+  return {
+    ...incident(),
+    version: 1,
+    timeline,
+    rawPayload: {},
+    ...overrides,
+  };
 }
 
 function page(

@@ -29,6 +29,7 @@ const today = DateTime.utc().startOf('day');
 const at = (hours: number) => today.plus({ hours }).toISO()!;
 
 const schedule: ScheduleSummary = {
+  version: 1,
   id: 'payments-primary',
   name: 'Payments primary',
   timeZone: 'UTC',
