@@ -36,8 +36,8 @@ export interface Config {
     catalog?: {
       /**
        * How often the list of tracked entities (those with a `github.com/project-slug`
-       * annotation) is refreshed from the catalog. Runs on one replica at a time.
-       * Defaults to every minute.
+       * annotation) is refreshed from the catalog. Every replica runs it. Defaults to every
+       * minute.
        */
       refresh?: SchedulerServiceTaskScheduleDefinitionConfig;
     };
@@ -46,7 +46,12 @@ export interface Config {
     github?: {
       /**
        * How often every tracked repository is synced (webhooks apply changes in between).
-       * Runs on one replica at a time. Defaults to every 5 minutes with a 4 minute timeout.
+       * Every replica looks for due repositories every 15 s (a quarter of the frequency when
+       * that is shorter) and syncs those no replica has synced within the frequency; a
+       * repository's lease (30 s, renewed every 10 s while it syncs) keeps it to one sync at a
+       * time, and a replica killed mid-sync holds it for 30 s at most. With a cron expression,
+       * every replica syncs every repository at each run. The timeout bounds one run.
+       * Defaults to every 5 minutes with a 4 minute timeout.
        */
       schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
       /** How many days of history the first sync of a repository backfills. Defaults to 90. */

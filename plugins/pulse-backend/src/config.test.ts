@@ -2,11 +2,11 @@ import { ConfigReader } from '@backstage/config';
 import { readPulseConfig } from './config';
 
 describe('readPulseConfig', () => {
-  it('defaults the catalog refresh to every minute on one replica', () => {
+  it('defaults the catalog refresh to every minute on every replica', () => {
     expect(readPulseConfig(new ConfigReader({}))).toEqual({
       catalogRefreshSchedule: expect.objectContaining({
         frequency: { minutes: 1 },
-        scope: 'global',
+        scope: 'local',
       }),
       accessCacheMs: 10_000,
       validateResponses: false,
@@ -44,7 +44,7 @@ describe('readPulseConfig', () => {
     expect(config.catalogRefreshSchedule).toMatchObject({
       frequency: { seconds: 30 },
       timeout: { minutes: 1 },
-      scope: 'global',
+      scope: 'local',
     });
   });
 

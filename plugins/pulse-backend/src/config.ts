@@ -17,11 +17,16 @@ export interface PulseConfig {
 const DEFAULT_ACCESS_CACHE_SECONDS = 10;
 const MAX_ACCESS_CACHE_SECONDS = 300;
 
+/**
+ * Local scope: every replica refreshes the tracked entities (the refresh replaces them in one
+ * transaction and is the same from any replica), so none waits for a lock that a replica killed
+ * mid-refresh would hold until the timeout.
+ */
 const defaultCatalogRefreshSchedule: SchedulerServiceTaskScheduleDefinition = {
   frequency: { minutes: 1 },
   timeout: { minutes: 2 },
   initialDelay: { seconds: 3 },
-  scope: 'global',
+  scope: 'local',
 };
 
 function readSchedule(
@@ -37,7 +42,7 @@ function readSchedule(
       ...readSchedulerServiceTaskScheduleDefinitionFromConfig(
         config.getConfig(key),
       ),
-      scope: 'global',
+      scope: fallback.scope,
     };
   } catch (error) {
     throw new InputError(

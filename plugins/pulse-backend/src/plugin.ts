@@ -14,7 +14,7 @@ import { addEntityRoutes } from './entities/router';
 import { TrackedEntityRefresher } from './entities/TrackedEntityRefresher';
 import { TrackedEntityStore } from './entities/TrackedEntityStore';
 import { setupOncallDomain } from './oncall';
-import { setupGithubDomain } from './github';
+import { GithubWebhookSubscription, setupGithubDomain } from './github';
 import { CATALOG_REFRESH_TASK_ID } from './github/router';
 import { DomainEventPublisher } from './events/DomainEventPublisher';
 import { PulseMetrics } from './observability/PulseMetrics';
@@ -61,6 +61,13 @@ export const pulsePlugin = createBackendPlugin({
       async init({ database, clock, signals, metrics, ...services }) {
         const now = () => clock.now();
         const { config, logger, scheduler, httpRouter } = services;
+        // First of all: the events backend answers GitHub as soon as it has started, and a
+        // delivery published before Pulse subscribes never reaches Pulse. Held deliveries wait
+        // for the GitHub domain below.
+        const githubWebhooks = await GithubWebhookSubscription.subscribe(
+          services.events,
+          { logger: logger.child({ domain: 'github' }) },
+        );
         const pulseConfig = readPulseConfig(config);
         const githubHosts = githubHostsFromConfig(config);
 
@@ -113,7 +120,9 @@ export const pulsePlugin = createBackendPlugin({
           },
         });
 
-        const github = await setupGithubDomain(context);
+        const github = await setupGithubDomain(context, {
+          webhooks: githubWebhooks,
+        });
         const oncall = await setupOncallDomain(context, { clock });
         httpRouter.use(
           await createRouter({

@@ -82,6 +82,15 @@ export class TrackedEntityStore {
     return rows.map(row => this.fromRow(row));
   }
 
+  /** Whether a valid tracked entity names the repository `owner/name` (any case, any host). */
+  async tracksRepository(slug: string): Promise<boolean> {
+    const row = await this.db(TABLE)
+      .where({ valid: true })
+      .whereRaw('lower(repo_slug) = ?', [slug.toLowerCase()])
+      .first('entity_ref');
+    return Boolean(row);
+  }
+
   async upsert(entities: TrackedEntity[]): Promise<void> {
     if (entities.length === 0) {
       return;

@@ -1,5 +1,7 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { GitHubSimulator } from '@internal/github-simulator';
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
 import { realTimeFrom, SIM_START, TEST_TOKEN } from './__testUtils__/harness';
 import { GithubHostClient, HostPausedError } from './GithubClient';
 
@@ -129,5 +131,87 @@ describe('GithubHostClient', () => {
     expect(
       sim.stats().injectedErrors + sim.stats().droppedConnections,
     ).toBeGreaterThan(0);
+  });
+});
+
+describe('GithubHostClient reading response bodies', () => {
+  const repo = { owner: 'acme', name: 'web' };
+  const pulls = Array.from({ length: 200 }, (_, i) => ({
+    number: i + 1,
+    title: `Pull request ${i + 1}`,
+  }));
+  const body = JSON.stringify(pulls);
+  let server: Server;
+  let requests: number;
+  /** How the first response goes wrong once its headers and half its body are out. */
+  let firstResponse: 'broken off' | 'stalled';
+
+  beforeEach(async () => {
+    requests = 0;
+    server = createServer((req, res) => {
+      requests++;
+      res.writeHead(200, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(body),
+      });
+      if (requests > 1) {
+        res.end(body);
+        return;
+      }
+      res.write(body.slice(0, body.length / 2), () => {
+        if (firstResponse === 'broken off') {
+          res.socket?.destroy();
+        }
+      });
+      // 'stalled': the rest never comes; the response ends when the client gives up.
+      req.socket.on('close', () => res.destroy());
+    });
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  });
+
+  afterEach(
+    () =>
+      new Promise<void>(resolve => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  );
+
+  function client(requestTimeoutMs = 30_000) {
+    const { port } = server.address() as AddressInfo;
+    return new GithubHostClient(
+      'github.com',
+      `http://127.0.0.1:${port}`,
+      async () => undefined,
+      {
+        maxConcurrentRequestsPerHost: 2,
+        rateLimitReserve: 0,
+        retryBaseMs: 1,
+        requestTimeoutMs,
+      },
+      mockServices.logger.mock(),
+    );
+  }
+
+  it('retries a body that broke off instead of reading it as empty', async () => {
+    firstResponse = 'broken off';
+    const response = await client().get(
+      '/repos/{owner}/{repo}/pulls',
+      { owner: 'acme', repo: 'web' },
+      { repo },
+    );
+    expect(response).toMatchObject({ modified: true, data: pulls });
+    expect(requests).toBe(2);
+  });
+
+  it('retries a body that did not arrive within the request timeout', async () => {
+    firstResponse = 'stalled';
+    const response = await client(200).get(
+      '/repos/{owner}/{repo}/pulls',
+      { owner: 'acme', repo: 'web' },
+      { repo },
+    );
+    expect(response).toMatchObject({ modified: true, data: pulls });
+    expect(requests).toBe(2);
   });
 });

@@ -151,6 +151,9 @@ function header(error: RequestErrorLike, name: string): string | undefined {
   return error.response?.headers?.[name];
 }
 
+/** Statuses whose responses carry no body (`new Response` refuses one). */
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+
 function sleep(ms: number): Promise<void> {
   return new Promise(resolve => setTimeout(resolve, ms));
 }
@@ -345,16 +348,22 @@ export class GithubHostClient {
     const signal = init.signal
       ? AbortSignal.any([init.signal, timeout])
       : timeout;
+    // Octokit turns a TypeError into a RequestError with status 500, which the retry plugin
+    // retries; an abort would not be retried.
+    const failed = (error: unknown, what: string) =>
+      new TypeError('fetch failed', {
+        cause: new Error(
+          timeout.aborted
+            ? `GitHub did not answer within ${timeoutMs} ms`
+            : `${what}: ${(error as Error)?.message ?? error}`,
+        ),
+      });
     let response: Response;
     try {
       response = await fetch(url, { ...init, signal });
     } catch (error) {
       if ((error as Error).name === 'TimeoutError') {
-        // Octokit turns a TypeError into a RequestError with status 500, which the retry
-        // plugin retries; an abort would not be retried.
-        throw new TypeError('fetch failed', {
-          cause: new Error(`GitHub did not answer within ${timeoutMs} ms`),
-        });
+        throw failed(error, 'GitHub did not answer');
       }
       throw error;
     }
@@ -362,7 +371,24 @@ export class GithubHostClient {
       this.stats.notModified++;
     }
     this.observeRateLimit(response.headers);
-    return response;
+    // The body is read here, under the same timeout, because Octokit reads a JSON body with
+    // `json().catch(() => text()).catch(() => '')`: a body that broke off or ran out of time
+    // would reach the sync as an empty string, i.e. as an empty list.
+    let body: ArrayBuffer | null = null;
+    if (response.body && !NULL_BODY_STATUSES.has(response.status)) {
+      try {
+        body = await response.arrayBuffer();
+      } catch (error) {
+        throw failed(error, 'The response from GitHub broke off');
+      }
+    }
+    const buffered = new Response(body, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+    Object.defineProperty(buffered, 'url', { value: response.url });
+    return buffered;
   }
 
   private observeRateLimit(headers: Headers) {

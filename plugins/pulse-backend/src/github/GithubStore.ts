@@ -225,6 +225,7 @@ interface PullRow {
   review_decision: string | null;
   ci_state: string;
   html_url: string;
+  reviews_synced: boolean | number;
 }
 
 function pullRecordFromRow(row: PullRow): PullRequestRecord {
@@ -303,6 +304,8 @@ export interface StoredPullHeader {
   updatedAt: Date;
   headSha: string;
   state: string;
+  /** False while the pull request holds only the reviews webhooks brought. */
+  reviewsSynced: boolean;
 }
 
 /** A stored deployment and its latest status. */
@@ -443,15 +446,31 @@ export class GithubStore {
     return updated === 1;
   }
 
+  /** Extends a lease its owner still holds; false when another holder has taken it over. */
   async renewLease(
     id: number,
     owner: string,
     now: Date,
     leaseMs: number,
-  ): Promise<void> {
-    await this.db(T.repositories)
+  ): Promise<boolean> {
+    const updated = await this.db(T.repositories)
       .where({ id, lease_owner: owner })
       .update({ lease_until: new Date(now.getTime() + leaseMs) });
+    return updated === 1;
+  }
+
+  /**
+   * Whether `owner` still holds the repository's lease. Called first in a sync's transactions:
+   * on PostgreSQL the row stays locked until the transaction ends, so a takeover waits for it,
+   * and a transaction that begins after a takeover writes nothing.
+   */
+  async holdsLease(id: number, owner: string): Promise<boolean> {
+    const query = this.db(T.repositories).where({ id }).first('lease_owner');
+    if (this.db.client.config.client === 'pg') {
+      query.forUpdate();
+    }
+    const row = await query;
+    return row?.lease_owner === owner;
   }
 
   async releaseRepository(id: number, owner: string): Promise<void> {
@@ -626,12 +645,13 @@ export class GithubStore {
       const rows = await this.db<PullRow>(T.pulls)
         .where({ repository_id: repositoryId })
         .whereIn('number', numbers.slice(i, i + 500))
-        .select('number', 'updated_at', 'head_sha', 'state');
+        .select('number', 'updated_at', 'head_sha', 'state', 'reviews_synced');
       for (const row of rows) {
         result.set(Number(row.number), {
           updatedAt: requireDate(row.updated_at),
           headSha: row.head_sha,
           state: row.state,
+          reviewsSynced: Boolean(row.reviews_synced),
         });
       }
     }
@@ -641,12 +661,19 @@ export class GithubStore {
   async getPullRecord(
     repositoryId: number,
     number: number,
-  ): Promise<{ record: PullRequestRecord; api: PullRequest } | undefined> {
+  ): Promise<
+    | { record: PullRequestRecord; api: PullRequest; reviewsSynced: boolean }
+    | undefined
+  > {
     const row = await this.db<PullRow>(T.pulls)
       .where({ repository_id: repositoryId, number })
       .first();
     return row
-      ? { record: pullRecordFromRow(row), api: pullFromRow(row) }
+      ? {
+          record: pullRecordFromRow(row),
+          api: pullFromRow(row),
+          reviewsSynced: Boolean(row.reviews_synced),
+        }
       : undefined;
   }
 
@@ -661,21 +688,29 @@ export class GithubStore {
     return rows.map(pullFromRow);
   }
 
-  /** Inserts or replaces a pull request. */
+  /**
+   * Inserts or replaces a pull request from a webhook; `reviewsSynced` says whether its stored
+   * reviews are all it has (see {@link StoredPullHeader.reviewsSynced}).
+   */
   async upsertPull(
     repositoryId: number,
     pull: PullRequestRecord,
     derived: PullDerived,
+    reviewsSynced: boolean,
   ): Promise<void> {
-    await this.upsertPulls(repositoryId, [{ pull, derived }]);
+    await this.upsertPulls(repositoryId, [{ pull, derived, reviewsSynced }]);
   }
 
-  /** Inserts or replaces pull requests, several rows per statement. */
+  /** Inserts or replaces pull requests, several rows per statement; the sync read their reviews. */
   async upsertPulls(
     repositoryId: number,
-    items: Array<{ pull: PullRequestRecord; derived: PullDerived }>,
+    items: Array<{
+      pull: PullRequestRecord;
+      derived: PullDerived;
+      reviewsSynced?: boolean;
+    }>,
   ): Promise<void> {
-    const rows = items.map(({ pull, derived }) => ({
+    const rows = items.map(({ pull, derived, reviewsSynced = true }) => ({
       repository_id: repositoryId,
       number: pull.number,
       github_id: pull.githubId,
@@ -699,6 +734,7 @@ export class GithubStore {
       review_decision: derived.reviewDecision,
       ci_state: derived.ciState,
       html_url: pull.htmlUrl,
+      reviews_synced: reviewsSynced,
     }));
     await this.upsertRows(T.pulls, rows, ['repository_id', 'number']);
   }

@@ -9,6 +9,8 @@ import {
   trackedEntity,
 } from './__testUtils__/harness';
 import { GITHUB_EVENT_TYPES } from './apiShapes';
+import { GithubStore, SyncedRepository } from './GithubStore';
+import { isDue } from './GithubSyncEngine';
 
 jest.setTimeout(90_000);
 
@@ -21,7 +23,7 @@ async function freshSnapshot(h: Harness, databaseId: TestDatabaseId) {
     repositories: (await h.trackedEntities.list()).map(e => e.repository!.slug),
     simulator: h.sim,
   });
-  await fresh.engine.runCycle();
+  expect((await fresh.engine.runCycle()).outcomes.failed).toBe(0);
   const snapshot = await databaseSnapshot(fresh.knex);
   await fresh.stop();
   return snapshot;
@@ -242,6 +244,31 @@ describe.each(databases.eachSupportedId())(
       await h.stop();
     });
 
+    it("shows the workflow's name for a polled run with an empty name, asking for it once", async () => {
+      const knex = await databases.init(databaseId);
+      const h = await createHarness({ knex, repositories: ['acme/web'] });
+      const sim = h.sim.store.repository('acme/web')!;
+      const unnamed = sim.runs.slice(0, 3).map(run => {
+        (run as any).workflow = { ...run.workflow, name: '' };
+        return run;
+      });
+      expect((await h.engine.runCycle()).outcomes.synced).toBe(1);
+      const rows = await knex('pulse_github_workflow_runs').whereIn(
+        'id',
+        unnamed.map(run => run.id),
+      );
+      expect(rows).toHaveLength(3);
+      for (const row of rows) {
+        const workflow = sim.workflows.find(
+          w => w.id === Number(row.workflow_id),
+        )!;
+        expect(workflow.name).not.toBe('');
+        expect(row.workflow_name).toBe(workflow.name);
+      }
+      expect(h.sim.stats().byOperation['actions/list-repo-workflows']).toBe(1);
+      await h.stop();
+    });
+
     it('never syncs a repository twice at once, and runs requested syncs', async () => {
       const knex = await databases.init(databaseId);
       const h = await createHarness({ knex, repositories: ['acme/web'] });
@@ -381,3 +408,211 @@ describe('GithubSyncEngine and the primary rate limit', () => {
     await h.stop();
   });
 });
+
+describe('isDue', () => {
+  const now = new Date('2026-11-01T12:00:00Z');
+  const minutesAgo = (minutes: number) =>
+    new Date(now.getTime() - minutes * 60_000);
+  const synced = {
+    state: 'idle',
+    backfillComplete: true,
+    syncRequestedAt: null,
+    lastAttemptAt: minutesAgo(4),
+    lastSyncedAt: minutesAgo(3.9),
+  } as unknown as SyncedRepository;
+  const interval = 5 * 60_000;
+
+  it('waits the interval less one check after the last attempt', () => {
+    expect(isDue(synced, now, interval)).toBe(true);
+    const attempted = (minutes: number) => ({
+      ...synced,
+      lastAttemptAt: minutesAgo(minutes),
+      lastSyncedAt: minutesAgo(minutes - 0.1),
+    });
+    // Checked every 75 s (the default, a quarter of the interval), or every 15 s.
+    expect(isDue(attempted(3.7), now, interval)).toBe(false);
+    expect(isDue(attempted(3.75), now, interval)).toBe(true);
+    expect(isDue(attempted(4.7), now, interval, 15_000)).toBe(false);
+    expect(isDue(attempted(4.75), now, interval, 15_000)).toBe(true);
+  });
+
+  it('takes up at once what is asked for, unfinished or never synced', () => {
+    const recent = {
+      ...synced,
+      lastAttemptAt: minutesAgo(1),
+      lastSyncedAt: minutesAgo(0.9),
+    };
+    expect(isDue(recent, now, interval)).toBe(false);
+    expect(isDue({ ...recent, syncRequestedAt: now }, now, interval)).toBe(
+      true,
+    );
+    expect(isDue({ ...recent, backfillComplete: false }, now, interval)).toBe(
+      true,
+    );
+    // A replica killed mid-sync left it 'syncing', its attempt newer than its last sync.
+    expect(isDue({ ...recent, state: 'syncing' }, now, interval)).toBe(true);
+    expect(
+      isDue({ ...recent, lastSyncedAt: minutesAgo(20) }, now, interval),
+    ).toBe(true);
+    expect(isDue({ ...recent, state: 'paused' }, now, interval)).toBe(true);
+    expect(isDue({ ...recent, lastSyncedAt: null }, now, interval)).toBe(true);
+  });
+});
+
+/** A store whose first read of a sync (its ETags) waits until `release`: a replica that stalls. */
+function stallingStore(store: GithubStore) {
+  let reached!: () => void;
+  let release!: () => void;
+  const stalled = new Promise<void>(resolve => (reached = resolve));
+  const released = new Promise<void>(resolve => (release = resolve));
+  let first = true;
+  const wrapped: GithubStore = Object.assign(Object.create(store), {
+    getEtags: async (id: number) => {
+      if (first) {
+        first = false;
+        reached();
+        await released;
+      }
+      return store.getEtags(id);
+    },
+  });
+  return { store: wrapped, stalled, release };
+}
+
+describe.each(databases.eachSupportedId())(
+  'GithubSyncEngine across replicas and crashes on %s',
+  databaseId => {
+    const LEASE_MS = 30_000;
+    /** Leases renewed at checkpoints only, so that the tests decide when time passes. */
+    const leases = { leaseMs: LEASE_MS, leaseRenewMs: 3_600_000 };
+
+    it('a sync that stalled past its lease and was taken over writes nothing more', async () => {
+      const h = await createHarness({
+        knex: await databases.init(databaseId),
+        repositories: ['acme/web'],
+      });
+      expect((await h.engine.runCycle()).outcomes.synced).toBe(1);
+      for (let i = 0; i < 30; i++) {
+        h.sim.tick();
+      }
+      const target = (await h.engine.target('github.com', 'acme/web'))!;
+      const stalling = stallingStore(h.store);
+      const stalled = h.makeEngine({ store: stalling.store, ...leases });
+      const other = h.makeEngine(leases);
+      const before = (await h.publisher.list({ limit: 100_000 })).length;
+
+      const stalledRun = stalled.syncRepository(target);
+      await stalling.stalled;
+      h.sim.clock.advance(LEASE_MS + 1_000);
+      expect((await other.syncRepository(target)).outcome).toBe('synced');
+      stalling.release();
+      expect((await stalledRun).outcome).toBe('lease-lost');
+
+      // Each change was published once, by the sync that held the lease.
+      const changes = (await h.publisher.list({ limit: 100_000 }))
+        .slice(before)
+        .filter(e => e.type !== GITHUB_EVENT_TYPES.syncProgress)
+        .map(e => JSON.stringify([e.type, e.payload]));
+      expect(changes.length).toBeGreaterThan(0);
+      expect(new Set(changes).size).toBe(changes.length);
+      const row = await h.store.getRepositoryById(target.repository.id);
+      expect(row).toMatchObject({ state: 'idle', leaseOwner: null });
+      expect(openPullsOnly(await databaseSnapshot(h.knex))).toEqual(
+        openPullsOnly(await freshSnapshot(h, databaseId)),
+      );
+      await Promise.all([stalled.stop(), other.stop()]);
+      await h.stop();
+    });
+
+    it('takes over the repository of a replica killed mid-sync once its lease runs out', async () => {
+      const h = await createHarness({
+        knex: await databases.init(databaseId),
+        repositories: ['acme/web'],
+      });
+      expect((await h.engine.runCycle()).outcomes.synced).toBe(1);
+      const { id } = (await h.engine.target('github.com', 'acme/web'))!
+        .repository;
+      const restarted = h.makeEngine({
+        ...leases,
+        syncIntervalMs: 60 * 60_000,
+      });
+
+      // Killed 15 s ago, mid-sync: its lease runs 15 s more, its attempt never finished.
+      const killedAt = new Date(h.clock.now().getTime() - 15_000);
+      expect(
+        await h.store.claimRepository(id, 'killed-replica', killedAt, LEASE_MS),
+      ).toBe(true);
+      await h.store.updateRepository(id, {
+        state: 'syncing',
+        lastAttemptAt: killedAt,
+      });
+      expect((await restarted.runCycle()).outcomes).toMatchObject({
+        busy: 1,
+        synced: 0,
+      });
+      // Recently attempted, yet due: that attempt never finished.
+      h.sim.clock.advance(15_001);
+      expect((await restarted.runCycle()).outcomes).toMatchObject({
+        busy: 0,
+        synced: 1,
+      });
+      expect(await h.store.getRepositoryById(id)).toMatchObject({
+        state: 'idle',
+        leaseOwner: null,
+      });
+      await restarted.stop();
+      await h.stop();
+    });
+
+    it('syncs each repository once per interval whichever replicas run the cycle', async () => {
+      const h = await createHarness({
+        knex: await databases.init(databaseId),
+        repositories: ['acme/web', 'acme/api'],
+      });
+      const interval = { ...leases, syncIntervalMs: 5 * 60_000 };
+      const [a, b] = [h.makeEngine(interval), h.makeEngine(interval)];
+      expect((await a.runCycle()).outcomes.synced).toBe(2);
+      expect((await b.runCycle()).outcomes).toMatchObject({
+        synced: 0,
+        'not-due': 2,
+      });
+      h.sim.clock.advance(3 * 60_000);
+      expect((await a.runCycle()).outcomes).toMatchObject({
+        synced: 0,
+        'not-due': 2,
+      });
+      h.sim.clock.advance(46_000);
+      expect((await b.runCycle()).outcomes.synced).toBe(2);
+      expect((await a.runCycle()).outcomes).toMatchObject({
+        synced: 0,
+        'not-due': 2,
+      });
+      // Asked for: synced whatever the interval says.
+      const target = (await a.target('github.com', 'acme/web'))!;
+      const syncedAt = target.repository.lastSyncedAt!.getTime();
+      h.sim.clock.advance(1_000);
+      await b.requestSync(target);
+      await b.idle();
+      expect(
+        (await a.target(
+          'github.com',
+          'acme/web',
+        ))!.repository.lastSyncedAt!.getTime(),
+      ).toBeGreaterThan(syncedAt);
+      await Promise.all([a.stop(), b.stop()]);
+      await h.stop();
+    });
+
+    it('never runs two syncs of one repository in one replica', async () => {
+      const h = await createHarness({
+        knex: await databases.init(databaseId),
+        repositories: ['acme/web'],
+      });
+      const target = (await h.engine.target('github.com', 'acme/web'))!;
+      const first = h.engine.syncRepository(target);
+      expect((await h.engine.syncRepository(target)).outcome).toBe('busy');
+      expect((await first).outcome).toBe('synced');
+      await h.stop();
+    });
+  },
+);

@@ -34,7 +34,11 @@ export type RepositoryOutcome =
   | 'paused'
   | 'busy'
   | 'backing-off'
-  | 'aborted';
+  | 'aborted'
+  /** Synced recently enough (by this replica or another) for the cycle's interval. */
+  | 'not-due'
+  /** Its lease was taken over while it ran (it stalled past the lease): it stopped writing. */
+  | 'lease-lost';
 
 /** What a sync cycle did. */
 export interface CycleResult {
@@ -69,9 +73,57 @@ export interface GithubSyncEngineOptions {
   repositoryConcurrency?: number;
   /** How many of them may be first syncs. Defaults to a quarter of maxConcurrentRequestsPerHost, from 1 to 4. */
   backfillConcurrency?: number;
-  /** How long a repository's sync lease lasts before another replica may take over. Defaults to 10 minutes. */
+  /**
+   * How long a repository's sync lease lasts unless renewed; after a crash, another replica (or
+   * the restarted one) takes the repository over this long after the last renewal. Defaults to
+   * 30 seconds.
+   */
   leaseMs?: number;
   metrics?: PulseMetrics;
+  /** How often a running sync renews its lease. Defaults to a third of `leaseMs`. */
+  leaseRenewMs?: number;
+  /**
+   * How often each repository is synced when every replica runs the cycle on its own: a
+   * repository is due when no replica has attempted it for this long, less `syncCheckMs`.
+   * Without it, a cycle syncs every repository that is not backing off.
+   */
+  syncIntervalMs?: number;
+  /** How often the cycle runs on each replica. Defaults to a quarter of `syncIntervalMs`. */
+  syncCheckMs?: number;
+}
+
+/** The sync's lease on its repository was taken over: it must not write any more. */
+export class LeaseLostError extends Error {
+  constructor(slug: string) {
+    super(`The sync lease of ${slug} was taken over by another sync`);
+    this.name = 'LeaseLostError';
+  }
+}
+
+const DEFAULT_LEASE_MS = 30_000;
+
+/**
+ * Whether a repository is due in cycles that run every `checkMs` to sync each repository every
+ * `intervalMs`: asked for, still backfilling, its last attempt unfinished (interrupted by a
+ * crash, paused or failed), or last attempted at least `intervalMs - checkMs` ago (so that it is
+ * synced at most `intervalMs` apart). Backoff is decided before this.
+ */
+export function isDue(
+  repository: SyncedRepository,
+  now: Date,
+  intervalMs: number,
+  checkMs: number = intervalMs / 4,
+): boolean {
+  const { lastAttemptAt, lastSyncedAt } = repository;
+  return (
+    Boolean(repository.syncRequestedAt) ||
+    !repository.backfillComplete ||
+    repository.state !== 'idle' ||
+    !lastAttemptAt ||
+    !lastSyncedAt ||
+    lastAttemptAt > lastSyncedAt ||
+    now.getTime() - lastAttemptAt.getTime() >= intervalMs - checkMs
+  );
 }
 
 /** Backoff after `failures` consecutive failures: 1, 2, 4 … minutes, at most an hour. */
@@ -90,6 +142,8 @@ export class GithubSyncEngine {
   private readonly restoredHosts = new Set<string>();
   private readonly dirtyHosts = new Set<string>();
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Repositories this engine is syncing now (the lease alone would let it claim them twice). */
+  private readonly syncing = new Set<number>();
   private readonly shutdown = new AbortController();
   private targetsCache?: { at: number; targets: SyncTarget[] };
   private targetsLoading?: Promise<SyncTarget[]>;
@@ -192,6 +246,33 @@ export class GithubSyncEngine {
     return targets;
   }
 
+  /**
+   * The tracked repository a webhook names (`owner/name`, and the host of its `html_url` when
+   * several hosts have one of that name). A repository missing from the cached list is looked up
+   * in the tracked entities before the answer is "not tracked": the list may predate the catalog
+   * refresh that added it (on a fresh install, the list read before the first refresh is empty).
+   */
+  async webhookTarget(
+    slug: string,
+    host?: string,
+  ): Promise<SyncTarget | undefined> {
+    const lower = slug.toLowerCase();
+    const match = (targets: SyncTarget[]) => {
+      const candidates = targets.filter(t => t.repository.slug === lower);
+      return candidates.length <= 1
+        ? candidates[0]
+        : candidates.find(t => t.repository.host === host);
+    };
+    const cached = match(await this.targets());
+    if (
+      cached ||
+      !(await this.options.trackedEntities.tracksRepository(lower))
+    ) {
+      return cached;
+    }
+    return match(await this.targets({ fresh: true }));
+  }
+
   /** The target of one repository, with its current row. */
   async target(host: string, slug: string): Promise<SyncTarget | undefined> {
     const lower = slug.toLowerCase();
@@ -261,10 +342,13 @@ export class GithubSyncEngine {
         busy: 0,
         'backing-off': 0,
         aborted: 0,
+        'not-due': 0,
+        'lease-lost': 0,
       },
       itemsChanged: 0,
       malformed: 0,
     };
+    const intervalMs = this.options.syncIntervalMs;
     const perHost = this.options.syncConfig.maxConcurrentRequestsPerHost;
     const limit = pLimit(
       this.options.repositoryConcurrency ?? Math.max(2, perHost),
@@ -291,9 +375,19 @@ export class GithubSyncEngine {
             result.outcomes.aborted++;
             return;
           }
+          if (
+            intervalMs !== undefined &&
+            !isDue(repo, this.clock.now(), intervalMs, this.options.syncCheckMs)
+          ) {
+            result.outcomes['not-due']++;
+            return;
+          }
+          // A repository held by a replica killed mid-sync is taken over by the first cycle
+          // after its lease (30 s after the last renewal) has run out.
+          const sync = () => this.syncRepository(target, stop, { intervalMs });
           const outcome = repo.backfillComplete
-            ? await this.syncRepository(target, stop)
-            : await backfillLimit(() => this.syncRepository(target, stop));
+            ? await sync()
+            : await backfillLimit(sync);
           result.outcomes[outcome.outcome]++;
           result.itemsChanged += outcome.result?.itemsChanged ?? 0;
           result.malformed += outcome.result?.malformed ?? 0;
@@ -302,135 +396,229 @@ export class GithubSyncEngine {
     );
     await this.flushHosts();
     const { outcomes } = result;
-    this.options.logger.info(
-      `Pulse GitHub sync: ${targets.length} repositories, ${outcomes.synced} synced, ${outcomes.failed} failed, ${outcomes.paused} paused by rate limits, ${outcomes['backing-off']} backing off, ${result.itemsChanged} items changed`,
+    const quiet =
+      outcomes.synced + outcomes.failed + outcomes.paused + outcomes.aborted ===
+      0;
+    this.options.logger[quiet ? 'debug' : 'info'](
+      `Pulse GitHub sync: ${targets.length} repositories, ${outcomes.synced} synced, ${outcomes.failed} failed, ${outcomes.paused} paused by rate limits, ${outcomes['backing-off']} backing off, ${outcomes['not-due']} not due, ${outcomes.busy} synced elsewhere, ${result.itemsChanged} items changed`,
     );
     return result;
   }
 
   /**
    * Syncs one repository now, under its lease. A sync requested while the repository was busy
-   * runs again right after.
+   * runs again right after. The lease is renewed while the sync runs; every transaction of the
+   * sync first checks that it still holds it, so a sync that stalled past its lease and was
+   * taken over writes nothing more. With `intervalMs` (a scheduled cycle), a repository that
+   * another replica synced in the meantime is left alone.
    */
   async syncRepository(
     target: SyncTarget,
     signal?: AbortSignal,
+    options: { intervalMs?: number } = {},
   ): Promise<{ outcome: RepositoryOutcome; result?: RepositorySyncResult }> {
     const { store, logger } = this.options;
-    const leaseMs = this.options.leaseMs ?? 10 * MINUTE_MS;
-    const stop = this.combinedSignal(signal);
+    const leaseMs = this.options.leaseMs ?? DEFAULT_LEASE_MS;
     const repoId = target.repository.id;
-    if (
-      !(await store.claimRepository(
-        repoId,
-        this.owner,
-        this.clock.now(),
-        leaseMs,
-      ))
-    ) {
+    if (this.syncing.has(repoId)) {
       return { outcome: 'busy' };
     }
+    this.syncing.add(repoId);
     try {
-      for (;;) {
-        const repository = await store.getRepositoryById(repoId);
-        if (!repository) {
-          return { outcome: 'aborted' };
-        }
-        const current: SyncTarget = { ...target, repository };
-        const startedAt = this.clock.now();
-        const outcome = await this.syncOnce(current, stop, leaseMs);
-        this.options.metrics?.githubSyncFinished(
-          repository,
-          outcome.outcome,
-          startedAt,
+      if (
+        !(await store.claimRepository(
+          repoId,
+          this.owner,
           this.clock.now(),
-        );
-        const after = await store.getRepositoryById(repoId);
+          leaseMs,
+        ))
+      ) {
+        return { outcome: 'busy' };
+      }
+      const lease = new AbortController();
+      const stop = AbortSignal.any([this.combinedSignal(signal), lease.signal]);
+      const lost = () => {
+        lease.abort();
+        return new LeaseLostError(target.displaySlug);
+      };
+      const renew = async () => {
         if (
-          after?.syncRequestedAt &&
-          after.syncRequestedAt > startedAt &&
-          !stop.aborted
+          !(await store.renewLease(
+            repoId,
+            this.owner,
+            this.clock.now(),
+            leaseMs,
+          ))
         ) {
-          continue;
+          throw lost();
         }
-        if (after?.syncRequestedAt && outcome.outcome !== 'aborted') {
-          await store.updateRepository(repoId, { syncRequestedAt: null });
+      };
+      const fence = async (txStore: GithubStore) => {
+        if (!(await txStore.holdsLease(repoId, this.owner))) {
+          throw lost();
         }
-        return outcome;
+      };
+      const heartbeat = setInterval(
+        () =>
+          renew().catch(error => {
+            if (!(error instanceof LeaseLostError)) {
+              logger.warn(`Pulse could not renew a sync lease: ${error}`);
+            }
+          }),
+        this.options.leaseRenewMs ?? leaseMs / 3,
+      );
+      try {
+        for (let first = true; ; first = false) {
+          const repository = await store.getRepositoryById(repoId);
+          if (!repository) {
+            return { outcome: 'aborted' };
+          }
+          if (first && options.intervalMs !== undefined) {
+            // Read again under the lease: another replica may have synced it since the cycle began.
+            const now = this.clock.now();
+            if (
+              repository.nextAttemptAt &&
+              repository.nextAttemptAt > now &&
+              !repository.syncRequestedAt
+            ) {
+              return { outcome: 'backing-off' };
+            }
+            if (
+              !isDue(
+                repository,
+                now,
+                options.intervalMs,
+                this.options.syncCheckMs,
+              )
+            ) {
+              return { outcome: 'not-due' };
+            }
+          }
+          const current: SyncTarget = { ...target, repository };
+          const startedAt = this.clock.now();
+          const outcome = await this.syncOnce(current, stop, renew, fence);
+          this.options.metrics?.githubSyncFinished(
+            repository,
+            outcome.outcome,
+            startedAt,
+            this.clock.now(),
+          );
+          if (lease.signal.aborted) {
+            logger.warn(
+              `Pulse stopped a sync of ${target.displaySlug}: its lease was taken over`,
+            );
+            return { outcome: 'lease-lost' };
+          }
+          const after = await store.getRepositoryById(repoId);
+          if (
+            after?.syncRequestedAt &&
+            after.syncRequestedAt > startedAt &&
+            !stop.aborted
+          ) {
+            continue;
+          }
+          if (after?.syncRequestedAt && outcome.outcome !== 'aborted') {
+            await store.updateRepository(repoId, { syncRequestedAt: null });
+          }
+          return outcome;
+        }
+      } finally {
+        clearInterval(heartbeat);
+        await store
+          .releaseRepository(repoId, this.owner)
+          .catch(error =>
+            logger.warn(`Pulse could not release a sync lease: ${error}`),
+          );
+        await this.flushHosts().catch(error =>
+          logger.warn(`Pulse could not save GitHub rate-limit state: ${error}`),
+        );
       }
     } finally {
-      await store
-        .releaseRepository(repoId, this.owner)
-        .catch(error =>
-          logger.warn(`Pulse could not release a sync lease: ${error}`),
-        );
-      await this.flushHosts().catch(error =>
-        logger.warn(`Pulse could not save GitHub rate-limit state: ${error}`),
-      );
+      this.syncing.delete(repoId);
     }
   }
 
   private async syncOnce(
     target: SyncTarget,
     signal: AbortSignal,
-    leaseMs: number,
+    renew: () => Promise<void>,
+    fence: (store: GithubStore) => Promise<void>,
   ): Promise<{ outcome: RepositoryOutcome; result?: RepositorySyncResult }> {
     const { store, logger } = this.options;
     const repo = target.repository;
-    const client = await this.clientFor(repo.host);
-    if (!client) {
-      await this.recordFailure(
-        target,
-        new Error(
-          `The GitHub host ${repo.host} is not configured in integrations.github`,
-        ),
-      );
-      return { outcome: 'failed' };
-    }
-    const pausedUntil = client.pausedUntil();
-    if (
-      pausedUntil &&
-      pausedUntil.getTime() - this.clock.now().getTime() >
-        (this.options.client?.maxPauseWaitMs ?? 60_000)
-    ) {
-      await this.recordPause(target, pausedUntil);
-      return { outcome: 'paused' };
-    }
-    const sync = new RepositorySync(target, {
-      store,
-      publisher: this.options.publisher,
-      client,
-      logger,
-      clock: this.clock,
-      lookbackDays: this.options.syncConfig.lookbackDays,
-      useEtags: this.options.useEtags ?? true,
-      ciRecheckMs: this.options.ciRecheckMs ?? 60 * MINUTE_MS,
-      signal,
-      onCheckpoint: () =>
-        store.renewLease(repo.id, this.owner, this.clock.now(), leaseMs),
-    });
     try {
-      const result = await sync.run();
-      return { outcome: 'synced', result };
-    } catch (error) {
-      if (error instanceof HostPausedError) {
-        await this.recordPause(target, error.pausedUntil);
+      const client = await this.clientFor(repo.host);
+      if (!client) {
+        await this.recordFailure(
+          target,
+          new Error(
+            `The GitHub host ${repo.host} is not configured in integrations.github`,
+          ),
+          fence,
+        );
+        return { outcome: 'failed' };
+      }
+      const pausedUntil = client.pausedUntil();
+      if (
+        pausedUntil &&
+        pausedUntil.getTime() - this.clock.now().getTime() >
+          (this.options.client?.maxPauseWaitMs ?? 60_000)
+      ) {
+        await this.recordPause(target, pausedUntil, fence);
         return { outcome: 'paused' };
       }
-      if (error instanceof SyncAbortedError) {
-        await store.updateRepository(repo.id, {
-          state: repo.backfillComplete ? 'idle' : 'pending',
-        });
-        return { outcome: 'aborted' };
+      const sync = new RepositorySync(target, {
+        store,
+        publisher: this.options.publisher,
+        client,
+        logger,
+        clock: this.clock,
+        lookbackDays: this.options.syncConfig.lookbackDays,
+        useEtags: this.options.useEtags ?? true,
+        ciRecheckMs: this.options.ciRecheckMs ?? 60 * MINUTE_MS,
+        signal,
+        onCheckpoint: renew,
+        fence,
+      });
+      try {
+        const result = await sync.run();
+        return { outcome: 'synced', result };
+      } catch (error) {
+        if (error instanceof LeaseLostError) {
+          throw error;
+        }
+        if (error instanceof HostPausedError) {
+          await this.recordPause(target, error.pausedUntil, fence);
+          return { outcome: 'paused' };
+        }
+        if (error instanceof SyncAbortedError) {
+          await store.transaction(async txStore => {
+            await fence(txStore);
+            await txStore.updateRepository(repo.id, {
+              state: repo.backfillComplete ? 'idle' : 'pending',
+            });
+          });
+          return { outcome: 'aborted' };
+        }
+        await this.recordFailure(target, error as Error, fence);
+        return { outcome: 'failed' };
       }
-      await this.recordFailure(target, error as Error);
-      return { outcome: 'failed' };
+    } catch (error) {
+      if (error instanceof LeaseLostError) {
+        return { outcome: 'lease-lost' };
+      }
+      throw error;
     }
   }
 
-  private async recordPause(target: SyncTarget, pausedUntil: Date) {
+  private async recordPause(
+    target: SyncTarget,
+    pausedUntil: Date,
+    fence: (store: GithubStore) => Promise<void>,
+  ) {
     const repo = target.repository;
     await this.options.store.transaction(async (txStore, tx) => {
+      await fence(txStore);
       await txStore.updateRepository(repo.id, { state: 'paused' });
       if (repo.state !== 'paused') {
         await this.options.publisher.publish(
@@ -449,7 +637,11 @@ export class GithubSyncEngine {
     });
   }
 
-  private async recordFailure(target: SyncTarget, error: Error) {
+  private async recordFailure(
+    target: SyncTarget,
+    error: Error,
+    fence: (store: GithubStore) => Promise<void>,
+  ) {
     const repo = target.repository;
     const now = this.clock.now();
     const failures = repo.consecutiveFailures + 1;
@@ -468,6 +660,7 @@ export class GithubSyncEngine {
       nextAttemptAt,
     };
     await this.options.store.transaction(async (txStore, tx) => {
+      await fence(txStore);
       await txStore.updateRepository(repo.id, {
         state: 'error',
         lastError: updated.lastError,

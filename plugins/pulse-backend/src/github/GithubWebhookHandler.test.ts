@@ -6,9 +6,13 @@ import {
   databaseSnapshot,
   Harness,
   pullState,
+  trackedEntity,
 } from './__testUtils__/harness';
 import { GITHUB_EVENT_TYPES } from './apiShapes';
-import { GithubWebhookHandler } from './GithubWebhookHandler';
+import {
+  GITHUB_WEBHOOK_TOPICS,
+  GithubWebhookHandler,
+} from './GithubWebhookHandler';
 
 jest.setTimeout(60_000);
 
@@ -54,7 +58,7 @@ describe.each(databases.eachSupportedId())(
         knex: await databases.init(id),
         repositories: ['acme/web'],
       });
-      await h.engine.runCycle();
+      expect((await h.engine.runCycle()).outcomes.synced).toBe(1);
       return h;
     }
 
@@ -106,7 +110,8 @@ describe.each(databases.eachSupportedId())(
         repositories: ['acme/web'],
         simulator: h.sim,
       });
-      await polled.engine.runCycle();
+      // A poll that failed (e.g. GitHub slow to send a page) would make the comparison meaningless.
+      expect((await polled.engine.runCycle()).outcomes.synced).toBe(1);
       expect(comparable(afterWebhooks)).toEqual(
         comparable(await databaseSnapshot(polled.knex)),
       );
@@ -119,6 +124,172 @@ describe.each(databases.eachSupportedId())(
       }
       expect((await h.publisher.list({ limit: 100_000 })).length).toBe(count);
       expect(await databaseSnapshot(h.knex)).toEqual(afterWebhooks);
+      await h.stop();
+    });
+
+    it("shows the workflow's name for a run delivered with an empty name", async () => {
+      const h = await backfilled();
+      const handler = handlerFor(h);
+      let event: WebhookEvent | undefined;
+      while (!event) {
+        event = h.sim.tick().find(e => e.name === 'workflow_run');
+      }
+      const workflow = event.payload.workflow as { name: string };
+      const run = event.payload.workflow_run as { id: number; name: string };
+      expect(run.name).toBe(workflow.name);
+      const unnamed = {
+        ...event,
+        payload: { ...event.payload, workflow_run: { ...run, name: '' } },
+      };
+      expect(await handler.handle(asEventParams(unnamed))).toBe('applied');
+      const row = await h
+        .knex('pulse_github_workflow_runs')
+        .where({ id: run.id })
+        .first();
+      expect(row.workflow_name).toBe(workflow.name);
+      await h.stop();
+    });
+
+    it('loses no delivery at start-up: before the first catalog refresh, right after it, and after a restart', async () => {
+      // A fresh install: the catalog knows acme/web, the first tracked-entity refresh has not run.
+      const h = await createHarness({
+        knex: await databases.init(databaseId),
+        repositories: ['acme/web'],
+      });
+      await h.trackedEntities.replaceAll([]);
+      const handler = handlerFor(h);
+      const events: WebhookEvent[] = [];
+      for (let i = 0; i < 40; i++) {
+        events.push(
+          ...h.sim
+            .tick()
+            .filter(e => GITHUB_WEBHOOK_TOPICS.includes(`github.${e.name}`)),
+        );
+      }
+      const [early, afterRefresh, afterRestart] = [
+        events.slice(0, 20),
+        events.slice(20, events.length - 40),
+        events.slice(events.length - 40),
+      ];
+
+      // Not tracked yet: these deliveries are not applied. The repository's first sync starts
+      // after its first refresh, so it reads from GitHub what they changed.
+      for (const event of early) {
+        expect(await handler.handle(asEventParams(event))).toBe('ignored');
+      }
+
+      // The first refresh tracks it. The list of repositories this replica read before the refresh
+      // (empty) no longer decides anything: every delivery from now on is applied at once.
+      await h.trackedEntities.replaceAll([trackedEntity('acme/web')]);
+      const outcomes = [];
+      for (const event of afterRefresh) {
+        outcomes.push(await handler.handle(asEventParams(event)));
+      }
+      expect(outcomes).not.toContain('ignored');
+      expect(outcomes.filter(o => o === 'applied').length).toBeGreaterThan(
+        afterRefresh.length / 2,
+      );
+      expect((await h.engine.runCycle()).outcomes.synced).toBe(1);
+
+      // A restarted replica: a new engine and handler over the same database.
+      const restarted = new GithubWebhookHandler({
+        store: h.store,
+        publisher: h.publisher,
+        targets: h.makeEngine(),
+        logger: mockServices.logger.mock(),
+        clock: h.clock,
+      });
+      for (const event of afterRestart) {
+        expect(await restarted.handle(asEventParams(event))).not.toBe(
+          'ignored',
+        );
+      }
+
+      // Each delivery after the refresh is recorded once; the database holds what a full poll of
+      // GitHub finds, the changes of the early deliveries included.
+      const recorded = await h
+        .knex('pulse_github_webhook_deliveries')
+        .pluck('delivery_id');
+      expect(new Set(recorded)).toEqual(
+        new Set([...afterRefresh, ...afterRestart].map(e => e.deliveryId)),
+      );
+      const polled = await createHarness({
+        knex: await databases.init(databaseId),
+        repositories: ['acme/web'],
+        simulator: h.sim,
+      });
+      expect((await polled.engine.runCycle()).outcomes.synced).toBe(1);
+      expect(comparable(await databaseSnapshot(h.knex))).toEqual(
+        comparable(await databaseSnapshot(polled.knex)),
+      );
+      await polled.stop();
+      await h.stop();
+    });
+
+    it('applies a delivery that a replica with an older list of repositories receives', async () => {
+      const h = await createHarness({
+        knex: await databases.init(databaseId),
+        repositories: ['acme/web', 'acme/api'],
+      });
+      await h.trackedEntities.replaceAll([trackedEntity('acme/web')]);
+      expect((await h.engine.runCycle()).outcomes.synced).toBe(1);
+      const handler = handlerFor(h);
+      // The replica's list holds acme/web only; another replica's refresh then adds acme/api.
+      expect((await h.engine.targets()).map(t => t.displaySlug)).toEqual([
+        'acme/web',
+      ]);
+      await h.trackedEntities.replaceAll([
+        trackedEntity('acme/web'),
+        trackedEntity('acme/api'),
+      ]);
+      let event: WebhookEvent | undefined;
+      while (!event) {
+        event = h.sim
+          .tick()
+          .find(e => e.repository === 'acme/api' && e.name === 'pull_request');
+      }
+      expect(await handler.handle(asEventParams(event))).toBe('applied');
+      await h.stop();
+    });
+
+    it('tries a delivery again when storing it fails, and names it when it gives up', async () => {
+      const h = await backfilled();
+      let failures = 0;
+      const flaky = Object.assign(Object.create(h.store), {
+        transaction: (fn: Parameters<typeof h.store.transaction>[0]) =>
+          failures-- > 0
+            ? Promise.reject(new Error('Connection terminated unexpectedly'))
+            : h.store.transaction(fn),
+      });
+      const logger = mockServices.logger.mock();
+      const handler = new GithubWebhookHandler({
+        store: flaky,
+        publisher: h.publisher,
+        targets: h.engine,
+        logger,
+        clock: h.clock,
+        retryDelaysMs: [0, 0],
+      });
+      const events: WebhookEvent[] = [];
+      while (events.filter(e => e.name === 'pull_request').length < 2) {
+        events.push(...h.sim.tick().filter(e => e.name === 'pull_request'));
+      }
+      const [first, second] = events;
+      const recorded = (id: string) =>
+        h.knex('pulse_github_webhook_deliveries').where({ delivery_id: id });
+
+      failures = 2;
+      await handler.onEvent(asEventParams(first));
+      expect(await recorded(first.deliveryId)).toHaveLength(1);
+
+      failures = 3;
+      await expect(handler.onEvent(asEventParams(second))).rejects.toThrow(
+        'Connection terminated',
+      );
+      expect(await recorded(second.deliveryId)).toEqual([]);
+      expect(logger.error).toHaveBeenCalledWith(
+        expect.stringContaining(second.deliveryId),
+      );
       await h.stop();
     });
 

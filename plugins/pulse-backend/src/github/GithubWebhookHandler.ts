@@ -51,7 +51,11 @@ export type WebhookOutcome =
 
 /** Finds the tracked repository a webhook is about. */
 export interface WebhookTargets {
-  targets(): Promise<SyncTarget[]>;
+  /**
+   * The tracked repository named `slug` (`owner/name`), on `host` when several hosts have one of
+   * that name; undefined only once the tracked entities say it is not tracked.
+   */
+  webhookTarget(slug: string, host?: string): Promise<SyncTarget | undefined>;
 }
 
 function headerValue(
@@ -92,6 +96,7 @@ function isUniqueViolation(error: unknown): boolean {
  */
 export class GithubWebhookHandler {
   private readonly clock: Clock;
+  private readonly retryDelaysMs: number[];
 
   constructor(
     private readonly options: {
@@ -101,16 +106,46 @@ export class GithubWebhookHandler {
       logger: LoggerService;
       clock?: Clock;
       metrics?: PulseMetrics;
+      /** Waits before trying a failed delivery again. Defaults to 100 ms, 500 ms, 2 s. */
+      retryDelaysMs?: number[];
     },
   ) {
     this.clock = options.clock ?? systemClock;
+    this.retryDelaysMs = options.retryDelaysMs ?? [100, 500, 2000];
   }
 
-  /** The events service subscriber. */
+  /**
+   * The events service subscriber. The events backend answers GitHub only after this returns,
+   * but answers 202 even when it throws, and GitHub does not redeliver: a delivery that failed
+   * (e.g. the database briefly unavailable) is tried again here a few times before it is given
+   * up, with an error naming it so that it can be redelivered from GitHub.
+   */
   async onEvent(params: EventParams): Promise<void> {
-    const handling = this.handle(params);
+    const handling = this.handleWithRetries(params);
     await (this.options.metrics?.githubWebhook(params.topic, handling) ??
       handling);
+  }
+
+  private async handleWithRetries(
+    params: EventParams,
+  ): Promise<WebhookOutcome> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.handle(params);
+      } catch (error) {
+        if (attempt >= this.retryDelaysMs.length) {
+          this.options.logger.error(
+            `Pulse could not apply GitHub ${params.topic} delivery ${
+              headerValue(params.metadata, 'x-github-delivery') ?? '(no id)'
+            }; redeliver it from GitHub: ${error}`,
+          );
+          throw error;
+        }
+        await new Promise(resolve =>
+          setTimeout(resolve, this.retryDelaysMs[attempt]),
+        );
+      }
+    }
   }
 
   async handle(params: EventParams): Promise<WebhookOutcome> {
@@ -177,15 +212,10 @@ export class GithubWebhookHandler {
     if (!repo || typeof repo.full_name !== 'string') {
       return undefined;
     }
-    const slug = repo.full_name.toLowerCase();
-    const candidates = (await this.options.targets.targets()).filter(
-      target => target.repository.slug === slug,
+    return this.options.targets.webhookTarget(
+      repo.full_name,
+      hostOf(repo.html_url),
     );
-    if (candidates.length <= 1) {
-      return candidates[0];
-    }
-    const host = hostOf(repo.html_url);
-    return candidates.find(target => target.repository.host === host);
   }
 
   private async apply(
@@ -224,7 +254,14 @@ export class GithubWebhookHandler {
         if (current && JSON.stringify(current.api) === JSON.stringify(next)) {
           return 'unchanged';
         }
-        await store.upsertPull(repoId, pull, derived);
+        // A pull request new to Pulse has the reviews review webhooks brought, unless it was
+        // just opened (and has none): the next sync reads the rest.
+        await store.upsertPull(
+          repoId,
+          pull,
+          derived,
+          current?.reviewsSynced ?? payload.action === 'opened',
+        );
         await publish(GITHUB_EVENT_TYPES.pullRequestUpdated, [next]);
         return 'applied';
       }
@@ -259,13 +296,18 @@ export class GithubWebhookHandler {
         if (JSON.stringify(next) === JSON.stringify(current.api)) {
           return 'unchanged';
         }
-        await store.upsertPull(repoId, pull, derived);
+        await store.upsertPull(repoId, pull, derived, current.reviewsSynced);
         await publish(GITHUB_EVENT_TYPES.pullRequestUpdated, [next]);
         return 'applied';
       }
 
       case 'workflow_run': {
-        const run = parseWorkflowRun(payload.workflow_run);
+        const run = parseWorkflowRun(
+          payload.workflow_run,
+          typeof payload.workflow?.name === 'string'
+            ? payload.workflow.name
+            : null,
+        );
         const stored = (await store.getRunVersions(repoId, [run.id])).get(
           run.id,
         );

@@ -39,6 +39,8 @@ import {
   parsePullRequestHeader,
   parseRepository,
   parseReview,
+  namesItsWorkflow,
+  parseWorkflowList,
   parseWorkflowRun,
   parseWorkflowRunList,
   PullRequestHeader,
@@ -99,6 +101,11 @@ export interface RepositorySyncOptions {
   ciRecheckMs: number;
   /** Called at every checkpoint of a long sync, e.g. to renew the repository's lease. */
   onCheckpoint?: () => Promise<void>;
+  /**
+   * Called first in every transaction that writes what the sync read; throws when the sync may
+   * no longer write (its lease was taken over), which rolls the transaction back.
+   */
+  fence?: (store: GithubStore) => Promise<void>;
   signal?: AbortSignal;
 }
 
@@ -148,6 +155,7 @@ export class RepositorySync {
   private etags = new Map<string, StoredEtag>();
   private readonly newEtags = new Map<string, StoredEtag | null>();
   private readonly polledHeads = new Set<string>();
+  private workflowNames?: Map<number, string>;
   private itemsChanged = 0;
   private malformed = 0;
   private itemsSynced: number;
@@ -180,10 +188,12 @@ export class RepositorySync {
     if (this.backfill) {
       await this.saveProgress('backfilling');
     } else {
-      await store.updateRepository(this.repo.id, {
-        state: 'syncing',
-        lastAttemptAt: this.startedAt,
-      });
+      await this.transaction(txStore =>
+        txStore.updateRepository(this.repo.id, {
+          state: 'syncing',
+          lastAttemptAt: this.startedAt,
+        }),
+      );
     }
 
     const defaultBranch = await this.syncRepositoryMetadata();
@@ -203,7 +213,7 @@ export class RepositorySync {
     const finishedAt = this.options.clock.now();
     const wasAlreadyIdle =
       !this.backfill && this.repo.state === 'idle' && !this.repo.lastError;
-    await store.transaction(async (txStore, tx) => {
+    await this.transaction(async (txStore, tx) => {
       await txStore.saveEtags(this.repo.id, this.newEtags, finishedAt);
       await txStore.updateRepository(this.repo.id, {
         defaultBranch,
@@ -237,6 +247,16 @@ export class RepositorySync {
 
   // -------------------------------------------------------------------------------------------
   // Plumbing
+
+  /** A transaction of this sync's writes, behind its fence. */
+  private transaction<T>(
+    fn: (store: GithubStore, tx: Knex.Transaction) => Promise<T>,
+  ): Promise<T> {
+    return this.options.store.transaction(async (txStore, tx) => {
+      await this.options.fence?.(txStore);
+      return fn(txStore, tx);
+    });
+  }
 
   private throwIfAborted() {
     if (this.options.signal?.aborted) {
@@ -290,12 +310,22 @@ export class RepositorySync {
     };
   }
 
-  /** Parses the items of a list, skipping (and logging) malformed ones. */
+  /**
+   * Parses the items of a list, skipping (and logging) malformed ones. A response that is not a
+   * list at all fails the sync: read as an empty list, it would end a walk early.
+   */
   private items<T>(
     data: unknown,
     parse: (raw: unknown) => T,
   ): { values: T[]; count: number } {
-    const list = Array.isArray(data) ? data : [];
+    if (!Array.isArray(data)) {
+      throw new Error(
+        `GitHub answered a list request for ${this.target.displaySlug} with ${
+          data === '' ? 'an empty body' : typeof data
+        }`,
+      );
+    }
+    const list = data;
     const values: T[] = [];
     for (const raw of list) {
       try {
@@ -362,7 +392,7 @@ export class RepositorySync {
   }
 
   private async saveProgress(state: 'backfilling'): Promise<void> {
-    await this.options.store.transaction(async (txStore, tx) => {
+    await this.transaction(async (txStore, tx) => {
       await txStore.updateRepository(this.repo.id, {
         state,
         progressPercent: this.progressPercent,
@@ -424,9 +454,11 @@ export class RepositorySync {
     const repository = response.value;
     this.keepEtag('repo', requestKey, response.etag);
     if (repository.githubId !== this.repo.githubId) {
-      await this.options.store.updateRepository(this.repo.id, {
-        githubId: repository.githubId,
-      });
+      await this.transaction(txStore =>
+        txStore.updateRepository(this.repo.id, {
+          githubId: repository.githubId,
+        }),
+      );
     }
     return repository.defaultBranch;
   }
@@ -551,6 +583,7 @@ export class RepositorySync {
       const existing = stored.get(header.number);
       return (
         !existing ||
+        !existing.reviewsSynced ||
         existing.updatedAt < header.updatedAt ||
         existing.headSha !== header.headSha ||
         existing.state !== header.state
@@ -583,7 +616,7 @@ export class RepositorySync {
       return;
     }
     const now = this.options.clock.now();
-    await store.transaction(async (txStore, tx) => {
+    await this.transaction(async (txStore, tx) => {
       for (const { ci } of fetched) {
         if (ci) {
           await this.writeCi(txStore, ci, now);
@@ -696,7 +729,7 @@ export class RepositorySync {
     const fetched = await Promise.all([...due].map(sha => this.fetchCi(sha)));
     const writtenAt = this.options.clock.now();
     for (let i = 0; i < fetched.length; i += PER_PAGE) {
-      await this.options.store.transaction(async (txStore, tx) => {
+      await this.transaction(async (txStore, tx) => {
         const changed: PullRequest[] = [];
         for (const ci of fetched.slice(i, i + PER_PAGE)) {
           changed.push(...(await this.writeCi(txStore, ci, writtenAt)));
@@ -837,13 +870,40 @@ export class RepositorySync {
       { created: `>=${isoSeconds(since)}` },
       data => {
         const list = parseWorkflowRunList(data);
+        const names = this.workflowNames;
+        // Runs without a name of their own wait for their workflow's name (one request a sync).
+        const unnamed = names
+          ? []
+          : list.items.filter(raw => !namesItsWorkflow(raw));
+        const runs = this.items(
+          unnamed.length
+            ? list.items.filter(raw => !unnamed.includes(raw))
+            : list.items,
+          raw =>
+            parseWorkflowRun(
+              raw,
+              names?.get((raw as { workflow_id?: number }).workflow_id ?? -1),
+            ),
+        ).values;
         return {
           totalCount: list.totalCount,
           count: list.items.length,
-          runs: this.items(list.items, parseWorkflowRun).values,
+          runs,
+          unnamed,
         };
       },
       async page => {
+        if (page.unnamed.length > 0) {
+          const names = await this.loadWorkflowNames();
+          page.runs.push(
+            ...this.items(page.unnamed, raw =>
+              parseWorkflowRun(
+                raw,
+                names.get((raw as { workflow_id?: number }).workflow_id ?? -1),
+              ),
+            ).values,
+          );
+        }
         await this.applyRuns(page.runs);
         processed += page.count;
         if (this.backfill && page.totalCount > 0) {
@@ -871,11 +931,40 @@ export class RepositorySync {
     return cursor < since ? since : cursor;
   }
 
+  /** The names of the repository's workflows, read once per sync. */
+  private async loadWorkflowNames(): Promise<Map<number, string>> {
+    if (this.workflowNames) {
+      return this.workflowNames;
+    }
+    const names = new Map<number, string>();
+    for (let page = 1; ; page++) {
+      const response = await this.get(
+        '/repos/{owner}/{repo}/actions/workflows',
+        { per_page: PER_PAGE, page },
+        undefined,
+        parseWorkflowList,
+      );
+      if (!response.modified) {
+        break;
+      }
+      for (const workflow of response.value.workflows) {
+        if (workflow.name) {
+          names.set(workflow.id, workflow.name);
+        }
+      }
+      if (!response.hasNextPage || response.value.workflows.length === 0) {
+        break;
+      }
+    }
+    this.workflowNames = names;
+    return names;
+  }
+
   private async applyRuns(runs: WorkflowRunRecord[]): Promise<void> {
     if (runs.length === 0) {
       return;
     }
-    await this.options.store.transaction(async (txStore, tx) => {
+    await this.transaction(async (txStore, tx) => {
       const stored = await txStore.getRunVersions(
         this.repo.id,
         runs.map(run => run.id),
@@ -991,7 +1080,7 @@ export class RepositorySync {
     if (updates.length === 0) {
       return;
     }
-    await this.options.store.transaction(async (txStore, tx) => {
+    await this.transaction(async (txStore, tx) => {
       await txStore.upsertDeployments(
         this.repo.id,
         updates.map(u => u.next),

@@ -5,11 +5,14 @@ describe('readGithubSyncConfig', () => {
   it('uses the documented defaults', () => {
     const config = readGithubSyncConfig(new ConfigReader({}));
     expect(config).toEqual({
+      // Each replica looks every 15 s for the repositories not synced for 5 minutes.
       schedule: expect.objectContaining({
-        frequency: { minutes: 5 },
+        frequency: { milliseconds: 15_000 },
         timeout: { minutes: 4 },
-        scope: 'global',
+        scope: 'local',
       }),
+      syncIntervalMs: 300_000,
+      syncCheckMs: 15_000,
       lookbackDays: 90,
       maxConcurrentRequestsPerHost: 4,
       rateLimitReserve: 0.1,
@@ -45,10 +48,42 @@ describe('readGithubSyncConfig', () => {
       }),
     );
     expect(config.schedule).toEqual({
-      frequency: { minutes: 2 },
+      frequency: { milliseconds: 15_000 },
       timeout: { seconds: 90 },
-      scope: 'global',
+      scope: 'local',
     });
+    expect(config.syncIntervalMs).toBe(120_000);
+    const often = readGithubSyncConfig(
+      new ConfigReader({
+        pulse: {
+          github: {
+            schedule: { frequency: { seconds: 20 }, timeout: { minutes: 4 } },
+          },
+        },
+      }),
+    );
+    expect(often).toMatchObject({
+      schedule: { frequency: { milliseconds: 5_000 } },
+      syncIntervalMs: 20_000,
+      syncCheckMs: 5_000,
+    });
+    const cron = readGithubSyncConfig(
+      new ConfigReader({
+        pulse: {
+          github: {
+            schedule: {
+              frequency: { cron: '*/5 * * * *' },
+              timeout: { minutes: 4 },
+            },
+          },
+        },
+      }),
+    );
+    expect(cron).toMatchObject({
+      schedule: { frequency: { cron: '*/5 * * * *' }, scope: 'local' },
+    });
+    expect(cron.syncIntervalMs).toBeUndefined();
+    expect(cron.syncCheckMs).toBeUndefined();
     expect(config).toMatchObject({
       lookbackDays: 30,
       maxConcurrentRequestsPerHost: 8,

@@ -4,10 +4,23 @@ import {
 } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
+import { Duration } from 'luxon';
 
 /** `pulse.github` and `pulse.retention`, read once at start-up and validated. */
 export interface GithubSyncConfig {
+  /**
+   * The sync task as registered: local scope (every replica runs it; a repository's lease keeps
+   * it to one sync at a time, so a crashed replica holds nothing for long). With a duration as
+   * the configured frequency, it runs every `syncCheckMs`.
+   */
   schedule: SchedulerServiceTaskScheduleDefinition;
+  /**
+   * How often each repository is synced: the configured frequency when it is a duration;
+   * undefined for a cron or manual schedule (then every run syncs every repository).
+   */
+  syncIntervalMs: number | undefined;
+  /** How often each replica looks for due repositories: 15 s, or a quarter of the interval. */
+  syncCheckMs: number | undefined;
   lookbackDays: number;
   maxConcurrentRequestsPerHost: number;
   rateLimitReserve: number;
@@ -23,7 +36,7 @@ export const defaultGithubSchedule: SchedulerServiceTaskScheduleDefinition = {
   frequency: { minutes: 5 },
   timeout: { minutes: 4 },
   initialDelay: { seconds: 10 },
-  scope: 'global',
+  scope: 'local',
 };
 
 export const defaultRetentionSchedule: SchedulerServiceTaskScheduleDefinition =
@@ -53,11 +66,30 @@ function readSchedule(
       ...readSchedulerServiceTaskScheduleDefinitionFromConfig(
         config.getConfig(key),
       ),
-      scope: 'global',
+      scope: fallback.scope,
     };
   } catch (error) {
     throw invalid(key, (error as Error).message);
   }
+}
+
+/**
+ * The longest a replica waits before looking for due repositories again: after a restart, a
+ * repository that fell due is synced within this (plus the schedule's initial delay).
+ */
+const MAX_SYNC_CHECK_MS = 15_000;
+
+/** A schedule's frequency in milliseconds, when it is a duration (not a cron expression). */
+function frequencyMs(
+  frequency: SchedulerServiceTaskScheduleDefinition['frequency'],
+): number | undefined {
+  if ('cron' in frequency || 'trigger' in frequency) {
+    return undefined;
+  }
+  const duration = Duration.isDuration(frequency)
+    ? frequency
+    : Duration.fromObject(frequency);
+  return duration.toMillis();
 }
 
 function readNumber(
@@ -104,8 +136,23 @@ export function readGithubSyncConfig(rootConfig: Config): GithubSyncConfig {
     integer: true,
     describe: 'a whole number of days from 1 to 36500',
   });
+  const configured = readSchedule(
+    pulse,
+    'github.schedule',
+    defaultGithubSchedule,
+  );
+  const syncIntervalMs = frequencyMs(configured.frequency);
+  const syncCheckMs =
+    syncIntervalMs === undefined
+      ? undefined
+      : Math.min(MAX_SYNC_CHECK_MS, syncIntervalMs / 4);
   return {
-    schedule: readSchedule(pulse, 'github.schedule', defaultGithubSchedule),
+    schedule:
+      syncCheckMs === undefined
+        ? configured
+        : { ...configured, frequency: { milliseconds: syncCheckMs } },
+    syncIntervalMs,
+    syncCheckMs,
     lookbackDays: readNumber(pulse, 'github.lookbackDays', 90, {
       min: 1,
       max: 3650,

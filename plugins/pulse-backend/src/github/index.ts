@@ -5,10 +5,8 @@ import { readGithubSyncConfig } from './config';
 import { GithubRetention } from './GithubRetention';
 import { GithubStore } from './GithubStore';
 import { GithubSyncEngine } from './GithubSyncEngine';
-import {
-  GITHUB_WEBHOOK_TOPICS,
-  GithubWebhookHandler,
-} from './GithubWebhookHandler';
+import { GithubWebhookHandler } from './GithubWebhookHandler';
+import { GithubWebhookSubscription } from './GithubWebhookSubscription';
 import { addGithubRoutes } from './router';
 
 /**
@@ -17,6 +15,13 @@ import { addGithubRoutes } from './router';
  */
 export async function setupGithubDomain(
   context: PulseContext,
+  options: {
+    /**
+     * Made by the caller before its other start-up work (see `GithubWebhookSubscription`);
+     * without it, the domain subscribes here, first thing.
+     */
+    webhooks?: GithubWebhookSubscription;
+  } = {},
 ): Promise<{ routes: (router: PulseApiRouter) => void }> {
   const syncConfig = readGithubSyncConfig(context.config);
   const store = new GithubStore(context.knex);
@@ -28,9 +33,31 @@ export async function setupGithubDomain(
     trackedEntities: context.trackedEntities,
     logger: context.logger.child({ domain: 'github' }),
     metrics: context.metrics,
+    syncIntervalMs: syncConfig.syncIntervalMs,
+    syncCheckMs: syncConfig.syncCheckMs,
   });
   context.metrics.observeGithubQuota(engine.clients);
 
+  // Subscribed before anything else is awaited: the events backend answers GitHub 202 whether
+  // or not a subscriber exists, so a delivery that arrives before this subscription is gone.
+  const subscription =
+    options.webhooks ??
+    (await GithubWebhookSubscription.subscribe(context.events, {
+      logger: context.logger.child({ domain: 'github' }),
+    }));
+  subscription.attach(
+    new GithubWebhookHandler({
+      store,
+      publisher: context.publisher,
+      targets: engine,
+      logger: context.logger.child({ domain: 'github' }),
+      metrics: context.metrics,
+    }),
+  );
+
+  // Every replica runs the sync (local scope): a repository's lease, renewed while it syncs,
+  // keeps it to one sync at a time, and a replica killed mid-sync holds it for one lease only. A
+  // global task's lock would be held until the task's timeout after such a crash.
   await context.scheduler.scheduleTask({
     id: 'pulse-github-sync',
     ...syncConfig.schedule,
@@ -54,19 +81,6 @@ export async function setupGithubDomain(
     },
   });
 
-  const webhooks = new GithubWebhookHandler({
-    store,
-    publisher: context.publisher,
-    targets: engine,
-    logger: context.logger.child({ domain: 'github' }),
-    metrics: context.metrics,
-  });
-  await context.events.subscribe({
-    id: 'pulse-github',
-    topics: GITHUB_WEBHOOK_TOPICS,
-    onEvent: params => webhooks.onEvent(params),
-  });
-
   context.lifecycle.addShutdownHook(() => engine.stop());
 
   return {
@@ -81,3 +95,5 @@ export async function setupGithubDomain(
     }),
   };
 }
+
+export { GithubWebhookSubscription } from './GithubWebhookSubscription';

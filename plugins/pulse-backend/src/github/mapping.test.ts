@@ -1,6 +1,7 @@
 import {
   latestDeploymentStatus,
   MalformedItemError,
+  namesItsWorkflow,
   parseCheck,
   parseCombinedStatus,
   parsePullRequest,
@@ -177,6 +178,21 @@ describe('workflow runs', () => {
       parseWorkflowRun({ ...run, status: 'in_progress', conclusion: null })
         .completedAt,
     ).toBeNull();
+  });
+
+  it("shows the workflow's name when the run has an empty one", () => {
+    for (const name of ['', '  ', null, undefined]) {
+      expect(
+        parseWorkflowRun({ ...run, name, display_title: '' }, 'Deploy'),
+      ).toMatchObject({ workflowName: 'Deploy', name: 'Deploy' });
+      expect(parseWorkflowRun({ ...run, name }, '')).toMatchObject({
+        workflowName: 'workflow 3',
+        name: 'Add retries',
+      });
+    }
+    expect(parseWorkflowRun(run, 'Deploy').workflowName).toBe('CI');
+    expect(namesItsWorkflow({ ...run, name: '' })).toBe(false);
+    expect(namesItsWorkflow(run)).toBe(true);
   });
 
   it('rejects unknown statuses', () => {

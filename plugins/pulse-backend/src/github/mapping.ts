@@ -344,15 +344,37 @@ export interface WorkflowRunRecord {
   htmlUrl: string;
 }
 
-/** A `workflow-run` (REST list item, or the `workflow_run` of a webhook). */
-export function parseWorkflowRun(value: unknown): WorkflowRunRecord {
+function nonBlank(value: string | null | undefined): string | undefined {
+  return value?.trim() ? value : undefined;
+}
+
+/**
+ * Whether a raw workflow run carries a name. GitHub sends some with an empty one; those show the
+ * name of their workflow (the webhook's `workflow`, or the repository's list of workflows).
+ */
+export function namesItsWorkflow(value: unknown): boolean {
+  const name = (value as { name?: unknown } | null)?.name;
+  return typeof name === 'string' && name.trim() !== '';
+}
+
+/**
+ * A `workflow-run` (REST list item, or the `workflow_run` of a webhook). A run without a name of
+ * its own shows `workflowName`, the name of its workflow, when given.
+ */
+export function parseWorkflowRun(
+  value: unknown,
+  workflowName?: string | null,
+): WorkflowRunRecord {
   const run = parse(workflowRunSchema, 'workflow run', value);
-  const workflowName = run.name ?? `workflow ${run.workflow_id}`;
+  const name =
+    nonBlank(run.name) ??
+    nonBlank(workflowName) ??
+    `workflow ${run.workflow_id}`;
   return {
     id: run.id,
     workflowId: run.workflow_id,
-    workflowName,
-    name: run.display_title ?? workflowName,
+    workflowName: name,
+    name: nonBlank(run.display_title) ?? name,
     branch: run.head_branch ?? '',
     event: run.event,
     status: run.status,
@@ -372,6 +394,23 @@ const workflowRunListSchema = z.object({
   total_count: z.number().int().nonnegative(),
   workflow_runs: z.array(z.unknown()),
 });
+
+const workflowListSchema = z.object({
+  total_count: z.number().int().nonnegative(),
+  workflows: z.array(z.object({ id: githubId, name: z.string().nullish() })),
+});
+
+/** `GET /repos/{owner}/{repo}/actions/workflows`: each workflow's id and name. */
+export function parseWorkflowList(value: unknown): {
+  totalCount: number;
+  workflows: Array<{ id: number; name: string | null }>;
+} {
+  const list = parse(workflowListSchema, 'workflow list', value);
+  return {
+    totalCount: list.total_count,
+    workflows: list.workflows.map(w => ({ id: w.id, name: w.name ?? null })),
+  };
+}
 
 /** `GET /repos/{owner}/{repo}/actions/runs` */
 export function parseWorkflowRunList(value: unknown): {

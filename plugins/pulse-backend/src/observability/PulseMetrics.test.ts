@@ -314,12 +314,13 @@ describe.each(databases.eachSupportedId())(
           store: h.store,
           publisher: h.publisher,
           targets: {
-            targets: async () => {
+            webhookTarget: async () => {
               throw new Error('the database is gone');
             },
           },
           logger: mockServices.logger.mock(),
           metrics: pulseMetrics,
+          retryDelaysMs: [],
         });
         await expect(broken.onEvent(params(pull))).rejects.toThrow(
           'the database is gone',

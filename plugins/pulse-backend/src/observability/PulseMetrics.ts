@@ -26,7 +26,9 @@ export type SyncOutcome =
   | 'paused'
   | 'busy'
   | 'backing-off'
-  | 'aborted';
+  | 'aborted'
+  | 'not-due'
+  | 'lease-lost';
 
 /** How the webhook handler answered a delivery, or `error` when it threw. */
 export type WebhookResult =

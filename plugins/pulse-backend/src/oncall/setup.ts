@@ -253,15 +253,20 @@ export async function setupOncallDomain(
   const { config, runner, directory, policies, retention } = domain;
   const { scheduler, logger } = context;
 
+  // Local scope: every replica runs escalation on its own tick. Each page is claimed in the
+  // database (a conditional update one replica wins, with a lease), so replicas never page
+  // twice, and paging goes on within a tick of a restart. A global task's lock would outlive a
+  // replica killed mid-run until the task's timeout.
   await scheduler.scheduleTask({
     id: ESCALATION_TASK_ID,
     ...config.escalation.schedule,
+    scope: 'local',
     fn: async () => {
       await runner.run();
     },
   });
-  // Local scope on purpose: every replica runs the watchdog, so paging survives a stalled global
-  // task or a lost replica; page claims keep the replicas from paging twice.
+  // Also local: the watchdog catches work overdue by more than the grace period (a replica
+  // whose escalation runs stall, e.g. on a slow database) and flags it.
   await scheduler.scheduleTask({
     id: WATCHDOG_TASK_ID,
     frequency: { minutes: 1 },
@@ -273,10 +278,12 @@ export async function setupOncallDomain(
     },
   });
   let reportedPolicies = false;
+  // Global: replacing the directory is not safe from two replicas at once. A run is two catalog
+  // requests and one write, so a short timeout bounds how long a replica killed mid-run holds it.
   await scheduler.scheduleTask({
     id: DIRECTORY_TASK_ID,
     frequency: { minutes: 5 },
-    timeout: { minutes: 2 },
+    timeout: { seconds: 30 },
     initialDelay: { seconds: 5 },
     scope: 'global',
     fn: async () => {

@@ -125,7 +125,6 @@ export async function createHarness(options: {
       ...overrides,
       client: {
         retryBaseMs: 2,
-        requestTimeoutMs: 2_000,
         maxPauseWaitMs: 5_000,
         ...options.client,
         ...overrides?.client,
@@ -203,7 +202,11 @@ export async function databaseSnapshot(knex: Knex) {
       return copy;
     });
   return {
-    pullRequests: await rows('pulse_github_pull_requests', ['number']),
+    pullRequests: await rows(
+      'pulse_github_pull_requests',
+      ['number'],
+      ['reviews_synced'],
+    ),
     reviews: await rows('pulse_github_reviews', ['id']),
     runs: await rows('pulse_github_workflow_runs', ['id']),
     deployments: await rows(
