@@ -75,6 +75,7 @@ describe.each(databases.eachSupportedId())(
           'pull_request_review',
           'workflow_run',
           'check_run',
+          'deployment',
           'deployment_status',
         ]),
       );
@@ -83,7 +84,6 @@ describe.each(databases.eachSupportedId())(
       for (const event of events) {
         outcomes.push(await handler.handle(asEventParams(event)));
       }
-      // `deployment` is not a topic Pulse subscribes to; its status events carry the deployment.
       expect(outcomes.filter(o => o === 'applied').length).toBeGreaterThan(
         events.length / 2,
       );
@@ -124,6 +124,44 @@ describe.each(databases.eachSupportedId())(
       }
       expect((await h.publisher.list({ limit: 100_000 })).length).toBe(count);
       expect(await databaseSnapshot(h.knex)).toEqual(afterWebhooks);
+      await h.stop();
+    });
+
+    it('stores a deployment from its creation, and a late creation event keeps the status', async () => {
+      const h = await backfilled();
+      const handler = handlerFor(h);
+      const events: WebhookEvent[] = [];
+      while (!events.some(e => e.name === 'deployment_status')) {
+        events.push(...h.sim.tick());
+      }
+      const status = events.find(e => e.name === 'deployment_status')!;
+      const deploymentId = (status.payload.deployment as { id: number }).id;
+      const created = events.find(
+        e =>
+          e.name === 'deployment' &&
+          (e.payload.deployment as { id: number }).id === deploymentId,
+      )!;
+
+      expect(await handler.handle(asEventParams(created))).toBe('applied');
+      const afterCreation = await h.knex('pulse_github_deployments').where({
+        id: deploymentId,
+      });
+      expect(afterCreation).toHaveLength(1);
+      expect(afterCreation[0].state).toBeNull();
+
+      expect(await handler.handle(asEventParams(status))).toBe('applied');
+      const state = (status.payload.deployment_status as { state: string })
+        .state;
+      // The same creation, delivered again under another id (a redelivery), changes nothing.
+      expect(
+        await handler.handle(
+          asEventParams(created, `${created.deliveryId}-again`),
+        ),
+      ).toBe('unchanged');
+      const [row] = await h.knex('pulse_github_deployments').where({
+        id: deploymentId,
+      });
+      expect(row.state).toBe(state);
       await h.stop();
     });
 

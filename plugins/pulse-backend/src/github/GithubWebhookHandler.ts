@@ -38,6 +38,7 @@ export const GITHUB_WEBHOOK_TOPICS = [
   'github.check_run',
   'github.check_suite',
   'github.status',
+  'github.deployment',
   'github.deployment_status',
 ];
 
@@ -333,6 +334,35 @@ export class GithubWebhookHandler {
         }
         const changed = await store.recomputeCiState(repoId, check.sha, now);
         await publish(GITHUB_EVENT_TYPES.pullRequestUpdated, changed);
+        return 'applied';
+      }
+
+      case 'deployment': {
+        // A deployment is created before its first status: it shows as created until one arrives.
+        const deployment = parseDeployment(payload.deployment);
+        const stored = (
+          await store.getDeployments(repoId, [deployment.id])
+        ).get(deployment.id);
+        if (stored && stored.updatedAt >= deployment.updatedAt) {
+          return 'unchanged';
+        }
+        await store.upsertDeployment(repoId, {
+          ...deployment,
+          state: stored?.state ?? null,
+          statusId: stored?.statusId ?? null,
+          statusAt: stored?.statusAt ?? null,
+          statusesEtag: stored?.statusesEtag ?? null,
+        });
+        const item: DeploymentEventPayload = {
+          id: deployment.id,
+          environment: deployment.environment,
+          sha: deployment.sha,
+          ref: deployment.ref,
+          state: stored?.state ?? null,
+          createdAt: deployment.createdAt.toISOString(),
+          updatedAt: deployment.updatedAt.toISOString(),
+        };
+        await publish(GITHUB_EVENT_TYPES.deploymentUpdated, [item]);
         return 'applied';
       }
 
