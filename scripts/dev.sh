@@ -49,10 +49,12 @@ trap stop_all EXIT
 trap 'exit 130' INT TERM
 
 say "starting the GitHub simulator on http://localhost:$SIMULATOR_PORT"
+# The simulator's clock follows the wall clock; a step of 0 keeps it there (a step adds simulated
+# time on top, which would date pull requests and runs minutes into the future).
 start_in_background node "$YARN_RELEASE" workspace @internal/github-simulator start \
   --port "$SIMULATOR_PORT" --host 127.0.0.1 --seed 7 \
   --repositories "$DEMO_REPOSITORIES" --pulls 60 --runs 200 \
-  --activity-interval-ms "${PULSE_DEMO_ACTIVITY_MS:-20000}" \
+  --activity-interval-ms "${PULSE_DEMO_ACTIVITY_MS:-20000}" --activity-step-seconds 0 \
   --webhook-url http://localhost:7007/api/events/http/github \
   --webhook-secret "$WEBHOOK_SECRET"
 

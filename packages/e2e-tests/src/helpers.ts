@@ -12,6 +12,8 @@ export const backendUrl =
   process.env.PULSE_BACKEND_URL ?? 'http://localhost:7007';
 export const simulatorUrl =
   process.env.PULSE_SIMULATOR_URL ?? 'http://localhost:7010/api/v3';
+/** The simulator's control API (packages/github-simulator/README.md). */
+export const simulatorControlUrl = new URL('/_simulator', simulatorUrl).href;
 
 /** The demo's monitoring token (app-config.yaml, backend.auth.externalAccess). */
 export const alertToken =

@@ -9,6 +9,7 @@ import {
 } from './activity/WebhookDispatcher';
 import { SimulationClock } from './data/SimulationClock';
 import { SimulationStore } from './data/SimulationStore';
+import { SimPullRequest } from './data/types';
 import {
   GitHubSimulatorOptions,
   ResolvedOptions,
@@ -126,6 +127,9 @@ export class GitHubSimulator {
             action: event.action,
             repository: event.repository,
           })),
+        openPull: (repository, options) =>
+          this.openPull(repository, options)?.number,
+        mergePull: (repository, number) => this.mergePull(repository, number),
       },
       heldRequests: this.heldRequests,
     });
@@ -192,11 +196,52 @@ export class GitHubSimulator {
    */
   tick(): WebhookEvent[] {
     const events = this.activity.tick();
+    this.publish(events);
+    return events;
+  }
+
+  /**
+   * Opens a ready-for-review pull request that activity mode then leaves alone (a test's own, to
+   * merge with `mergePull`), and sends its `opened` webhook. Undefined for an unknown repository.
+   */
+  openPull(
+    repository: string,
+    options: { title?: string } = {},
+  ): SimPullRequest | undefined {
+    const state = this.store.repository(repository);
+    if (!state) {
+      return undefined;
+    }
+    const { pull, events } = this.activity.openRequestedPull(state, options);
+    this.publish(events);
+    return pull;
+  }
+
+  /**
+   * Merges an open pull request now and sends the `closed` webhook GitHub sends for a merge.
+   * Says why not when the repository or pull request is unknown, or the pull request is not open.
+   */
+  mergePull(
+    repository: string,
+    number: number,
+  ): 'merged' | 'not-found' | 'not-open' {
+    const state = this.store.repository(repository);
+    const pull = state?.pulls[number - 1];
+    if (!state || !pull) {
+      return 'not-found';
+    }
+    if (pull.state !== 'open') {
+      return 'not-open';
+    }
+    this.publish(this.activity.mergeRequestedPull(state, pull));
+    return 'merged';
+  }
+
+  private publish(events: WebhookEvent[]): void {
     for (const event of events) {
       this.emitter.emit('event', event);
       this.dispatcher?.enqueue(event);
     }
-    return events;
   }
 
   /** Subscribes to events produced by activity; returns an unsubscribe. */

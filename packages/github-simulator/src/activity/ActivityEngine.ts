@@ -88,11 +88,79 @@ export class ActivityEngine {
   private readonly deliveryIds: Random;
   private readonly liveRuns = new Map<number, LiveRun>();
   private readonly scannedRepositories = new Set<number>();
+  /** Pull requests opened on request: random activity never touches them. */
+  private readonly requestedPulls = new Set<number>();
+  private readonly requestRandom: Random;
   private events: WebhookEvent[] = [];
 
   constructor(private readonly options: ActivityEngineOptions) {
     this.random = Random.from(options.seed, 'activity');
     this.deliveryIds = Random.from(options.seed, 'deliveries');
+    this.requestRandom = Random.from(options.seed, 'requests');
+  }
+
+  /**
+   * Opens a ready-for-review pull request on request (a test's own), which random activity then
+   * leaves alone. Returns it with the `opened` event.
+   */
+  openRequestedPull(
+    state: RepositoryState,
+    options: { title?: string } = {},
+  ): { pull: SimPullRequest; events: WebhookEvent[] } {
+    this.events = [];
+    const now = this.options.clock.now();
+    const pull = openPullRequest(
+      state,
+      this.options.store.vocabulary,
+      this.requestRandom,
+      now,
+    );
+    if (options.title) {
+      pull.title = options.title;
+    }
+    pull.draft = false;
+    this.requestedPulls.add(pull.id);
+    state.touch(now, { pushed: true });
+    this.emit(
+      state,
+      'pull_request',
+      pullRequestPayload(
+        this.payloadContext(state),
+        'opened',
+        pull,
+        pull.author,
+      ),
+    );
+    return { pull, events: this.events };
+  }
+
+  /** Merges an open pull request on request; returns the `closed` event it sends. */
+  mergeRequestedPull(
+    state: RepositoryState,
+    pull: SimPullRequest,
+  ): WebhookEvent[] {
+    this.events = [];
+    const now = this.options.clock.now();
+    closePull(
+      state,
+      this.options.store.vocabulary,
+      pull,
+      now,
+      true,
+      this.requestRandom,
+    );
+    state.touch(now, { pushed: true });
+    this.emit(
+      state,
+      'pull_request',
+      pullRequestPayload(
+        this.payloadContext(state),
+        'closed',
+        pull,
+        pull.mergedBy ?? pull.author,
+      ),
+    );
+    return this.events;
   }
 
   tick(): WebhookEvent[] {
@@ -372,7 +440,12 @@ export class ActivityEngine {
     state: RepositoryState,
     filter: (pull: SimPullRequest) => boolean,
   ) {
-    return state.pulls.filter(pull => pull.state === 'open' && filter(pull));
+    return state.pulls.filter(
+      pull =>
+        pull.state === 'open' &&
+        !this.requestedPulls.has(pull.id) &&
+        filter(pull),
+    );
   }
 
   private perform(state: RepositoryState, action: Action, now: number): void {

@@ -783,3 +783,105 @@ describe('control endpoints', () => {
     }
   });
 });
+
+describe('pull requests opened and merged on request', () => {
+  it('opens a pull request activity leaves alone, merges it with its webhook, and refuses bad requests', async () => {
+    const simulator = await startTestSimulator();
+    const events: Array<{
+      name: string;
+      action?: string;
+      repository: string;
+      number?: number;
+    }> = [];
+    simulator.onEvent(event =>
+      events.push({
+        name: event.name,
+        action: event.action,
+        repository: event.repository,
+        number: (event.payload.pull_request as { number?: number } | undefined)
+          ?.number,
+      }),
+    );
+    try {
+      const opened = await request(simulator.url)
+        .post('/_simulator/repos/acme/web/pulls')
+        .send({ title: 'Retry budget per tenant' })
+        .expect(201);
+      const number: number = opened.body.number;
+      expect(events).toEqual([
+        {
+          name: 'pull_request',
+          action: 'opened',
+          repository: 'acme/web',
+          number,
+        },
+      ]);
+
+      const open = await request(simulator.url)
+        .get(`/repos/acme/web/pulls/${number}`)
+        .set(auth)
+        .expect(200);
+      expect(open.body).toMatchObject({
+        title: 'Retry budget per tenant',
+        state: 'open',
+        draft: false,
+        merged: false,
+      });
+
+      for (let i = 0; i < 200; i++) simulator.tick();
+      const afterActivity = await request(simulator.url)
+        .get(`/repos/acme/web/pulls/${number}`)
+        .set(auth)
+        .expect(200);
+      expect(afterActivity.body).toMatchObject({
+        state: 'open',
+        head: { sha: open.body.head.sha },
+      });
+      expect(
+        events.filter(
+          event => event.repository === 'acme/web' && event.number === number,
+        ),
+      ).toHaveLength(1);
+
+      events.length = 0;
+      await request(simulator.url)
+        .post(`/_simulator/repos/acme/web/pulls/${number}/merge`)
+        .expect(200, { merged: true });
+      expect(events).toEqual([
+        {
+          name: 'pull_request',
+          action: 'closed',
+          repository: 'acme/web',
+          number,
+        },
+      ]);
+      const merged = await request(simulator.url)
+        .get(`/repos/acme/web/pulls/${number}`)
+        .set(auth)
+        .expect(200);
+      expect(merged.body).toMatchObject({ state: 'closed', merged: true });
+
+      events.length = 0;
+      await request(simulator.url)
+        .post(`/_simulator/repos/acme/web/pulls/${number}/merge`)
+        .expect(409);
+      await request(simulator.url)
+        .post('/_simulator/repos/acme/web/pulls/9999/merge')
+        .expect(404);
+      await request(simulator.url)
+        .post('/_simulator/repos/acme/web/pulls/first/merge')
+        .expect(400);
+      await request(simulator.url)
+        .post('/_simulator/repos/acme/missing/pulls')
+        .send({})
+        .expect(404);
+      await request(simulator.url)
+        .post('/_simulator/repos/acme/web/pulls')
+        .send({ title: 42 })
+        .expect(400);
+      expect(events).toEqual([]);
+    } finally {
+      await simulator.stop();
+    }
+  });
+});

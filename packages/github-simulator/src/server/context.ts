@@ -11,6 +11,13 @@ import type { RequestStats } from './RequestStats';
 export interface ControlHandlers {
   /** Runs one activity step; returns a summary of the events produced. */
   tick(): Array<{ event: string; action?: string; repository: string }>;
+  /** Opens a pull request activity leaves alone; its number, or undefined for an unknown repository. */
+  openPull(repository: string, options: { title?: string }): number | undefined;
+  /** Merges an open pull request and sends its webhook. */
+  mergePull(
+    repository: string,
+    number: number,
+  ): 'merged' | 'not-found' | 'not-open';
 }
 
 /** Compatible with Backstage's `LoggerService` and `console`. */

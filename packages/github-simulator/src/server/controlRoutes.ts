@@ -18,9 +18,14 @@ const secondaryBody = z.object({
   retryAfterSeconds: z.number().int().min(0).optional(),
 });
 
+const openPullBody = z.object({
+  title: z.string().min(1).max(256).optional(),
+});
+
 /**
  * Endpoints under `/_simulator` for driving a simulator that runs in another
- * process (stats for benchmarks, fault switches, activity steps). They are
+ * process (stats for benchmarks, fault switches, activity steps, a pull request of the caller's own
+ * to open and merge). They are
  * exempt from faults, rate limits and request counting.
  */
 export function registerControlRoutes(
@@ -70,6 +75,42 @@ export function registerControlRoutes(
 
   control.post('/tick', (_req, res) => {
     res.json({ events: context.control.tick() });
+  });
+
+  control.post('/repos/:owner/:repo/pulls', (req, res) => {
+    const parsed = openPullBody.safeParse(req.body ?? {});
+    if (!parsed.success) {
+      res.status(400).json({ message: parsed.error.message });
+      return;
+    }
+    const number = context.control.openPull(
+      `${req.params.owner}/${req.params.repo}`,
+      parsed.data,
+    );
+    if (number === undefined) {
+      res.status(404).json({ message: 'Not Found' });
+      return;
+    }
+    res.status(201).json({ number });
+  });
+
+  control.post('/repos/:owner/:repo/pulls/:number/merge', (req, res) => {
+    const number = Number(req.params.number);
+    if (!Number.isInteger(number) || number < 1) {
+      res.status(400).json({ message: 'A pull request number is required' });
+      return;
+    }
+    const outcome = context.control.mergePull(
+      `${req.params.owner}/${req.params.repo}`,
+      number,
+    );
+    if (outcome === 'not-found') {
+      res.status(404).json({ message: 'Not Found' });
+    } else if (outcome === 'not-open') {
+      res.status(409).json({ message: 'Pull Request is not open' });
+    } else {
+      res.json({ merged: true });
+    }
   });
 
   app.use('/_simulator', control);
