@@ -16,8 +16,6 @@ import {
   GITHUB_PROJECT_SLUG_ANNOTATION,
   PullRequest,
   pulseSyncRequestPermission,
-  SyncStatus,
-  TrackedEntity,
   WorkflowRun,
 } from '@internal/plugin-pulse-common';
 import { screen } from '@testing-library/react';
@@ -25,6 +23,10 @@ import { createPermissionApi } from './__testUtils__/permissions';
 import { requestsMade } from './__testUtils__/requests';
 import pulsePlugin from './alpha';
 import { PulseApi, pulseApiRef } from './api';
+import {
+  syncStatusFixture,
+  trackedEntityFixture,
+} from './__testUtils__/fixtures';
 
 const entity: Entity = {
   apiVersion: 'backstage.io/v1alpha1',
@@ -36,35 +38,9 @@ const entity: Entity = {
   spec: { type: 'service', lifecycle: 'production', owner: 'team-a' },
 };
 
-const idleSync: SyncStatus = {
-  version: 1,
-  repository: 'acme/payments-api',
-  host: 'github.com',
-  state: 'idle',
-  progressPercent: 100,
-  itemsSynced: 2,
-  lastError: null,
-  pausedUntil: null,
-  requestedAt: null,
-  lastSyncedAt: new Date().toISOString(),
-};
+const idleSync = syncStatusFixture();
 
-const trackedEntity: TrackedEntity = {
-  entityRef: 'component:default/payments-api',
-  kind: 'component',
-  namespace: 'default',
-  name: 'payments-api',
-  repository: {
-    slug: 'acme/payments-api',
-    owner: 'acme',
-    name: 'payments-api',
-    host: 'github.com',
-    htmlUrl: 'https://github.com/acme/payments-api',
-  },
-  valid: true,
-  problems: [],
-  refreshedAt: new Date().toISOString(),
-};
+const trackedEntity = trackedEntityFixture();
 
 describe('pulse plugin (new frontend system)', () => {
   it('adds the card to the pages of entities with the project slug annotation', async () => {
@@ -178,18 +154,7 @@ describe('pulse plugin GitHub cards (new frontend system)', () => {
     htmlUrl: 'https://github.com/acme/payments-api/actions/runs/99',
   };
 
-  const syncStatus: SyncStatus = {
-    version: 1,
-    repository: 'acme/payments-api',
-    host: 'github.com',
-    state: 'idle',
-    progressPercent: 100,
-    itemsSynced: 2,
-    lastError: null,
-    pausedUntil: null,
-    requestedAt: null,
-    lastSyncedAt: new Date().toISOString(),
-  };
+  const syncStatus = syncStatusFixture();
 
   const pulseApi: Partial<PulseApi> = {
     getTrackedEntity: async () => trackedEntity,

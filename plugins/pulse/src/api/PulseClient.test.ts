@@ -1,25 +1,12 @@
 import { ResponseError } from '@backstage/errors';
-import { TrackedEntity } from '@internal/plugin-pulse-common';
+import { trackedEntityFixture } from '../__testUtils__/fixtures';
 import { PulseClient } from './PulseClient';
 
 const baseUrl = 'http://backstage.test/api/pulse';
 
-const trackedEntity: TrackedEntity = {
-  entityRef: 'component:default/payments-api',
-  kind: 'component',
-  namespace: 'default',
-  name: 'payments-api',
-  repository: {
-    slug: 'acme/payments-api',
-    owner: 'acme',
-    name: 'payments-api',
-    host: 'github.com',
-    htmlUrl: 'https://github.com/acme/payments-api',
-  },
-  valid: true,
-  problems: [],
+const trackedEntity = trackedEntityFixture({
   refreshedAt: '2025-01-01T12:00:00.000Z',
-};
+});
 
 function jsonResponse(status: number, body: unknown) {
   return new Response(JSON.stringify(body), {

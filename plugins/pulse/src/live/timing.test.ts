@@ -7,19 +7,12 @@ import {
   POLL_INTERVAL_MS,
   refetchDelayMs,
 } from './timing';
+import { syncStatusFixture } from '../__testUtils__/fixtures';
 
-const idle: SyncStatus = {
-  version: 1,
-  repository: 'acme/payments-api',
-  host: 'github.com',
-  state: 'idle',
-  progressPercent: 100,
+const idle = syncStatusFixture({
   itemsSynced: 10,
-  lastError: null,
-  pausedUntil: null,
-  requestedAt: null,
   lastSyncedAt: '2025-03-10T12:00:00.000Z',
-};
+});
 
 describe('pollIntervalFor', () => {
   it.each<[string, number, SyncStatus | undefined]>([

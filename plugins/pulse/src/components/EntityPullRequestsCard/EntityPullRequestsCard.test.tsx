@@ -8,7 +8,6 @@ import {
   PullRequest,
   PullRequestPage,
   pulseSyncRequestPermission,
-  SyncStatus,
 } from '@internal/plugin-pulse-common';
 import {
   act,
@@ -29,6 +28,7 @@ import { requestsMade } from '../../__testUtils__/requests';
 import { PulseApi, pulseApiRef } from '../../api';
 import { ACTIVE_SYNC_POLL_INTERVAL_MS, POLL_INTERVAL_MS } from '../../live';
 import { EntityPullRequestsCard } from './EntityPullRequestsCard';
+import { syncStatusFixture } from '../../__testUtils__/fixtures';
 
 const MINUTE = 60 * 1000;
 const HOUR = 60 * MINUTE;
@@ -83,18 +83,10 @@ function pullRequest(overrides: Partial<PullRequest>): PullRequest {
   };
 }
 
-const idleStatus: SyncStatus = {
-  version: 1,
-  repository: 'acme/payments-api',
-  host: 'github.com',
-  state: 'idle',
-  progressPercent: 100,
+const idleStatus = syncStatusFixture({
   itemsSynced: 1234,
-  lastError: null,
-  pausedUntil: null,
-  requestedAt: null,
   lastSyncedAt: ago(2 * MINUTE),
-};
+});
 
 // First pages carry the repository's sync status, so that the card needs one request.
 const openPage: PullRequestPage = {

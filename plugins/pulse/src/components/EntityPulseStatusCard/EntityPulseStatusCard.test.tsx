@@ -13,6 +13,10 @@ import { createSignalApi, deferred } from '../../__testUtils__/signals';
 import { PulseApi, pulseApiRef } from '../../api';
 import { ACTIVE_SYNC_POLL_INTERVAL_MS } from '../../live';
 import { EntityPulseStatusCard } from './EntityPulseStatusCard';
+import {
+  syncStatusFixture,
+  trackedEntityFixture,
+} from '../../__testUtils__/fixtures';
 
 function createEntity(annotations: Record<string, string> = {}): Entity {
   return {
@@ -23,22 +27,9 @@ function createEntity(annotations: Record<string, string> = {}): Entity {
   };
 }
 
-const trackedEntity: TrackedEntity = {
-  entityRef: 'component:default/payments-api',
-  kind: 'component',
-  namespace: 'default',
-  name: 'payments-api',
-  repository: {
-    slug: 'acme/payments-api',
-    owner: 'acme',
-    name: 'payments-api',
-    host: 'github.com',
-    htmlUrl: 'https://github.com/acme/payments-api',
-  },
-  valid: true,
-  problems: [],
+const trackedEntity = trackedEntityFixture({
   refreshedAt: new Date(Date.now() - 5 * 60 * 1000).toISOString(),
-};
+});
 
 async function responseError(status: number, body: unknown) {
   return ResponseError.fromResponse(
@@ -49,18 +40,11 @@ async function responseError(status: number, body: unknown) {
   );
 }
 
-const idleStatus: SyncStatus = {
+const idleStatus = syncStatusFixture({
   version: 3,
-  repository: 'acme/payments-api',
-  host: 'github.com',
-  state: 'idle',
-  progressPercent: 100,
   itemsSynced: 1234,
-  lastError: null,
-  pausedUntil: null,
-  requestedAt: null,
   lastSyncedAt: new Date(Date.now() - 2 * 60 * 1000).toISOString(),
-};
+});
 
 const backfilling = (version: number, progressPercent: number) => ({
   ...idleStatus,

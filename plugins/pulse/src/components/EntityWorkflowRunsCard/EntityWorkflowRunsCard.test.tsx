@@ -30,6 +30,7 @@ import { requestsMade } from '../../__testUtils__/requests';
 import { PulseApi, pulseApiRef, WorkflowRunQuery } from '../../api';
 import { ACTIVE_SYNC_POLL_INTERVAL_MS, POLL_INTERVAL_MS } from '../../live';
 import { EntityWorkflowRunsCard } from './EntityWorkflowRunsCard';
+import { syncStatusFixture } from '../../__testUtils__/fixtures';
 
 const MINUTE = 60 * 1000;
 const HOUR = 60 * MINUTE;
@@ -111,18 +112,10 @@ const allRuns: WorkflowRunPage = {
   lastSyncedAt: ago(5 * MINUTE),
 };
 
-const idleStatus: SyncStatus = {
-  version: 1,
-  repository: 'acme/payments-api',
-  host: 'github.com',
-  state: 'idle',
-  progressPercent: 100,
+const idleStatus = syncStatusFixture({
   itemsSynced: 4000,
-  lastError: null,
-  pausedUntil: null,
-  requestedAt: null,
   lastSyncedAt: ago(2 * MINUTE),
-};
+});
 
 // The summary carries the sync status and the first page of recent runs: one request for the card.
 const summary: WorkflowSummaryList = {

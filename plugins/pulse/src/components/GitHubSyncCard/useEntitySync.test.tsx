@@ -5,21 +5,14 @@ import { ReactNode } from 'react';
 import { PulseApi, pulseApiRef } from '../../api';
 import { POLL_INTERVAL_MS } from '../../live';
 import { useEntitySync } from './useEntitySync';
+import { syncStatusFixture } from '../../__testUtils__/fixtures';
 
 const ref = { kind: 'component', namespace: 'default', name: 'payments-api' };
 
-const idle: SyncStatus = {
-  version: 1,
-  repository: 'acme/payments-api',
-  host: 'github.com',
-  state: 'idle',
-  progressPercent: 100,
+const idle = syncStatusFixture({
   itemsSynced: 10,
-  lastError: null,
-  pausedUntil: null,
-  requestedAt: null,
   lastSyncedAt: '2025-03-10T12:00:00.000Z',
-};
+});
 
 function fakeApi(overrides: Partial<PulseApi> = {}) {
   return {
