@@ -105,13 +105,13 @@ export function addGithubRoutes(options: {
     return repository ?? (await targetOf(linked)).repository;
   }
 
-  /** `version`: the entity's `sync` version, when already read. */
+  /** `knownVersion`: the entity's `sync` version, when already read. */
   async function syncStatus(
     linked: LinkedEntity,
     target: SyncTarget,
-    version?: number,
+    knownVersion?: number,
   ): Promise<SyncStatus> {
-    version ??= await versionOf(linked, 'sync');
+    const version = knownVersion ?? (await versionOf(linked, 'sync'));
     const pausedUntil = await engine.hostPausedUntil(target.repository.host);
     return {
       ...engine.status(target, target.repository, pausedUntil),

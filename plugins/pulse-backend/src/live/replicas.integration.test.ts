@@ -107,8 +107,8 @@ async function startReplica(h: Harness, eventsKnex: Knex) {
       catalogServiceMock.mock({
         getEntityByRef: async (_ref, options) =>
           isOutsider(options) ? undefined : entities[0],
-        getEntitiesByRefs: async (request, options) => ({
-          items: request.entityRefs.map(ref =>
+        getEntitiesByRefs: async (query, options) => ({
+          items: query.entityRefs.map(ref =>
             isOutsider(options) || ref !== ENTITY ? undefined : entities[0],
           ),
         }),
