@@ -14,7 +14,7 @@ import { applyMigrations } from '../src/database/migrations';
 import { TrackedEntityStore } from '../src/entities/TrackedEntityStore';
 import { DomainEventPublisher } from '../src/events/DomainEventPublisher';
 import { GithubSyncConfig, readGithubSyncConfig } from '../src/github/config';
-import { GithubStore } from '../src/github/GithubStore';
+import { GithubStore } from '../src/github/store';
 import {
   GithubSyncEngine,
   GithubSyncEngineOptions,

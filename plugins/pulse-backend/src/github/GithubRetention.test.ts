@@ -113,9 +113,9 @@ describe.each(databases.eachSupportedId())(
 
       const later = await retention(new Date(now.getTime() + 60 * DAY)).run();
       expect(later.repositories).toBe(1);
-      expect((await h.store.listRepositories()).map(r => r.slug)).toEqual([
-        'acme/web',
-      ]);
+      expect(
+        (await h.store.repositories.listRepositories()).map(r => r.slug),
+      ).toEqual(['acme/web']);
       await h.stop();
     });
   },

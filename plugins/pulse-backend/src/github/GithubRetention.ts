@@ -2,7 +2,7 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { DomainEventPublisher } from '../events/DomainEventPublisher';
 import { GithubSyncConfig } from './config';
 import { Clock, systemClock } from './GithubClient';
-import { GithubStore } from './GithubStore';
+import { GithubStore } from './store';
 import { GithubSyncEngine } from './GithubSyncEngine';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -45,10 +45,19 @@ export class GithubRetention {
     const dataBefore = new Date(now - retention.days * DAY_MS);
     const eventsBefore = new Date(now - retention.eventLogDays * DAY_MS);
 
-    const deleted = await store.deleteExpired(dataBefore, eventsBefore);
+    const { pullRequests, commits } = await store.pullRequests.deleteExpired(
+      dataBefore,
+    );
+    const deleted = {
+      pullRequests,
+      workflowRuns: await store.workflowRuns.deleteExpired(dataBefore),
+      deployments: await store.deployments.deleteExpired(dataBefore),
+      commits,
+      deliveries: await store.deployments.deleteDeliveriesBefore(eventsBefore),
+    };
     const events = await publisher.prune(eventsBefore);
     const targets = await engine.targets({ fresh: true });
-    const repositories = await store.deleteRepositoriesExcept(
+    const repositories = await store.repositories.deleteRepositoriesExcept(
       targets.map(t => ({ host: t.repository.host, slug: t.repository.slug })),
       dataBefore,
     );

@@ -8,8 +8,8 @@ import {
   pullState,
   trackedEntity,
 } from './__testUtils__/harness';
-import { GITHUB_EVENT_TYPES } from './apiShapes';
-import { GithubStore, SyncedRepository } from './GithubStore';
+import { GITHUB_EVENT_TYPES } from './responses';
+import { GithubStore, RepositoryStore, SyncedRepository } from './store';
 import { isDue } from './GithubSyncEngine';
 
 jest.setTimeout(90_000);
@@ -274,7 +274,7 @@ describe.each(databases.eachSupportedId())(
       const h = await createHarness({ knex, repositories: ['acme/web'] });
       const target = (await h.engine.target('github.com', 'acme/web'))!;
       expect(
-        await h.store.claimRepository(
+        await h.store.repositories.claimRepository(
           target.repository.id,
           'other-replica',
           h.clock.now(),
@@ -282,7 +282,10 @@ describe.each(databases.eachSupportedId())(
         ),
       ).toBe(true);
       expect((await h.engine.runCycle()).outcomes.busy).toBe(1);
-      await h.store.releaseRepository(target.repository.id, 'other-replica');
+      await h.store.repositories.releaseRepository(
+        target.repository.id,
+        'other-replica',
+      );
 
       const requested = await h.engine.requestSync(target);
       expect(requested.syncRequestedAt).not.toBeNull();
@@ -335,7 +338,11 @@ describe('GithubSyncEngine under faults', () => {
     const started = Date.now();
     for (let cycle = 0; cycle < 10; cycle++) {
       await h.engine.runCycle();
-      if ((await h.store.listRepositories()).every(r => r.state === 'idle')) {
+      if (
+        (await h.store.repositories.listRepositories()).every(
+          r => r.state === 'idle',
+        )
+      ) {
         break;
       }
       // Time passes beyond the backoff of the repositories that failed.
@@ -346,11 +353,9 @@ describe('GithubSyncEngine under faults', () => {
     expect(stats.injectedTimeouts).toBeGreaterThan(0);
     expect(stats.droppedConnections).toBeGreaterThan(0);
     expect(stats.secondaryRateLimited).toBeGreaterThan(2);
-    expect((await h.store.listRepositories()).map(r => r.state)).toEqual([
-      'idle',
-      'idle',
-      'idle',
-    ]);
+    expect(
+      (await h.store.repositories.listRepositories()).map(r => r.state),
+    ).toEqual(['idle', 'idle', 'idle']);
     expect(await databaseSnapshot(knex)).toEqual(expected);
     // The 403 secondary limit asked for one second: it was honoured, not hammered.
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
@@ -395,15 +400,14 @@ describe('GithubSyncEngine and the primary rate limit', () => {
     for (let i = 0; i < 10; i++) {
       h.sim.clock.advance(3600_000);
       await h.engine.runCycle();
-      const repos = await h.store.listRepositories();
+      const repos = await h.store.repositories.listRepositories();
       if (repos.every(r => r.state === 'idle')) {
         break;
       }
     }
-    expect((await h.store.listRepositories()).map(r => r.state)).toEqual([
-      'idle',
-      'idle',
-    ]);
+    expect(
+      (await h.store.repositories.listRepositories()).map(r => r.state),
+    ).toEqual(['idle', 'idle']);
     expect(h.sim.stats().primaryRateLimited).toBe(0);
     await h.stop();
   });
@@ -466,15 +470,21 @@ function stallingStore(store: GithubStore) {
   const stalled = new Promise<void>(resolve => (reached = resolve));
   const released = new Promise<void>(resolve => (release = resolve));
   let first = true;
-  const wrapped: GithubStore = Object.assign(Object.create(store), {
-    getEtags: async (id: number) => {
-      if (first) {
-        first = false;
-        reached();
-        await released;
-      }
-      return store.getEtags(id);
+  const repositories: RepositoryStore = Object.assign(
+    Object.create(store.repositories),
+    {
+      getEtags: async (id: number) => {
+        if (first) {
+          first = false;
+          reached();
+          await released;
+        }
+        return store.repositories.getEtags(id);
+      },
     },
+  );
+  const wrapped: GithubStore = Object.assign(Object.create(store), {
+    repositories,
   });
   return { store: wrapped, stalled, release };
 }
@@ -515,7 +525,9 @@ describe.each(databases.eachSupportedId())(
         .map(e => JSON.stringify([e.type, e.payload]));
       expect(changes.length).toBeGreaterThan(0);
       expect(new Set(changes).size).toBe(changes.length);
-      const row = await h.store.getRepositoryById(target.repository.id);
+      const row = await h.store.repositories.getRepositoryById(
+        target.repository.id,
+      );
       expect(row).toMatchObject({ state: 'idle', leaseOwner: null });
       expect(openPullsOnly(await databaseSnapshot(h.knex))).toEqual(
         openPullsOnly(await freshSnapshot(h, databaseId)),
@@ -540,9 +552,14 @@ describe.each(databases.eachSupportedId())(
       // Killed 15 s ago, mid-sync: its lease runs 15 s more, its attempt never finished.
       const killedAt = new Date(h.clock.now().getTime() - 15_000);
       expect(
-        await h.store.claimRepository(id, 'killed-replica', killedAt, LEASE_MS),
+        await h.store.repositories.claimRepository(
+          id,
+          'killed-replica',
+          killedAt,
+          LEASE_MS,
+        ),
       ).toBe(true);
-      await h.store.updateRepository(id, {
+      await h.store.repositories.updateRepository(id, {
         state: 'syncing',
         lastAttemptAt: killedAt,
       });
@@ -556,7 +573,7 @@ describe.each(databases.eachSupportedId())(
         busy: 0,
         synced: 1,
       });
-      expect(await h.store.getRepositoryById(id)).toMatchObject({
+      expect(await h.store.repositories.getRepositoryById(id)).toMatchObject({
         state: 'idle',
         leaseOwner: null,
       });

@@ -6,7 +6,7 @@ import pLimit from 'p-limit';
 import { TrackedEntityStore } from '../entities/TrackedEntityStore';
 import { DomainEventPublisher } from '../events/DomainEventPublisher';
 import { PulseMetrics } from '../observability/PulseMetrics';
-import { GITHUB_EVENT_TYPES } from './apiShapes';
+import { GITHUB_EVENT_TYPES } from './responses';
 import { GithubSyncConfig } from './config';
 import {
   Clock,
@@ -16,7 +16,7 @@ import {
   HostPausedError,
   systemClock,
 } from './GithubClient';
-import { GithubStore, SyncedRepository } from './GithubStore';
+import { GithubStore, SyncedRepository } from './store';
 import {
   RepositorySync,
   RepositorySyncResult,
@@ -225,7 +225,7 @@ export class GithubSyncEngine {
       group.refs.push(entity.entityRef);
       groups.set(key, group);
     }
-    const rows = await this.options.store.ensureRepositories(
+    const rows = await this.options.store.repositories.ensureRepositories(
       [...groups.values()].map(g => ({ host: g.host, slug: g.slug })),
       now,
     );
@@ -287,7 +287,7 @@ export class GithubSyncEngine {
     if (!found) {
       return undefined;
     }
-    const repository = await this.options.store.getRepositoryById(
+    const repository = await this.options.store.repositories.getRepositoryById(
       found.repository.id,
     );
     return repository ? { ...found, repository } : undefined;
@@ -297,7 +297,7 @@ export class GithubSyncEngine {
     const client = this.clients.forHost(host);
     if (client && !this.restoredHosts.has(host)) {
       this.restoredHosts.add(host);
-      const saved = await this.options.store.getHost(host);
+      const saved = await this.options.store.repositories.getHost(host);
       if (saved) {
         client.restore(saved);
       }
@@ -311,7 +311,7 @@ export class GithubSyncEngine {
       this.dirtyHosts.delete(host);
       const client = this.clients.forHost(host);
       if (client) {
-        await this.options.store.saveHost(client.snapshot(), now);
+        await this.options.store.repositories.saveHost(client.snapshot(), now);
       }
     }
   }
@@ -426,7 +426,7 @@ export class GithubSyncEngine {
     this.syncing.add(repoId);
     try {
       if (
-        !(await store.claimRepository(
+        !(await store.repositories.claimRepository(
           repoId,
           this.owner,
           this.clock.now(),
@@ -443,7 +443,7 @@ export class GithubSyncEngine {
       };
       const renew = async () => {
         if (
-          !(await store.renewLease(
+          !(await store.repositories.renewLease(
             repoId,
             this.owner,
             this.clock.now(),
@@ -454,7 +454,7 @@ export class GithubSyncEngine {
         }
       };
       const fence = async (txStore: GithubStore) => {
-        if (!(await txStore.holdsLease(repoId, this.owner))) {
+        if (!(await txStore.repositories.holdsLease(repoId, this.owner))) {
           throw lost();
         }
       };
@@ -469,7 +469,7 @@ export class GithubSyncEngine {
       );
       try {
         for (let first = true; ; first = false) {
-          const repository = await store.getRepositoryById(repoId);
+          const repository = await store.repositories.getRepositoryById(repoId);
           if (!repository) {
             return { outcome: 'aborted' };
           }
@@ -509,7 +509,7 @@ export class GithubSyncEngine {
             );
             return { outcome: 'lease-lost' };
           }
-          const after = await store.getRepositoryById(repoId);
+          const after = await store.repositories.getRepositoryById(repoId);
           if (
             after?.syncRequestedAt &&
             after.syncRequestedAt > startedAt &&
@@ -518,13 +518,15 @@ export class GithubSyncEngine {
             continue;
           }
           if (after?.syncRequestedAt && outcome.outcome !== 'aborted') {
-            await store.updateRepository(repoId, { syncRequestedAt: null });
+            await store.repositories.updateRepository(repoId, {
+              syncRequestedAt: null,
+            });
           }
           return outcome;
         }
       } finally {
         clearInterval(heartbeat);
-        await store
+        await store.repositories
           .releaseRepository(repoId, this.owner)
           .catch(error =>
             logger.warn(`Pulse could not release a sync lease: ${error}`),
@@ -594,7 +596,7 @@ export class GithubSyncEngine {
         if (error instanceof SyncAbortedError) {
           await store.transaction(async txStore => {
             await fence(txStore);
-            await txStore.updateRepository(repo.id, {
+            await txStore.repositories.updateRepository(repo.id, {
               state: repo.backfillComplete ? 'idle' : 'pending',
             });
           });
@@ -619,7 +621,7 @@ export class GithubSyncEngine {
     const repo = target.repository;
     await this.options.store.transaction(async (txStore, tx) => {
       await fence(txStore);
-      await txStore.updateRepository(repo.id, { state: 'paused' });
+      await txStore.repositories.updateRepository(repo.id, { state: 'paused' });
       if (repo.state !== 'paused') {
         await this.options.publisher.publish(
           target.entityRefs.map(entityRef => ({
@@ -661,7 +663,7 @@ export class GithubSyncEngine {
     };
     await this.options.store.transaction(async (txStore, tx) => {
       await fence(txStore);
-      await txStore.updateRepository(repo.id, {
+      await txStore.repositories.updateRepository(repo.id, {
         state: 'error',
         lastError: updated.lastError,
         lastAttemptAt: now,
@@ -726,7 +728,7 @@ export class GithubSyncEngine {
     if (live) {
       return live;
     }
-    const saved = await this.options.store.getHost(host);
+    const saved = await this.options.store.repositories.getHost(host);
     return saved?.pausedUntil && saved.pausedUntil > this.clock.now()
       ? saved.pausedUntil
       : null;
@@ -738,10 +740,13 @@ export class GithubSyncEngine {
    */
   async requestSync(target: SyncTarget): Promise<SyncedRepository> {
     const now = this.clock.now();
-    await this.options.store.updateRepository(target.repository.id, {
-      syncRequestedAt: now,
-      nextAttemptAt: null,
-    });
+    await this.options.store.repositories.updateRepository(
+      target.repository.id,
+      {
+        syncRequestedAt: now,
+        nextAttemptAt: null,
+      },
+    );
     const run = this.syncRepository(target)
       .catch(error =>
         this.options.logger.warn(

@@ -8,7 +8,7 @@ import {
   pullState,
   trackedEntity,
 } from './__testUtils__/harness';
-import { GITHUB_EVENT_TYPES } from './apiShapes';
+import { GITHUB_EVENT_TYPES } from './responses';
 import {
   GITHUB_WEBHOOK_TOPICS,
   GithubWebhookHandler,

@@ -8,15 +8,16 @@ import {
   DeploymentEventPayload,
   GITHUB_EVENT_TYPES,
   toApiPullRequest,
+  toApiStoredPullRequest,
   toApiWorkflowRun,
-} from './apiShapes';
+} from './responses';
 import {
   deriveFirstReviewAt,
   deriveReviewDecision,
   isRunUpdate,
 } from './derive';
 import { Clock, systemClock } from './GithubClient';
-import { GithubStore } from './GithubStore';
+import { GithubStore } from './store';
 import {
   MalformedItemError,
   parseCheck,
@@ -27,7 +28,7 @@ import {
   parseReview,
   parseStatusEvent,
   parseWorkflowRun,
-} from './mapping';
+} from './githubRecords';
 import { SyncTarget } from './RepositorySync';
 
 /** The topics the GitHub events module publishes (`github.<X-GitHub-Event>`) that Pulse applies. */
@@ -173,7 +174,11 @@ export class GithubWebhookHandler {
         if (deliveryId) {
           try {
             if (
-              !(await store.recordDelivery(deliveryId, event, this.clock.now()))
+              !(await store.deployments.recordDelivery(
+                deliveryId,
+                event,
+                this.clock.now(),
+              ))
             ) {
               throw new DuplicateDelivery();
             }
@@ -241,23 +246,33 @@ export class GithubWebhookHandler {
     switch (event) {
       case 'pull_request': {
         const pull = parsePullRequest(payload.pull_request);
-        const current = await store.getPullRecord(repoId, pull.number);
+        const current = await store.pullRequests.getPullRecord(
+          repoId,
+          pull.number,
+        );
         if (current && current.record.updatedAt > pull.updatedAt) {
           return 'unchanged';
         }
-        const reviews = await store.listReviews(repoId, pull.number);
+        const reviews = await store.pullRequests.listReviews(
+          repoId,
+          pull.number,
+        );
         const derived = {
           firstReviewAt: deriveFirstReviewAt(reviews, pull.authorLogin),
           reviewDecision: deriveReviewDecision(reviews, pull.authorLogin),
-          ciState: await store.getCiState(repoId, pull.headSha),
+          ciState: await store.pullRequests.getCiState(repoId, pull.headSha),
         };
         const next = toApiPullRequest(pull, derived);
-        if (current && JSON.stringify(current.api) === JSON.stringify(next)) {
+        if (
+          current &&
+          JSON.stringify(toApiStoredPullRequest(current)) ===
+            JSON.stringify(next)
+        ) {
           return 'unchanged';
         }
         // A pull request new to Pulse has the reviews review webhooks brought, unless it was
         // just opened (and has none): the next sync reads the rest.
-        await store.upsertPull(
+        await store.pullRequests.upsertPull(
           repoId,
           pull,
           derived,
@@ -270,8 +285,11 @@ export class GithubWebhookHandler {
       case 'pull_request_review': {
         const simple = parsePullRequestSimple(payload.pull_request);
         const review = parseReview(payload.review, simple.number);
-        await store.upsertReviews(repoId, [review]);
-        const current = await store.getPullRecord(repoId, simple.number);
+        await store.pullRequests.upsertReviews(repoId, [review]);
+        const current = await store.pullRequests.getPullRecord(
+          repoId,
+          simple.number,
+        );
         if (!current) {
           // Without its size figures the pull request waits for the next poll.
           return 'applied';
@@ -287,17 +305,28 @@ export class GithubWebhookHandler {
                 changedFiles: current.record.changedFiles,
               }
             : current.record;
-        const reviews = await store.listReviews(repoId, simple.number);
+        const reviews = await store.pullRequests.listReviews(
+          repoId,
+          simple.number,
+        );
         const derived = {
           firstReviewAt: deriveFirstReviewAt(reviews, pull.authorLogin),
           reviewDecision: deriveReviewDecision(reviews, pull.authorLogin),
-          ciState: await store.getCiState(repoId, pull.headSha),
+          ciState: await store.pullRequests.getCiState(repoId, pull.headSha),
         };
         const next = toApiPullRequest(pull, derived);
-        if (JSON.stringify(next) === JSON.stringify(current.api)) {
+        if (
+          JSON.stringify(next) ===
+          JSON.stringify(toApiStoredPullRequest(current))
+        ) {
           return 'unchanged';
         }
-        await store.upsertPull(repoId, pull, derived, current.reviewsSynced);
+        await store.pullRequests.upsertPull(
+          repoId,
+          pull,
+          derived,
+          current.reviewsSynced,
+        );
         await publish(GITHUB_EVENT_TYPES.pullRequestUpdated, [next]);
         return 'applied';
       }
@@ -309,13 +338,13 @@ export class GithubWebhookHandler {
             ? payload.workflow.name
             : null,
         );
-        const stored = (await store.getRunVersions(repoId, [run.id])).get(
-          run.id,
-        );
+        const stored = (
+          await store.workflowRuns.getRunVersions(repoId, [run.id])
+        ).get(run.id);
         if (stored && !isRunUpdate(stored, run)) {
           return 'unchanged';
         }
-        await store.upsertRuns(repoId, [run]);
+        await store.workflowRuns.upsertRuns(repoId, [run]);
         await publish(GITHUB_EVENT_TYPES.workflowRunUpdated, [
           toApiWorkflowRun(run),
         ]);
@@ -329,11 +358,18 @@ export class GithubWebhookHandler {
           event === 'status'
             ? parseStatusEvent(payload)
             : parseCheck(payload[event], event);
-        if (!(await store.applyCheck(repoId, check))) {
+        if (!(await store.pullRequests.applyCheck(repoId, check))) {
           return 'unchanged';
         }
-        const changed = await store.recomputeCiState(repoId, check.sha, now);
-        await publish(GITHUB_EVENT_TYPES.pullRequestUpdated, changed);
+        const changed = await store.pullRequests.recomputeCiState(
+          repoId,
+          check.sha,
+          now,
+        );
+        await publish(
+          GITHUB_EVENT_TYPES.pullRequestUpdated,
+          changed.map(toApiStoredPullRequest),
+        );
         return 'applied';
       }
 
@@ -370,7 +406,7 @@ export class GithubWebhookHandler {
         const deployment = parseDeployment(payload.deployment);
         const status = parseDeploymentStatus(payload.deployment_status);
         const stored = (
-          await store.getDeployments(repoId, [deployment.id])
+          await store.deployments.getDeployments(repoId, [deployment.id])
         ).get(deployment.id);
         if (
           stored?.statusAt &&
@@ -380,7 +416,7 @@ export class GithubWebhookHandler {
         ) {
           return 'unchanged';
         }
-        await store.upsertDeployment(repoId, {
+        await store.deployments.upsertDeployment(repoId, {
           ...deployment,
           state: status.state,
           statusId: status.id,

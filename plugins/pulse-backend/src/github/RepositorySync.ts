@@ -10,8 +10,9 @@ import {
   DeploymentEventPayload,
   GITHUB_EVENT_TYPES,
   toApiPullRequest,
+  toApiStoredPullRequest,
   toApiWorkflowRun,
-} from './apiShapes';
+} from './responses';
 import {
   deriveFirstReviewAt,
   deriveReviewDecision,
@@ -24,7 +25,7 @@ import {
   StoredDeployment,
   StoredEtag,
   SyncedRepository,
-} from './GithubStore';
+} from './store';
 import {
   CheckRecord,
   DeploymentRecord,
@@ -47,7 +48,7 @@ import {
   PullRequestRecord,
   ReviewRecord,
   WorkflowRunRecord,
-} from './mapping';
+} from './githubRecords';
 
 const PER_PAGE = 100;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -184,12 +185,12 @@ export class RepositorySync {
 
   async run(): Promise<RepositorySyncResult> {
     const { store } = this.options;
-    this.etags = await store.getEtags(this.repo.id);
+    this.etags = await store.repositories.getEtags(this.repo.id);
     if (this.backfill) {
       await this.saveProgress('backfilling');
     } else {
       await this.transaction(txStore =>
-        txStore.updateRepository(this.repo.id, {
+        txStore.repositories.updateRepository(this.repo.id, {
           state: 'syncing',
           lastAttemptAt: this.startedAt,
         }),
@@ -214,8 +215,12 @@ export class RepositorySync {
     const wasAlreadyIdle =
       !this.backfill && this.repo.state === 'idle' && !this.repo.lastError;
     await this.transaction(async (txStore, tx) => {
-      await txStore.saveEtags(this.repo.id, this.newEtags, finishedAt);
-      await txStore.updateRepository(this.repo.id, {
+      await txStore.repositories.saveEtags(
+        this.repo.id,
+        this.newEtags,
+        finishedAt,
+      );
+      await txStore.repositories.updateRepository(this.repo.id, {
         defaultBranch,
         state: 'idle',
         backfillComplete: true,
@@ -393,7 +398,7 @@ export class RepositorySync {
 
   private async saveProgress(state: 'backfilling'): Promise<void> {
     await this.transaction(async (txStore, tx) => {
-      await txStore.updateRepository(this.repo.id, {
+      await txStore.repositories.updateRepository(this.repo.id, {
         state,
         progressPercent: this.progressPercent,
         itemsSynced: this.itemsSynced,
@@ -455,7 +460,7 @@ export class RepositorySync {
     this.keepEtag('repo', requestKey, response.etag);
     if (repository.githubId !== this.repo.githubId) {
       await this.transaction(txStore =>
-        txStore.updateRepository(this.repo.id, {
+        txStore.repositories.updateRepository(this.repo.id, {
           githubId: repository.githubId,
         }),
       );
@@ -575,7 +580,7 @@ export class RepositorySync {
       return;
     }
     const { store } = this.options;
-    const stored = await store.getPullHeaders(
+    const stored = await store.pullRequests.getPullHeaders(
       this.repo.id,
       headers.map(h => h.number),
     );
@@ -589,7 +594,7 @@ export class RepositorySync {
         existing.state !== header.state
       );
     });
-    const commits = await store.getCommits(
+    const commits = await store.pullRequests.getCommits(
       this.repo.id,
       changed.map(h => h.headSha),
     );
@@ -623,7 +628,7 @@ export class RepositorySync {
         }
       }
       // A webhook may have stored a newer version while these were being fetched.
-      const current = await txStore.getPullHeaders(
+      const current = await txStore.pullRequests.getPullHeaders(
         this.repo.id,
         fetched.map(f => f.pull.number),
       );
@@ -631,7 +636,7 @@ export class RepositorySync {
         const newest = current.get(pull.number);
         return !newest || newest.updatedAt <= pull.updatedAt;
       });
-      const ciStates = await txStore.getCommits(
+      const ciStates = await txStore.pullRequests.getCommits(
         this.repo.id,
         fresh.map(f => f.pull.headSha),
       );
@@ -643,12 +648,12 @@ export class RepositorySync {
           ciState: ciStates.get(pull.headSha)?.ciState ?? ('none' as const),
         },
       }));
-      await txStore.replaceReviews(
+      await txStore.pullRequests.replaceReviews(
         this.repo.id,
         fresh.map(f => f.pull.number),
         fresh.flatMap(f => f.reviews),
       );
-      await txStore.upsertPulls(this.repo.id, items);
+      await txStore.pullRequests.upsertPulls(this.repo.id, items);
       this.itemsChanged += items.length;
       this.itemsSynced += items.length;
       await this.publishItems(
@@ -713,7 +718,9 @@ export class RepositorySync {
 
   private async pollOpenHeads(): Promise<void> {
     const now = this.options.clock.now();
-    const heads = await this.options.store.listOpenPullHeads(this.repo.id);
+    const heads = await this.options.store.pullRequests.listOpenPullHeads(
+      this.repo.id,
+    );
     const due = new Set<string>();
     for (const head of heads) {
       if (this.polledHeads.has(head.headSha)) {
@@ -746,7 +753,10 @@ export class RepositorySync {
   /** Reads a commit's check runs and commit statuses, conditionally. */
   private async fetchCi(sha: string): Promise<FetchedCi> {
     this.polledHeads.add(sha);
-    const commit = await this.options.store.getCommit(this.repo.id, sha);
+    const commit = await this.options.store.pullRequests.getCommit(
+      this.repo.id,
+      sha,
+    );
     const checkRunPage = (data: unknown) => {
       const list = parseCheckRunList(data);
       return {
@@ -803,11 +813,16 @@ export class RepositorySync {
     now: Date,
   ): Promise<PullRequest[]> {
     if (!ci.checkRuns && !ci.statuses) {
-      await txStore.touchCommit(this.repo.id, ci.sha, now);
+      await txStore.pullRequests.touchCommit(this.repo.id, ci.sha, now);
       return [];
     }
-    await txStore.replaceChecks(this.repo.id, ci.sha, ci, now);
-    return txStore.recomputeCiState(this.repo.id, ci.sha, now);
+    await txStore.pullRequests.replaceChecks(this.repo.id, ci.sha, ci, now);
+    const changed = await txStore.pullRequests.recomputeCiState(
+      this.repo.id,
+      ci.sha,
+      now,
+    );
+    return changed.map(toApiStoredPullRequest);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -916,8 +931,8 @@ export class RepositorySync {
     );
 
     const now = this.options.clock.now();
-    const newest = await store.newestRunCreatedAt(this.repo.id);
-    const oldestIncomplete = await store.oldestIncompleteRunSince(
+    const newest = await store.workflowRuns.newestRunCreatedAt(this.repo.id);
+    const oldestIncomplete = await store.workflowRuns.oldestIncompleteRunSince(
       this.repo.id,
       new Date(Math.max(since.getTime(), now.getTime() - STUCK_RUN_MS)),
     );
@@ -965,7 +980,7 @@ export class RepositorySync {
       return;
     }
     await this.transaction(async (txStore, tx) => {
-      const stored = await txStore.getRunVersions(
+      const stored = await txStore.workflowRuns.getRunVersions(
         this.repo.id,
         runs.map(run => run.id),
       );
@@ -973,7 +988,7 @@ export class RepositorySync {
         const existing = stored.get(run.id);
         return !existing || isRunUpdate(existing, run);
       });
-      await txStore.upsertRuns(this.repo.id, changed);
+      await txStore.workflowRuns.upsertRuns(this.repo.id, changed);
       this.itemsChanged += changed.length;
       this.itemsSynced += changed.length;
       await this.publishItems(
@@ -1010,7 +1025,7 @@ export class RepositorySync {
           }
           deployments.push(deployment);
         }
-        const stored = await store.getDeployments(
+        const stored = await store.deployments.getDeployments(
           this.repo.id,
           deployments.map(d => d.id),
         );
@@ -1054,7 +1069,7 @@ export class RepositorySync {
       },
     );
 
-    const unfinished = await store.listUnfinishedDeployments(
+    const unfinished = await store.deployments.listUnfinishedDeployments(
       this.repo.id,
       this.lookbackStart,
     );
@@ -1081,7 +1096,7 @@ export class RepositorySync {
       return;
     }
     await this.transaction(async (txStore, tx) => {
-      await txStore.upsertDeployments(
+      await txStore.deployments.upsertDeployments(
         this.repo.id,
         updates.map(u => u.next),
       );

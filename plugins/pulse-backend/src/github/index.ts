@@ -3,7 +3,7 @@ import { PulseContext } from '../service/context';
 import { PulseApiRouter } from '../service/router';
 import { readGithubSyncConfig } from './config';
 import { GithubRetention } from './GithubRetention';
-import { GithubStore } from './GithubStore';
+import { GithubStore } from './store';
 import { GithubSyncEngine } from './GithubSyncEngine';
 import { GithubWebhookHandler } from './GithubWebhookHandler';
 import { GithubWebhookSubscription } from './GithubWebhookSubscription';

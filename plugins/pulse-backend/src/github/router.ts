@@ -16,13 +16,11 @@ import { entityRefFromPath } from '../service/entityRefs';
 import { TooManyRequestsError } from '../service/errors';
 import { Caller, RequestKit } from '../service/requestKit';
 import { callerOf, PulseApiRouter } from '../service/router';
-import {
-  GithubStore,
-  SyncedRepository,
-  WorkflowRunFilter,
-} from './GithubStore';
+import { GithubStore, SyncedRepository, WorkflowRunFilter } from './store';
 import { VersionStore } from '../live/VersionStore';
 import { GithubSyncEngine } from './GithubSyncEngine';
+import { WorkflowRunRecord } from './githubRecords';
+import { toApiStoredPullRequest, toApiWorkflowRun } from './responses';
 import { SyncTarget } from './RepositorySync';
 import { SUMMARY_SAMPLE_SIZE, summarizeWorkflow } from './workflowSummary';
 
@@ -101,7 +99,10 @@ export function addGithubRoutes(options: {
 
   /** The repository row, read by host and slug (one indexed query). */
   async function repositoryOf(linked: LinkedEntity): Promise<SyncedRepository> {
-    const repository = await store.getRepository(linked.host, linked.slug);
+    const repository = await store.repositories.getRepository(
+      linked.host,
+      linked.slug,
+    );
     return repository ?? (await targetOf(linked)).repository;
   }
 
@@ -134,13 +135,13 @@ export function addGithubRoutes(options: {
   ): Promise<WorkflowRunPage> {
     const version = known.version ?? (await versionOf(linked, 'workflow-runs'));
     const scope = `workflow-runs:${JSON.stringify(filter)}`;
-    const page = await store.listWorkflowRuns(repository.id, {
+    const page = await store.workflowRuns.listWorkflowRuns(repository.id, {
       filter,
       limit,
       after: cursor ? decodeCursor<number>(scope, cursor, 'number') : undefined,
     });
     return {
-      items: page.items,
+      items: page.items.map(toApiWorkflowRun),
       nextCursor:
         page.more && page.last ? encodeCursor(scope, page.last) : null,
       lastSyncedAt: lastSyncedAt(repository),
@@ -163,7 +164,7 @@ export function addGithubRoutes(options: {
         const target = after ? undefined : await targetOf(linked);
         const repository = target?.repository ?? (await repositoryOf(linked));
         const [page, sync] = await Promise.all([
-          store.listPullRequests(repository.id, {
+          store.pullRequests.listPullRequests(repository.id, {
             state,
             limit: req.query.limit ?? 25,
             after,
@@ -171,7 +172,7 @@ export function addGithubRoutes(options: {
           target && syncStatus(linked, target, versionOfTopic('sync')),
         ]);
         const body: PullRequestPage = {
-          items: page.items,
+          items: page.items.map(toApiStoredPullRequest),
           nextCursor:
             page.more && page.last ? encodeCursor(scope, page.last) : null,
           lastSyncedAt: lastSyncedAt(repository),
@@ -228,19 +229,24 @@ export function addGithubRoutes(options: {
         const recentRuns = req.query.recentRuns ?? 25;
         // The parts are independent reads: asked side by side, the card waits for the slowest.
         const [items, sync, recent] = await Promise.all([
-          store.listWorkflows(repository.id).then(async workflows => {
-            const runs = defaultBranch
-              ? await store.workflowRunsForSummaries(
-                  repository.id,
-                  workflows.map(workflow => workflow.id),
-                  defaultBranch,
-                  SUMMARY_SAMPLE_SIZE,
-                )
-              : new Map();
-            return workflows.map(workflow =>
-              summarizeWorkflow(workflow, runs.get(workflow.id) ?? []),
-            );
-          }),
+          store.workflowRuns
+            .listWorkflows(repository.id)
+            .then(async workflows => {
+              const runs = defaultBranch
+                ? await store.workflowRuns.workflowRunsForSummaries(
+                    repository.id,
+                    workflows.map(workflow => workflow.id),
+                    defaultBranch,
+                    SUMMARY_SAMPLE_SIZE,
+                  )
+                : new Map<number, WorkflowRunRecord[]>();
+              return workflows.map(workflow =>
+                summarizeWorkflow(
+                  workflow,
+                  (runs.get(workflow.id) ?? []).map(toApiWorkflowRun),
+                ),
+              );
+            }),
           syncStatus(linked, target, versionOfTopic('sync')),
           recentRuns > 0
             ? workflowRunPage(linked, repository, {}, recentRuns, undefined, {
@@ -279,7 +285,7 @@ export function addGithubRoutes(options: {
           `Entity ${linked.entityRef} is not tracked by Pulse yet; a refresh of tracked entities was started, try again in a few seconds`,
         );
       }
-      const decision = await store.recordSyncRequest(
+      const decision = await store.repositories.recordSyncRequest(
         linked.entityRef,
         clock.now(),
         options.manualSyncCooldownSeconds,

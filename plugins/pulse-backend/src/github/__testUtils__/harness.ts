@@ -11,7 +11,7 @@ import { TrackedEntityStore } from '../../entities/TrackedEntityStore';
 import { DomainEventPublisher } from '../../events/DomainEventPublisher';
 import { GithubSyncConfig, readGithubSyncConfig } from '../config';
 import { Clock, GithubClientOptions } from '../GithubClient';
-import { GithubStore } from '../GithubStore';
+import { GithubStore } from '../store';
 import { GithubSyncEngine, GithubSyncEngineOptions } from '../GithubSyncEngine';
 
 /** Simulated history ends here; the sync's clock follows the simulator's. */

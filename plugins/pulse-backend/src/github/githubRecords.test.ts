@@ -8,7 +8,7 @@ import {
   parsePullRequestHeader,
   parseReview,
   parseWorkflowRun,
-} from './mapping';
+} from './githubRecords';
 
 const pull = {
   id: 11,

@@ -1,5 +1,5 @@
-import { createTestDatabases } from '../__testUtils__/testDatabases';
-import { createHarness, Harness } from './__testUtils__/harness';
+import { createTestDatabases } from '../../__testUtils__/testDatabases';
+import { createHarness, Harness } from '../__testUtils__/harness';
 
 jest.setTimeout(90_000);
 
@@ -10,7 +10,7 @@ const databases = createTestDatabases();
  * must equal what reading the runs one by one gives.
  */
 describe.each(databases.eachSupportedId())(
-  'GithubStore workflow summary reads on %s',
+  'WorkflowRunStore workflow summary reads on %s',
   databaseId => {
     let h: Harness;
 
@@ -47,7 +47,9 @@ describe.each(databases.eachSupportedId())(
             expected.set(Number(run.workflow_id), run.workflow_name);
           }
         }
-        const workflows = await h.store.listWorkflows(repository.id);
+        const workflows = await h.store.workflowRuns.listWorkflows(
+          repository.id,
+        );
         expect(workflows.length).toBeGreaterThan(1);
         expect(new Map(workflows.map(w => [w.id, w.name]))).toEqual(expected);
         const names = workflows.map(w => w.name);
@@ -63,9 +65,11 @@ describe.each(databases.eachSupportedId())(
         .count({ running: '*' });
       expect(Number(running)).toBeGreaterThan(0);
       for (const repository of await repositories()) {
-        const ids = (await h.store.listWorkflows(repository.id)).map(w => w.id);
+        const ids = (
+          await h.store.workflowRuns.listWorkflows(repository.id)
+        ).map(w => w.id);
         for (const sampleSize of [1, 3, 30]) {
-          const together = await h.store.workflowRunsForSummaries(
+          const together = await h.store.workflowRuns.workflowRunsForSummaries(
             repository.id,
             [...ids, 999_999],
             repository.default_branch,
@@ -94,7 +98,7 @@ describe.each(databases.eachSupportedId())(
                 : completed;
             expect(together.get(id)!.map(run => run.id)).toEqual(expected);
             expect(
-              await h.store.workflowRunsForSummary(
+              await h.store.workflowRuns.workflowRunsForSummary(
                 repository.id,
                 id,
                 repository.default_branch,

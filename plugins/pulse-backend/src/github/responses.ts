@@ -1,18 +1,11 @@
-import {
-  CiState,
-  PullRequest,
-  ReviewDecision,
-  WorkflowRun,
-} from '@internal/plugin-pulse-common';
-import { PullRequestRecord, WorkflowRunRecord } from './mapping';
+/*
+ * The GitHub domain's wire format: the REST responses and domain event payloads of
+ * `@internal/plugin-pulse-common`, made from the records the stores return.
+ */
+import { PullRequest, WorkflowRun } from '@internal/plugin-pulse-common';
+import { PullRequestRecord, WorkflowRunRecord } from './githubRecords';
+import { PullDerived, StoredPullRequest } from './store';
 import { runDurationSeconds } from './workflowSummary';
-
-/** What Pulse derives for a pull request beyond what GitHub's pull request object says. */
-export interface PullRequestDerived {
-  firstReviewAt: Date | null;
-  reviewDecision: ReviewDecision | null;
-  ciState: CiState;
-}
 
 function iso(date: Date | null): string | null {
   return date ? date.toISOString() : null;
@@ -21,7 +14,7 @@ function iso(date: Date | null): string | null {
 /** The REST and event shape of a stored pull request. */
 export function toApiPullRequest(
   pull: PullRequestRecord,
-  derived: PullRequestDerived,
+  derived: PullDerived,
 ): PullRequest {
   return {
     number: pull.number,
@@ -45,6 +38,11 @@ export function toApiPullRequest(
     ciState: derived.ciState,
     htmlUrl: pull.htmlUrl,
   };
+}
+
+/** The REST and event shape of a pull request as the store returns it. */
+export function toApiStoredPullRequest(stored: StoredPullRequest): PullRequest {
+  return toApiPullRequest(stored.record, stored.derived);
 }
 
 /** The REST and event shape of a stored workflow run. */
