@@ -377,12 +377,12 @@ export class GithubWebhookHandler {
         // A deployment is created before its first status: it shows as created until one arrives.
         const deployment = parseDeployment(payload.deployment);
         const stored = (
-          await store.getDeployments(repoId, [deployment.id])
+          await store.deployments.getDeployments(repoId, [deployment.id])
         ).get(deployment.id);
         if (stored && stored.updatedAt >= deployment.updatedAt) {
           return 'unchanged';
         }
-        await store.upsertDeployment(repoId, {
+        await store.deployments.upsertDeployment(repoId, {
           ...deployment,
           state: stored?.state ?? null,
           statusId: stored?.statusId ?? null,
