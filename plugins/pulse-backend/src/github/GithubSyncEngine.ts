@@ -131,6 +131,16 @@ export function backoffMs(failures: number): number {
   return Math.min(MINUTE_MS * 2 ** Math.max(0, failures - 1), 60 * MINUTE_MS);
 }
 
+function repositoryKey(host: string, slug: string): string {
+  return `${host}\n${slug}`;
+}
+
+function indexByRepository(targets: SyncTarget[]): Map<string, SyncTarget> {
+  return new Map(
+    targets.map(t => [repositoryKey(t.repository.host, t.repository.slug), t]),
+  );
+}
+
 /**
  * Syncs every tracked repository: a scheduled cycle over all of them, immediate syncs of single
  * repositories on request, each repository under a lease so that it is never synced twice at once.
@@ -145,7 +155,11 @@ export class GithubSyncEngine {
   /** Repositories this engine is syncing now (the lease alone would let it claim them twice). */
   private readonly syncing = new Set<number>();
   private readonly shutdown = new AbortController();
-  private targetsCache?: { at: number; targets: SyncTarget[] };
+  private targetsCache?: {
+    at: number;
+    targets: SyncTarget[];
+    byRepository: Map<string, SyncTarget>;
+  };
   private targetsLoading?: Promise<SyncTarget[]>;
 
   constructor(private readonly options: GithubSyncEngineOptions) {
@@ -192,6 +206,17 @@ export class GithubSyncEngine {
       await this.targetsLoading?.catch(() => undefined);
     }
     return this.loadTargets();
+  }
+
+  /** The targets by host and slug (card requests look one up among thousands). */
+  private async targetsByRepository(options?: {
+    fresh?: boolean;
+  }): Promise<Map<string, SyncTarget>> {
+    const targets = await this.targets(options);
+    const cache = this.targetsCache;
+    return cache?.targets === targets
+      ? cache.byRepository
+      : indexByRepository(targets);
   }
 
   /** Loads the targets once however many callers ask at the same time. */
@@ -242,7 +267,11 @@ export class GithubSyncEngine {
         });
       }
     }
-    this.targetsCache = { at: now.getTime(), targets };
+    this.targetsCache = {
+      at: now.getTime(),
+      targets,
+      byRepository: indexByRepository(targets),
+    };
     return targets;
   }
 
@@ -276,14 +305,10 @@ export class GithubSyncEngine {
   /** The target of one repository, with its current row. */
   async target(host: string, slug: string): Promise<SyncTarget | undefined> {
     const lower = slug.toLowerCase();
-    let found = (await this.targets()).find(
-      t => t.repository.host === host && t.repository.slug === lower,
-    );
-    if (!found) {
-      found = (await this.targets({ fresh: true })).find(
-        t => t.repository.host === host && t.repository.slug === lower,
-      );
-    }
+    const key = repositoryKey(host, lower);
+    const found =
+      (await this.targetsByRepository()).get(key) ??
+      (await this.targetsByRepository({ fresh: true })).get(key);
     if (!found) {
       return undefined;
     }

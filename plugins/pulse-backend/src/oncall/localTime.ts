@@ -52,10 +52,13 @@ export function isDateOnly(value: string): boolean {
 
 /** The zone, or a RangeError naming it when it is not a valid IANA zone. */
 export function ianaZone(name: string): IANAZone {
-  if (!isValidTimeZone(name)) {
+  // Luxon keeps one zone per name and checks its validity once; `isValidZone` would build a
+  // formatter on every call, and every on-call answer asks for its zones many times.
+  const zone = name === '' ? undefined : IANAZone.create(name);
+  if (!zone?.isValid) {
     throw new RangeError(`Invalid IANA time zone "${name}"`);
   }
-  return IANAZone.create(name);
+  return zone;
 }
 
 /**
