@@ -13,11 +13,7 @@
 import { authServiceFactory } from '@backstage/backend-defaults/auth';
 import { httpAuthServiceFactory } from '@backstage/backend-defaults/httpAuth';
 import { userInfoServiceFactory } from '@backstage/backend-defaults/userInfo';
-import {
-  coreServices,
-  createServiceFactory,
-  SchedulerService,
-} from '@backstage/backend-plugin-api';
+import { createServiceFactory } from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import eventsPlugin from '@backstage/plugin-events-backend';
@@ -27,6 +23,7 @@ import signalsPlugin from '@backstage/plugin-signals-backend';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { BenchIdentityProvider } from './identity';
+import { idleSchedulerServiceFactory } from './idleScheduler';
 import { pulsePlugin } from '../src/plugin';
 
 export interface LiveBackendOptions {
@@ -38,25 +35,6 @@ export interface LiveBackendOptions {
   /** Users to mint tokens for (one per client). */
   users: string[];
 }
-
-/** Registers tasks and never runs them. */
-const idleScheduler = createServiceFactory({
-  service: coreServices.scheduler,
-  deps: {},
-  async factory(): Promise<SchedulerService> {
-    return {
-      async scheduleTask() {},
-      async triggerTask() {},
-      async cancelTask() {},
-      createScheduledTaskRunner() {
-        return { run: async () => {} };
-      },
-      async getScheduledTasks() {
-        return [];
-      },
-    };
-  },
-});
 
 /** The GitHub events module's features, without its default export's dynamic import. */
 function githubEventsModules() {
@@ -106,7 +84,7 @@ async function run() {
       authServiceFactory,
       httpAuthServiceFactory,
       userInfoServiceFactory,
-      idleScheduler,
+      idleSchedulerServiceFactory,
       catalogServiceMock.factory({ entities: [] }),
       createServiceFactory({
         service: notificationService,

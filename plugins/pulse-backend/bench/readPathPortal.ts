@@ -4,10 +4,8 @@ import { permissionsServiceFactory } from '@backstage/backend-defaults/permissio
 import { userInfoServiceFactory } from '@backstage/backend-defaults/userInfo';
 import {
   BackendFeature,
-  coreServices,
   createBackendModule,
   createServiceFactory,
-  SchedulerService,
 } from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
@@ -17,6 +15,7 @@ import { notificationService } from '@backstage/plugin-notifications-node';
 import permissionPlugin from '@backstage/plugin-permission-backend';
 import path from 'node:path';
 import { BenchIdentityProvider } from './identity';
+import { idleSchedulerServiceFactory } from './idleScheduler';
 import { pulsePlugin } from '../src/plugin';
 
 /*
@@ -28,25 +27,6 @@ import { pulsePlugin } from '../src/plugin';
  * the auth backend is a stand-in (it signs the users' tokens), and the scheduler is idle: the
  * benchmark measures reads, not the sync.
  */
-
-/** Registers tasks and never runs them. */
-const idleScheduler = createServiceFactory({
-  service: coreServices.scheduler,
-  deps: {},
-  async factory(): Promise<SchedulerService> {
-    return {
-      async scheduleTask() {},
-      async triggerTask() {},
-      async cancelTask() {},
-      createScheduledTaskRunner() {
-        return { run: async () => {} };
-      },
-      async getScheduledTasks() {
-        return [];
-      },
-    };
-  },
-});
 
 /** The benchmark's entities, given to the catalog as one full mutation of an entity provider. */
 function benchEntityProvider(entities: Entity[]) {
@@ -125,7 +105,7 @@ export async function startPortal(options: PortalOptions) {
       httpAuthServiceFactory,
       userInfoServiceFactory,
       permissionsServiceFactory,
-      idleScheduler,
+      idleSchedulerServiceFactory,
       createServiceFactory({
         service: notificationService,
         deps: {},

@@ -175,8 +175,6 @@ export class IncidentIntakeService implements IncidentIntake {
     }
   }
 
-  /** Opens an incident by hand ("page the on-call"); always a new incident. */
-
   private async choosePolicy(entityRef: string): Promise<PolicyChoice> {
     try {
       return await this.policies.policyFor(entityRef);
