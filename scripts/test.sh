@@ -37,6 +37,11 @@ yarn tsc > "$RESULTS/tsc.log" 2>&1; rc=$?
 [ $rc = 0 ] || tail -40 "$RESULTS/tsc.log"
 record "type check" $rc
 
+say "API reports (the public surface of the published packages is unchanged, or its report updated)"
+yarn build:api-reports --ci > "$RESULTS/api-reports.log" 2>&1; rc=$?
+[ $rc = 0 ] || tail -40 "$RESULTS/api-reports.log"
+record "API reports" $rc
+
 say "lint"
 yarn backstage-cli repo lint > "$RESULTS/lint.log" 2>&1; rc=$?
 [ $rc = 0 ] || tail -60 "$RESULTS/lint.log"

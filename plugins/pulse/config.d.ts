@@ -1,5 +1,5 @@
 export interface Config {
-  /** Pulse in the browser. The backend's settings are in `@internal/plugin-pulse-backend`'s config. */
+  /** Pulse in the browser. The backend's settings are in `@pulse-oss/plugin-pulse-backend`'s config. */
   pulse?: {
     /** How Pulse's cards and pages stay current. */
     live?: {

@@ -1,6 +1,6 @@
 import { createApp } from '@backstage/frontend-defaults';
 import catalogPlugin from '@backstage/plugin-catalog/alpha';
-import pulsePlugin from '@internal/plugin-pulse/alpha';
+import pulsePlugin from '@pulse-oss/plugin-pulse/alpha';
 import { navModule } from './modules/nav';
 import { signInModule } from './modules/signIn';
 

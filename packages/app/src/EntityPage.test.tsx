@@ -10,8 +10,8 @@ import {
   SyncStatus,
   TrackedEntity,
   WorkflowRun,
-} from '@internal/plugin-pulse';
-import pulsePlugin from '@internal/plugin-pulse/alpha';
+} from '@pulse-oss/plugin-pulse';
+import pulsePlugin from '@pulse-oss/plugin-pulse/alpha';
 import { screen } from '@testing-library/react';
 
 // The first render compiles the catalog plugin's and Pulse's lazily loaded pages and cards, which

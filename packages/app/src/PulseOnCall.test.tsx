@@ -8,8 +8,8 @@ import {
   PulseApi,
   pulseApiRef,
   ScheduleSummary,
-} from '@internal/plugin-pulse';
-import pulsePlugin from '@internal/plugin-pulse/alpha';
+} from '@pulse-oss/plugin-pulse';
+import pulsePlugin from '@pulse-oss/plugin-pulse/alpha';
 import { notificationsApiRef } from '@backstage/plugin-notifications';
 import notificationsPlugin from '@backstage/plugin-notifications/alpha';
 import { screen, within } from '@testing-library/react';

@@ -28,7 +28,7 @@ import { resolve } from 'node:path';
 import request from 'supertest';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import permissionPlugin from '@backstage/plugin-permission-backend';
-import pulsePlugin from '@internal/plugin-pulse-backend';
+import pulsePlugin from '@pulse-oss/plugin-pulse-backend';
 import { PortalPermissionPolicy } from './permissionPolicy';
 import { TestIdentityProvider } from './__testUtils__/identity';
 

@@ -24,6 +24,6 @@ backend.add(import('@backstage/plugin-signals-backend'));
 backend.add(import('@backstage/plugin-events-backend'));
 backend.add(import('@backstage/plugin-events-backend-module-github'));
 
-backend.add(import('@internal/plugin-pulse-backend'));
+backend.add(import('@pulse-oss/plugin-pulse-backend'));
 
 backend.start();

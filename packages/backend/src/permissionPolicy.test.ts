@@ -14,7 +14,7 @@ import {
   pulseOverrideDeletePermission,
   pulseReadPermission,
   pulseSyncRequestPermission,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 import { PortalPermissionPolicy } from './permissionPolicy';
 
 const policy = new PortalPermissionPolicy();

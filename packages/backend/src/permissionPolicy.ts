@@ -23,7 +23,7 @@ import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import {
   createPulseScheduleConditionalDecision,
   pulseScheduleConditions,
-} from '@internal/plugin-pulse-backend';
+} from '@pulse-oss/plugin-pulse-backend';
 import {
   pulseIncidentUpdatePermission,
   pulseOnCallReadPermission,
@@ -31,7 +31,7 @@ import {
   pulseOverrideDeletePermission,
   pulseSyncRequestPermission,
   RESOURCE_TYPE_PULSE_SCHEDULE,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 
 /** The group whose members administer the portal. */
 export const PORTAL_ADMINS_GROUP = 'group:default/platform';

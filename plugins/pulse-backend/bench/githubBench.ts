@@ -4,7 +4,7 @@
  */
 import { JsonObject } from '@backstage/types';
 import { ConfigReader } from '@backstage/config';
-import { TrackedEntity } from '@internal/plugin-pulse-common';
+import { TrackedEntity } from '@pulse-oss/plugin-pulse-common';
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';

@@ -9,4 +9,8 @@ export {
   createPulseScheduleConditionalDecision,
   pulseScheduleConditions,
 } from './oncall/permissions/scheduleAccess';
-export type { ScheduleResource } from './oncall/permissions/scheduleAccess';
+export type {
+  ClaimsParams,
+  ScheduleQuery,
+  ScheduleResource,
+} from './oncall/permissions/scheduleAccess';

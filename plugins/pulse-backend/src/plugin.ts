@@ -7,7 +7,7 @@ import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
-import { pulsePermissions } from '@internal/plugin-pulse-common';
+import { pulsePermissions } from '@pulse-oss/plugin-pulse-common';
 import { readPulseConfig } from './config';
 import { applyMigrations } from './database/migrations';
 import { addEntityRoutes } from './entities/router';

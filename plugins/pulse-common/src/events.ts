@@ -2,6 +2,8 @@
  * One change Pulse made, as published to the event log and carried by the live stream.
  * `entityRef` is the catalog entity the change belongs to, or null for changes that belong to none
  * (e.g. a schedule handoff).
+ *
+ * @public
  */
 export interface PulseDomainEvent<
   TType extends string = string,
@@ -17,7 +19,11 @@ export interface PulseDomainEvent<
   occurredAt: string;
 }
 
-/** What a domain hands to the publisher; the log assigns `id`, `sequence` and, if absent, `occurredAt`. */
+/**
+ * What a domain hands to the publisher; the log assigns `id`, `sequence` and, if absent, `occurredAt`.
+ *
+ * @public
+ */
 export interface NewPulseDomainEvent<
   TType extends string = string,
   TPayload = unknown,
@@ -28,7 +34,11 @@ export interface NewPulseDomainEvent<
   occurredAt?: Date;
 }
 
-/** One entry of an activity feed: a change to an entity's Pulse data, newest first. */
+/**
+ * One entry of an activity feed: a change to an entity's Pulse data, newest first.
+ *
+ * @public
+ */
 export interface ActivityItem {
   id: string;
   /** The domain event type, e.g. `github.pull_request.updated`, `incident.acknowledged`. */
@@ -44,7 +54,11 @@ export interface ActivityItem {
   payload: unknown;
 }
 
-/** `GET /entities/{kind}/{namespace}/{name}/activity` */
+/**
+ * `GET /entities/{kind}/{namespace}/{name}/activity`
+ *
+ * @public
+ */
 export interface ActivityPage {
   items: ActivityItem[];
   /** Pass back as `before` for older items; null on the last page. */
@@ -53,7 +67,11 @@ export interface ActivityPage {
   version: number;
 }
 
-/** `GET /entities/{kind}/{namespace}/{name}/versions`: the live version of each topic. */
+/**
+ * `GET /entities/{kind}/{namespace}/{name}/versions`: the live version of each topic.
+ *
+ * @public
+ */
 export interface EntityVersions {
   entityRef: string;
   /** Topic to version; a topic that never changed is absent (version 0). */

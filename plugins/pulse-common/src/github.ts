@@ -1,19 +1,35 @@
-/** When the data in a response was last brought up to date from GitHub. */
+/**
+ * When the data in a response was last brought up to date from GitHub.
+ *
+ * @public
+ */
 export interface SyncFreshness {
   /** ISO 8601 of the last completed sync of the repository, or null before the first. */
   lastSyncedAt: string | null;
 }
 
-/** The review state of a pull request, as GitHub's review decision. */
+/**
+ * The review state of a pull request, as GitHub's review decision.
+ *
+ * @public
+ */
 export type ReviewDecision =
   | 'approved'
   | 'changes_requested'
   | 'review_required';
 
-/** The combined CI state of a commit: check runs and commit statuses together. */
+/**
+ * The combined CI state of a commit: check runs and commit statuses together.
+ *
+ * @public
+ */
 export type CiState = 'success' | 'failure' | 'pending' | 'none';
 
-/** A pull request as the portal stores it. */
+/**
+ * A pull request as the portal stores it.
+ *
+ * @public
+ */
 export interface PullRequest {
   number: number;
   title: string;
@@ -37,7 +53,11 @@ export interface PullRequest {
   htmlUrl: string;
 }
 
-/** `GET /entities/{kind}/{namespace}/{name}/pull-requests` */
+/**
+ * `GET /entities/{kind}/{namespace}/{name}/pull-requests`
+ *
+ * @public
+ */
 export interface PullRequestPage extends SyncFreshness {
   /** The live version of this data's topic when it was read; a hint with a higher one means it changed. */
   version: number;
@@ -48,7 +68,11 @@ export interface PullRequestPage extends SyncFreshness {
   sync?: SyncStatus;
 }
 
-/** A GitHub Actions run's status, as GitHub reports it. */
+/**
+ * A GitHub Actions run's status, as GitHub reports it.
+ *
+ * @public
+ */
 export const WORKFLOW_RUN_STATUSES = [
   'queued',
   'in_progress',
@@ -58,7 +82,11 @@ export const WORKFLOW_RUN_STATUSES = [
   'pending',
 ] as const;
 
-/** How a completed GitHub Actions run ended, as GitHub reports it. */
+/**
+ * How a completed GitHub Actions run ended, as GitHub reports it.
+ *
+ * @public
+ */
 export const WORKFLOW_RUN_CONCLUSIONS = [
   'success',
   'failure',
@@ -70,13 +98,25 @@ export const WORKFLOW_RUN_CONCLUSIONS = [
   'stale',
 ] as const;
 
-/** A workflow run's status. */
+/**
+ * A workflow run's status.
+ *
+ * @public
+ */
 export type WorkflowRunStatus = (typeof WORKFLOW_RUN_STATUSES)[number];
 
-/** A completed workflow run's conclusion. */
+/**
+ * A completed workflow run's conclusion.
+ *
+ * @public
+ */
 export type WorkflowRunConclusion = (typeof WORKFLOW_RUN_CONCLUSIONS)[number];
 
-/** A GitHub Actions workflow run as the portal stores it. */
+/**
+ * A GitHub Actions workflow run as the portal stores it.
+ *
+ * @public
+ */
 export interface WorkflowRun {
   id: number;
   workflowId: number;
@@ -95,7 +135,11 @@ export interface WorkflowRun {
   htmlUrl: string;
 }
 
-/** `GET /entities/{kind}/{namespace}/{name}/workflow-runs` */
+/**
+ * `GET /entities/{kind}/{namespace}/{name}/workflow-runs`
+ *
+ * @public
+ */
 export interface WorkflowRunPage extends SyncFreshness {
   /** The live version of this data's topic when it was read; a hint with a higher one means it changed. */
   version: number;
@@ -103,7 +147,11 @@ export interface WorkflowRunPage extends SyncFreshness {
   nextCursor: string | null;
 }
 
-/** One workflow's health on the default branch. */
+/**
+ * One workflow's health on the default branch.
+ *
+ * @public
+ */
 export interface WorkflowSummary {
   workflowId: number;
   workflowName: string;
@@ -117,7 +165,11 @@ export interface WorkflowSummary {
   sampleSize: number;
 }
 
-/** `GET /entities/{kind}/{namespace}/{name}/workflow-summary` */
+/**
+ * `GET /entities/{kind}/{namespace}/{name}/workflow-summary`
+ *
+ * @public
+ */
 export interface WorkflowSummaryList extends SyncFreshness {
   /** The live version of this data's topic when it was read; a hint with a higher one means it changed. */
   version: number;
@@ -129,7 +181,11 @@ export interface WorkflowSummaryList extends SyncFreshness {
   recentRuns?: WorkflowRunPage;
 }
 
-/** `GET /entities/{kind}/{namespace}/{name}/sync` */
+/**
+ * `GET /entities/{kind}/{namespace}/{name}/sync`
+ *
+ * @public
+ */
 export interface SyncStatus extends SyncFreshness {
   /** The live version of this data's topic when it was read; a hint with a higher one means it changed. */
   version: number;

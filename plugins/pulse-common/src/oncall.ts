@@ -1,10 +1,22 @@
-/** Incident severity, PagerDuty Events API v2's scale. */
+/**
+ * Incident severity, PagerDuty Events API v2's scale.
+ *
+ * @public
+ */
 export type IncidentSeverity = 'critical' | 'error' | 'warning' | 'info';
 
-/** Where an incident is in its life. */
+/**
+ * Where an incident is in its life.
+ *
+ * @public
+ */
 export type IncidentStatus = 'triggered' | 'acknowledged' | 'resolved';
 
-/** One entry of an incident's timeline. */
+/**
+ * One entry of an incident's timeline.
+ *
+ * @public
+ */
 export interface IncidentTimelineEntry {
   id: string;
   at: string;
@@ -29,7 +41,11 @@ export interface IncidentTimelineEntry {
   details?: Record<string, unknown>;
 }
 
-/** An incident as served by the API. */
+/**
+ * An incident as served by the API.
+ *
+ * @public
+ */
 export interface Incident {
   id: string;
   title: string;
@@ -64,7 +80,11 @@ export interface Incident {
   htmlUrl?: string;
 }
 
-/** `GET /incidents/{id}` */
+/**
+ * `GET /incidents/{id}`
+ *
+ * @public
+ */
 export interface IncidentDetail extends Incident {
   /** The live version of this data's topic when it was read; a hint with a higher one means it changed. */
   version: number;
@@ -73,13 +93,21 @@ export interface IncidentDetail extends Incident {
   rawPayload: unknown;
 }
 
-/** `GET /incidents` */
+/**
+ * `GET /incidents`
+ *
+ * @public
+ */
 export interface IncidentList {
   items: Incident[];
   nextCursor: string | null;
 }
 
-/** A shift in a schedule's final timeline; `userRef` null is a gap with nobody on call. */
+/**
+ * A shift in a schedule's final timeline; `userRef` null is a gap with nobody on call.
+ *
+ * @public
+ */
 export interface OnCallShift {
   start: string;
   end: string;
@@ -88,7 +116,11 @@ export interface OnCallShift {
   overrideId?: string;
 }
 
-/** An override: someone covers a time range of a schedule. */
+/**
+ * An override: someone covers a time range of a schedule.
+ *
+ * @public
+ */
 export interface ScheduleOverride {
   id: string;
   scheduleId: string;
@@ -100,7 +132,11 @@ export interface ScheduleOverride {
   createdAt: string;
 }
 
-/** `GET /schedules` item and `GET /schedules/{id}` */
+/**
+ * `GET /schedules` item and `GET /schedules/{id}`
+ *
+ * @public
+ */
 export interface ScheduleSummary {
   /** The live version of this data's topic when it was read; a hint with a higher one means it changed. */
   version: number;
@@ -112,7 +148,11 @@ export interface ScheduleSummary {
   next: OnCallShift | null;
 }
 
-/** `GET /schedules/{id}/shifts?from&to` */
+/**
+ * `GET /schedules/{id}/shifts?from&to`
+ *
+ * @public
+ */
 export interface ScheduleShifts {
   scheduleId: string;
   timeZone: string;
@@ -123,7 +163,11 @@ export interface ScheduleShifts {
   gaps: Array<{ start: string; end: string }>;
 }
 
-/** A step of an escalation policy as shown to users. */
+/**
+ * A step of an escalation policy as shown to users.
+ *
+ * @public
+ */
 export interface EscalationStepView {
   delayMinutes: number;
   /** One target is paged per incident, in turns across incidents. */
@@ -141,7 +185,11 @@ export interface EscalationStepView {
   >;
 }
 
-/** `GET /entities/{kind}/{namespace}/{name}/oncall` */
+/**
+ * `GET /entities/{kind}/{namespace}/{name}/oncall`
+ *
+ * @public
+ */
 export interface EntityOnCall {
   /** The live version of this data's topic when it was read; a hint with a higher one means it changed. */
   version: number;

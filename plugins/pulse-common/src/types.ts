@@ -1,4 +1,8 @@
-/** The GitHub repository a tracked entity is linked to. */
+/**
+ * The GitHub repository a tracked entity is linked to.
+ *
+ * @public
+ */
 export interface LinkedRepository {
   /** `owner/repo`, as written in the annotation. */
   slug: string;
@@ -10,7 +14,11 @@ export interface LinkedRepository {
   htmlUrl: string;
 }
 
-/** How Pulse sees one catalog entity: served by `GET /api/pulse/v1/entities/{kind}/{namespace}/{name}`. */
+/**
+ * How Pulse sees one catalog entity: served by `GET /api/pulse/v1/entities/{kind}/{namespace}/{name}`.
+ *
+ * @public
+ */
 export interface TrackedEntity {
   /** The full entity ref, e.g. `component:default/payments-api`. */
   entityRef: string;
@@ -27,12 +35,20 @@ export interface TrackedEntity {
   refreshedAt: string;
 }
 
-/** Response of `GET /api/pulse/v1/entities`. */
+/**
+ * Response of `GET /api/pulse/v1/entities`.
+ *
+ * @public
+ */
 export interface TrackedEntityList {
   items: TrackedEntity[];
 }
 
-/** The JSON body of every Pulse error response (Backstage's standard error shape). */
+/**
+ * The JSON body of every Pulse error response (Backstage's standard error shape).
+ *
+ * @public
+ */
 export interface PulseErrorBody {
   error: { name: string; message: string };
   response: { statusCode: number };

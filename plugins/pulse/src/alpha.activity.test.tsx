@@ -9,7 +9,7 @@ import { createTestEntityPage } from '@backstage/plugin-catalog-react/testUtils'
 import {
   ActivityPage,
   GITHUB_PROJECT_SLUG_ANNOTATION,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 import { screen } from '@testing-library/react';
 import pulsePlugin from './alpha';
 import { pulseApiRef } from './api';

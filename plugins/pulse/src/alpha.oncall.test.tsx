@@ -10,7 +10,7 @@ import { permissionApiRef } from '@backstage/plugin-permission-react';
 import {
   EntityOnCall,
   pulseIncidentCreatePermission,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 import { screen, within } from '@testing-library/react';
 import { createPermissionApi } from './__testUtils__/permissions';
 import pulsePlugin from './alpha';

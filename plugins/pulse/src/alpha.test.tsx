@@ -17,7 +17,7 @@ import {
   PullRequest,
   pulseSyncRequestPermission,
   WorkflowRun,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 import { screen } from '@testing-library/react';
 import { createPermissionApi } from './__testUtils__/permissions';
 import { requestsMade } from './__testUtils__/requests';

@@ -8,7 +8,7 @@ import {
 import { EntityCardBlueprint } from '@backstage/plugin-catalog-react/alpha';
 import PhoneInTalkIcon from '@material-ui/icons/PhoneInTalk';
 import ReportProblemIcon from '@material-ui/icons/ReportProblem';
-import { isPulseAvailable } from '@internal/plugin-pulse-common';
+import { isPulseAvailable } from '@pulse-oss/plugin-pulse-common';
 import { PulseClient, pulseApiRef } from './api';
 import { incidentsRouteRef, onCallRouteRef } from './routes';
 import { staleAfterDaysConfigSchema } from './components/EntityPullRequestsCard/config';

@@ -10,12 +10,12 @@ export type { PulseApi } from './api';
 export {
   isPulseAvailable,
   GITHUB_PROJECT_SLUG_ANNOTATION,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 export type {
   TrackedEntity,
   TrackedEntityList,
   LinkedRepository,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 
 export { EntityPullRequestsCard, EntityWorkflowRunsCard } from './plugin';
 export type { EntityPullRequestsCardProps } from './components/EntityPullRequestsCard';
@@ -31,7 +31,7 @@ export type {
   WorkflowSummaryList,
   SyncStatus,
   SyncFreshness,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 
 export {
   EntityOnCallCard,
@@ -45,14 +45,14 @@ export type {
   ActivityItem,
   ActivityPage,
   EntityVersions,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 export { incidentsRouteRef, incidentRouteRef, onCallRouteRef } from './routes';
 export type {
   IncidentQuery,
   CreateIncidentRequest,
   CreateScheduleOverrideRequest,
 } from './api';
-export { ESCALATION_POLICY_ANNOTATION } from '@internal/plugin-pulse-common';
+export { ESCALATION_POLICY_ANNOTATION } from '@pulse-oss/plugin-pulse-common';
 export type {
   EntityOnCall,
   EscalationStepView,
@@ -66,4 +66,4 @@ export type {
   ScheduleOverride,
   ScheduleShifts,
   ScheduleSummary,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';

@@ -8,7 +8,7 @@ import {
   renderInTestApp,
   TestApiProvider,
 } from '@backstage/test-utils';
-import { EntityOnCall } from '@internal/plugin-pulse-common';
+import { EntityOnCall } from '@pulse-oss/plugin-pulse-common';
 import { screen } from '@testing-library/react';
 import { Route, Routes } from 'react-router-dom';
 import { PulseApi, pulseApiRef } from './api';

@@ -9,7 +9,11 @@ import {
 import { PulseClient, pulseApiRef } from './api';
 import { incidentsRouteRef, onCallRouteRef } from './routes';
 
-/** The Pulse plugin for apps on the legacy frontend system. */
+/**
+ * The Pulse plugin for apps on the legacy frontend system.
+ *
+ * @public
+ */
 export const pulsePlugin = createPlugin({
   id: 'pulse',
   routes: {
@@ -26,7 +30,11 @@ export const pulsePlugin = createPlugin({
   ],
 });
 
-/** Entity card with the entity's linked GitHub repository and the health of that link. */
+/**
+ * Entity card with the entity's linked GitHub repository and the health of that link.
+ *
+ * @public
+ */
 export const EntityPulseStatusCard = pulsePlugin.provide(
   createComponentExtension({
     name: 'EntityPulseStatusCard',
@@ -39,7 +47,11 @@ export const EntityPulseStatusCard = pulsePlugin.provide(
   }),
 );
 
-/** Entity card with the open and recently merged pull requests of the entity's GitHub repository. */
+/**
+ * Entity card with the open and recently merged pull requests of the entity's GitHub repository.
+ *
+ * @public
+ */
 export const EntityPullRequestsCard = pulsePlugin.provide(
   createComponentExtension({
     name: 'EntityPullRequestsCard',
@@ -52,7 +64,11 @@ export const EntityPullRequestsCard = pulsePlugin.provide(
   }),
 );
 
-/** Entity card with the GitHub Actions workflow runs of the entity's repository. */
+/**
+ * Entity card with the GitHub Actions workflow runs of the entity's repository.
+ *
+ * @public
+ */
 export const EntityWorkflowRunsCard = pulsePlugin.provide(
   createComponentExtension({
     name: 'EntityWorkflowRunsCard',
@@ -65,7 +81,11 @@ export const EntityWorkflowRunsCard = pulsePlugin.provide(
   }),
 );
 
-/** Entity card with who is on call for the entity now and next, its escalation policy and its open incidents. */
+/**
+ * Entity card with who is on call for the entity now and next, its escalation policy and its open incidents.
+ *
+ * @public
+ */
 export const EntityOnCallCard = pulsePlugin.provide(
   createComponentExtension({
     name: 'EntityOnCallCard',
@@ -76,7 +96,11 @@ export const EntityOnCallCard = pulsePlugin.provide(
   }),
 );
 
-/** Entity card with what changed about the entity, one sentence each, live. */
+/**
+ * Entity card with what changed about the entity, one sentence each, live.
+ *
+ * @public
+ */
 export const EntityActivityCard = pulsePlugin.provide(
   createComponentExtension({
     name: 'EntityActivityCard',
@@ -89,7 +113,11 @@ export const EntityActivityCard = pulsePlugin.provide(
   }),
 );
 
-/** Card for a group's page with what changed about everything the group and its child groups own, live. */
+/**
+ * Card for a group's page with what changed about everything the group and its child groups own, live.
+ *
+ * @public
+ */
 export const EntityGroupActivityCard = pulsePlugin.provide(
   createComponentExtension({
     name: 'EntityGroupActivityCard',
@@ -102,8 +130,12 @@ export const EntityGroupActivityCard = pulsePlugin.provide(
   }),
 );
 
-/** Page listing the incidents of the signed-in user, their teams and everyone, with each incident's detail below it. */
-export const PulseIncidentsPage = pulsePlugin.provide(
+/**
+ * Page listing the incidents of the signed-in user, their teams and everyone, with each incident's detail below it.
+ *
+ * @public
+ */
+export const PulseIncidentsPage: () => JSX.Element = pulsePlugin.provide(
   createRoutableExtension({
     name: 'PulseIncidentsPage',
     component: () =>
@@ -112,8 +144,12 @@ export const PulseIncidentsPage = pulsePlugin.provide(
   }),
 );
 
-/** Page with every on-call schedule, who is on call, its next two weeks and its overrides. */
-export const PulseOnCallPage = pulsePlugin.provide(
+/**
+ * Page with every on-call schedule, who is on call, its next two weeks and its overrides.
+ *
+ * @public
+ */
+export const PulseOnCallPage: () => JSX.Element = pulsePlugin.provide(
   createRoutableExtension({
     name: 'PulseOnCallPage',
     component: () => import('./components/OnCallPage').then(m => m.OnCallPage),

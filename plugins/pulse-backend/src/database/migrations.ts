@@ -3,7 +3,7 @@ import { Knex } from 'knex';
 
 /** The folder holding this plugin's knex migrations. */
 export const migrationsDirectory = resolvePackagePath(
-  '@internal/plugin-pulse-backend',
+  '@pulse-oss/plugin-pulse-backend',
   'migrations',
 );
 

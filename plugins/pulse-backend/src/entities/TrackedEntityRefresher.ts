@@ -2,7 +2,7 @@ import { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
 import { Entity } from '@backstage/catalog-model';
 import { CatalogService } from '@backstage/plugin-catalog-node';
-import { GITHUB_PROJECT_SLUG_ANNOTATION } from '@internal/plugin-pulse-common';
+import { GITHUB_PROJECT_SLUG_ANNOTATION } from '@pulse-oss/plugin-pulse-common';
 import { describeTracking, GithubHosts } from './describeTracking';
 import { TrackedEntityStore } from './TrackedEntityStore';
 

@@ -1,5 +1,5 @@
 import { Knex } from 'knex';
-import { TrackedEntity } from '@internal/plugin-pulse-common';
+import { TrackedEntity } from '@pulse-oss/plugin-pulse-common';
 
 const TABLE = 'pulse_tracked_entities';
 

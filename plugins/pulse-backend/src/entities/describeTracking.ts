@@ -7,7 +7,7 @@ import {
 import {
   GITHUB_PROJECT_SLUG_ANNOTATION,
   TrackedEntity,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 
 /** The GitHub hosts configured in `integrations.github`, by host name. */
 export interface GithubHosts {

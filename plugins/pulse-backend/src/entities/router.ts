@@ -2,7 +2,7 @@ import {
   GITHUB_PROJECT_SLUG_ANNOTATION,
   TrackedEntity,
   TrackedEntityList,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 import { NotFoundError } from '@backstage/errors';
 import { entityRefFromPath } from '../service/entityRefs';
 import { RequestKit } from '../service/requestKit';

@@ -1,5 +1,5 @@
 import { mockServices } from '@backstage/backend-test-utils';
-import { PulseDomainEvent } from '@internal/plugin-pulse-common';
+import { PulseDomainEvent } from '@pulse-oss/plugin-pulse-common';
 import { applyMigrations } from '../database/migrations';
 import { createTestDatabases } from '../__testUtils__/testDatabases';
 import { VersionStore } from '../live/VersionStore';

@@ -2,7 +2,7 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import {
   NewPulseDomainEvent,
   PulseDomainEvent,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 import { randomUUID } from 'node:crypto';
 import { Knex } from 'knex';
 import { scheduleSubject, topicsOf } from '../live/topics';

@@ -1,5 +1,5 @@
 import { TestDatabaseId } from '@backstage/backend-test-utils';
-import { SyncStatus } from '@internal/plugin-pulse-common';
+import { SyncStatus } from '@pulse-oss/plugin-pulse-common';
 import { createTestDatabases } from '../__testUtils__/testDatabases';
 import {
   createHarness,

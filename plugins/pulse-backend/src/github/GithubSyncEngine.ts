@@ -1,6 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
-import { SyncStatus } from '@internal/plugin-pulse-common';
+import { SyncStatus } from '@pulse-oss/plugin-pulse-common';
 import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import { TrackedEntityStore } from '../entities/TrackedEntityStore';

@@ -1,6 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { EventParams } from '@backstage/plugin-events-node';
-import { NewPulseDomainEvent } from '@internal/plugin-pulse-common';
+import { NewPulseDomainEvent } from '@pulse-oss/plugin-pulse-common';
 import { Knex } from 'knex';
 import { DomainEventPublisher } from '../events/DomainEventPublisher';
 import { PulseMetrics } from '../observability/PulseMetrics';

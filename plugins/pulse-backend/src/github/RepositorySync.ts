@@ -3,7 +3,7 @@ import {
   NewPulseDomainEvent,
   PullRequest,
   SyncStatus,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 import { Knex } from 'knex';
 import { DomainEventPublisher } from '../events/DomainEventPublisher';
 import {

@@ -1,4 +1,4 @@
-import { CiState, ReviewDecision } from '@internal/plugin-pulse-common';
+import { CiState, ReviewDecision } from '@pulse-oss/plugin-pulse-common';
 
 /** A pull request review as far as the review decision is concerned. */
 export interface ReviewFacts {

@@ -2,7 +2,7 @@
  * Parses GitHub's JSON (REST responses and webhook payloads) into the records Pulse stores, checking
  * each item's shape; an item that cannot be read is a `MalformedItemError`.
  */
-import { WorkflowRun } from '@internal/plugin-pulse-common';
+import { WorkflowRun } from '@pulse-oss/plugin-pulse-common';
 import { z } from 'zod';
 import { CheckFacts, checkRunFacts, commitStatusFacts } from './derive';
 

@@ -1,8 +1,8 @@
 /*
  * The GitHub domain's wire format: the REST responses and domain event payloads of
- * `@internal/plugin-pulse-common`, made from the records the stores return.
+ * `@pulse-oss/plugin-pulse-common`, made from the records the stores return.
  */
-import { PullRequest, WorkflowRun } from '@internal/plugin-pulse-common';
+import { PullRequest, WorkflowRun } from '@pulse-oss/plugin-pulse-common';
 import { PullRequestRecord, WorkflowRunRecord } from './githubRecords';
 import { PullDerived, StoredPullRequest } from './store';
 import { runDurationSeconds } from './workflowSummary';

@@ -8,7 +8,7 @@ import {
   WORKFLOW_RUN_STATUSES,
   WorkflowRunPage,
   WorkflowSummaryList,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 import { describeTracking, GithubHosts } from '../entities/describeTracking';
 import { Clock, systemClock } from '../service/clock';
 import { decodeCursor, encodeCursor } from '../service/cursor';

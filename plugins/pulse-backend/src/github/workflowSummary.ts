@@ -1,4 +1,4 @@
-import { WorkflowRun, WorkflowSummary } from '@internal/plugin-pulse-common';
+import { WorkflowRun, WorkflowSummary } from '@pulse-oss/plugin-pulse-common';
 
 /** How many completed default-branch runs the success rate and median duration look at. */
 export const SUMMARY_SAMPLE_SIZE = 30;

@@ -1,6 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { SignalsService } from '@backstage/plugin-signals-node';
-import { PulseDomainEvent } from '@internal/plugin-pulse-common';
+import { PulseDomainEvent } from '@pulse-oss/plugin-pulse-common';
 import {
   DomainEventPublisher,
   LiveVersion,

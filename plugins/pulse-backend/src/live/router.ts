@@ -10,7 +10,7 @@ import {
   EntityVersions,
   pulseIncidentReadPermission,
   pulseOnCallReadPermission,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 import { decodeCursor, encodeCursor } from '../service/cursor';
 import { entityRefFromPath } from '../service/entityRefs';
 import { Caller, RequestKit } from '../service/requestKit';

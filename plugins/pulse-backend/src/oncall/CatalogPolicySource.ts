@@ -2,7 +2,7 @@ import { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { CatalogService } from '@backstage/plugin-catalog-node';
-import { ESCALATION_POLICY_ANNOTATION } from '@internal/plugin-pulse-common';
+import { ESCALATION_POLICY_ANNOTATION } from '@pulse-oss/plugin-pulse-common';
 import { Clock, systemClock } from '../service/clock';
 import { OncallConfig } from './config';
 import { EscalationPolicy } from './escalation';

@@ -2,7 +2,7 @@ import {
   EntityOnCall,
   EscalationStepView,
   Incident,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 import { WebhookConfig } from './config';
 import { EscalationPolicy } from './escalation';
 import { PolicyChoice } from './policies';

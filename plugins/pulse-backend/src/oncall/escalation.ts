@@ -16,7 +16,7 @@
  * is copied into the state at trigger time: editing config never changes an
  * escalation in flight. Round-robin targets are not supported.
  */
-import { IncidentStatus } from '@internal/plugin-pulse-common';
+import { IncidentStatus } from '@pulse-oss/plugin-pulse-common';
 import { MINUTE_MS } from './localTime';
 
 export type EscalationTarget =

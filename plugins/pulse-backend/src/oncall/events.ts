@@ -1,4 +1,4 @@
-import { Incident, ScheduleOverride } from '@internal/plugin-pulse-common';
+import { Incident, ScheduleOverride } from '@pulse-oss/plugin-pulse-common';
 
 /**
  * The domain events the on-call domain publishes through the shared publisher. Incident events

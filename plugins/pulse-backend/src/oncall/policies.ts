@@ -4,7 +4,7 @@ import {
   RELATION_OWNED_BY,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
-import { ESCALATION_POLICY_ANNOTATION } from '@internal/plugin-pulse-common';
+import { ESCALATION_POLICY_ANNOTATION } from '@pulse-oss/plugin-pulse-common';
 import { OncallConfig } from './config';
 import { EscalationPolicy } from './escalation';
 

@@ -9,7 +9,7 @@ import {
   pulseOnCallReadPermission,
   pulseOverrideCreatePermission,
   pulseOverrideDeletePermission,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 import { Clock, systemClock } from '../service/clock';
 import { entityRefFromPath, normalizeEntityRef } from '../service/entityRefs';
 import { Caller, RequestKit } from '../service/requestKit';

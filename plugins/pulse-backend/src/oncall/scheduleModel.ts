@@ -3,7 +3,7 @@
  * and the shifts of the final timeline. Types only; the computation is in `schedule.ts` (the
  * whole schedule) and `rotation.ts` (one layer).
  */
-import { OnCallShift } from '@internal/plugin-pulse-common';
+import { OnCallShift } from '@pulse-oss/plugin-pulse-common';
 import { IsoWeekday } from './localTime';
 
 export type RotationLength =

@@ -1,5 +1,5 @@
 import { ConflictError } from '@backstage/errors';
-import { pulsePermissions } from '@internal/plugin-pulse-common';
+import { pulsePermissions } from '@pulse-oss/plugin-pulse-common';
 import express from 'express';
 import { Clock, systemClock } from '../service/clock';
 import { PulseContext } from '../service/context';

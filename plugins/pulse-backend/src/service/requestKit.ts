@@ -20,7 +20,7 @@ import {
   PolicyDecision,
   ResourcePermission,
 } from '@backstage/plugin-permission-common';
-import { pulseAlertCreatePermission } from '@internal/plugin-pulse-common';
+import { pulseAlertCreatePermission } from '@pulse-oss/plugin-pulse-common';
 import type { Request } from 'express';
 import { LRUCache } from 'lru-cache';
 import { CatalogEntityCache } from './CatalogEntityCache';

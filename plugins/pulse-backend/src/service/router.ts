@@ -2,7 +2,7 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import {
   pulseAlertCreatePermission,
   pulseReadPermission,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 import express from 'express';
 import Router from 'express-promise-router';
 import { Knex } from 'knex';

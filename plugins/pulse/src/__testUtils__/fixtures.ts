@@ -1,4 +1,4 @@
-import { SyncStatus, TrackedEntity } from '@internal/plugin-pulse-common';
+import { SyncStatus, TrackedEntity } from '@pulse-oss/plugin-pulse-common';
 
 /** payments-api as Pulse tracks it: linked to `acme/payments-api` on github.com, valid. */
 export function trackedEntityFixture(

@@ -20,9 +20,13 @@ import {
   WorkflowRun,
   WorkflowRunPage,
   WorkflowSummaryList,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 
-/** Which pull requests {@link PulseApi.getPullRequests} returns, and how many. */
+/**
+ * Which pull requests {@link PulseApi.getPullRequests} returns, and how many.
+ *
+ * @public
+ */
 export interface PullRequestQuery {
   /** Defaults to `open` on the backend. */
   state?: 'open' | 'merged' | 'closed' | 'all';
@@ -31,7 +35,11 @@ export interface PullRequestQuery {
   cursor?: string;
 }
 
-/** Which workflow runs {@link PulseApi.getWorkflowRuns} returns, and how many. */
+/**
+ * Which workflow runs {@link PulseApi.getWorkflowRuns} returns, and how many.
+ *
+ * @public
+ */
 export interface WorkflowRunQuery {
   branch?: string;
   /** The workflow, as `WorkflowRun.workflowId`. */
@@ -42,7 +50,11 @@ export interface WorkflowRunQuery {
   cursor?: string;
 }
 
-/** Which incidents {@link PulseApi.listIncidents} returns. */
+/**
+ * Which incidents {@link PulseApi.listIncidents} returns.
+ *
+ * @public
+ */
 export interface IncidentQuery {
   /** Any of these statuses; the backend's default is every status. */
   status?: IncidentStatus[];
@@ -59,21 +71,33 @@ export interface IncidentQuery {
   cursor?: string;
 }
 
-/** Which page of an activity feed {@link PulseApi.getActivity} returns. */
+/**
+ * Which page of an activity feed {@link PulseApi.getActivity} returns.
+ *
+ * @public
+ */
 export interface ActivityQuery {
   /** The `nextCursor` of the previous page: items older than it. */
   before?: string;
   limit?: number;
 }
 
-/** `GET /schedules/{id}/versions`: the live version of each of a schedule's topics. */
+/**
+ * `GET /schedules/{id}/versions`: the live version of each of a schedule's topics.
+ *
+ * @public
+ */
 export interface ScheduleVersions {
   scheduleId: string;
   /** Topic to version; a topic that never changed is absent (version 0). */
   versions: Record<string, number>;
 }
 
-/** What {@link PulseApi.createIncident} needs to page the on-call of a service by hand. */
+/**
+ * What {@link PulseApi.createIncident} needs to page the on-call of a service by hand.
+ *
+ * @public
+ */
 export interface CreateIncidentRequest {
   /** The service (catalog entity ref) the incident is about. */
   entityRef: string;
@@ -82,7 +106,11 @@ export interface CreateIncidentRequest {
   details?: string;
 }
 
-/** What {@link PulseApi.createScheduleOverride} needs: who covers which time range. */
+/**
+ * What {@link PulseApi.createScheduleOverride} needs: who covers which time range.
+ *
+ * @public
+ */
 export interface CreateScheduleOverrideRequest {
   userRef: string;
   /** ISO 8601 instants. */
@@ -91,7 +119,11 @@ export interface CreateScheduleOverrideRequest {
   layerId?: string;
 }
 
-/** Reads what the Pulse backend knows about catalog entities. */
+/**
+ * Reads what the Pulse backend knows about catalog entities.
+ *
+ * @public
+ */
 export interface PulseApi {
   /** How Pulse sees one entity; rejects with a `ResponseError` (404 when the entity is not tracked). */
   getTrackedEntity(ref: CompoundEntityRef): Promise<TrackedEntity>;
@@ -173,7 +205,11 @@ export interface PulseApi {
   ): Promise<ActivityPage>;
 }
 
-/** Reference to the {@link PulseApi}. */
+/**
+ * Reference to the {@link PulseApi}.
+ *
+ * @public
+ */
 export const pulseApiRef = createApiRef<PulseApi>({
   id: 'plugin.pulse.api',
 });

@@ -3,7 +3,7 @@ import {
   EntityOnCall,
   Incident,
   ScheduleOverride,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 import { PulseClient } from './PulseClient';
 
 const baseUrl = 'http://backstage.test/api/pulse';

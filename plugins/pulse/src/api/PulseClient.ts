@@ -18,7 +18,7 @@ import {
   TrackedEntityList,
   WorkflowRunPage,
   WorkflowSummaryList,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 import {
   ActivityQuery,
   CreateIncidentRequest,
@@ -59,7 +59,11 @@ function schedulePath(id: string): string {
   return `/v1/schedules/${encodeURIComponent(id)}`;
 }
 
-/** The {@link PulseApi} over the Pulse backend's REST API. */
+/**
+ * The {@link PulseApi} over the Pulse backend's REST API.
+ *
+ * @public
+ */
 export class PulseClient implements PulseApi {
   private readonly discoveryApi: DiscoveryApi;
   private readonly fetchApi: FetchApi;

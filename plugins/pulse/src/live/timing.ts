@@ -1,4 +1,4 @@
-import { SyncStatus } from '@internal/plugin-pulse-common';
+import { SyncStatus } from '@pulse-oss/plugin-pulse-common';
 
 /**
  * When a live view acts on its own (pure): polling without signals, retries after failures, the

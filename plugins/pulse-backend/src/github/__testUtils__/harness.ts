@@ -4,7 +4,7 @@ import {
   GitHubSimulator,
   GitHubSimulatorOptions,
 } from '@internal/github-simulator';
-import { TrackedEntity } from '@internal/plugin-pulse-common';
+import { TrackedEntity } from '@pulse-oss/plugin-pulse-common';
 import { Knex } from 'knex';
 import { applyMigrations } from '../../database/migrations';
 import { TrackedEntityStore } from '../../entities/TrackedEntityStore';

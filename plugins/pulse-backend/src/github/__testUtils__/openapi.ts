@@ -49,7 +49,7 @@ export class OpenApiResponseValidator {
 
   constructor() {
     const file = resolvePackagePath(
-      '@internal/plugin-pulse-backend',
+      '@pulse-oss/plugin-pulse-backend',
       'src/schema/openapi.yaml',
     );
     this.spec = parse(readFileSync(file, 'utf8'));

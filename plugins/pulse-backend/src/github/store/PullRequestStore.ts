@@ -1,4 +1,4 @@
-import { CiState, ReviewDecision } from '@internal/plugin-pulse-common';
+import { CiState, ReviewDecision } from '@pulse-oss/plugin-pulse-common';
 import { Knex } from 'knex';
 import { CheckFacts, combineCiStates } from '../derive';
 import { CheckRecord, PullRequestRecord, ReviewRecord } from '../githubRecords';

@@ -1,4 +1,4 @@
-import { SyncStatus } from '@internal/plugin-pulse-common';
+import { SyncStatus } from '@pulse-oss/plugin-pulse-common';
 import { Knex } from 'knex';
 import {
   BATCH,

@@ -1,7 +1,7 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { NotificationService } from '@backstage/plugin-notifications-node';
 import { NotificationSeverity } from '@backstage/plugin-notifications-common';
-import { IncidentSeverity } from '@internal/plugin-pulse-common';
+import { IncidentSeverity } from '@pulse-oss/plugin-pulse-common';
 import { WebhookConfig } from '../config';
 
 const SEVERITY: Record<IncidentSeverity, NotificationSeverity> = {

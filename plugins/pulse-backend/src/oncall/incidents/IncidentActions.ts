@@ -7,7 +7,7 @@ import {
   IncidentSeverity,
   IncidentStatus,
   IncidentTimelineEntry,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 import { randomUUID } from 'node:crypto';
 import type { Request } from 'express';
 import { Clock } from '../../service/clock';

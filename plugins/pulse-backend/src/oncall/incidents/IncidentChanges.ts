@@ -4,7 +4,7 @@
  * applied in the caller's transaction, and the API shape the events (and responses) carry.
  */
 import { ConflictError } from '@backstage/errors';
-import { Incident, NewPulseDomainEvent } from '@internal/plugin-pulse-common';
+import { Incident, NewPulseDomainEvent } from '@pulse-oss/plugin-pulse-common';
 import { Knex } from 'knex';
 import { DomainEventPublisher } from '../../events/DomainEventPublisher';
 import { Clock } from '../../service/clock';

@@ -1,4 +1,4 @@
-import { Incident, IncidentSeverity } from '@internal/plugin-pulse-common';
+import { Incident, IncidentSeverity } from '@pulse-oss/plugin-pulse-common';
 
 /**
  * One alert signal, normalised from whichever format it arrived in (Alertmanager, Grafana,

@@ -2,7 +2,7 @@ import {
   IncidentSeverity,
   IncidentStatus,
   IncidentTimelineEntry,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 import { Knex } from 'knex';
 import { chunks, Db, DbDate, toDate } from '../../database/rows';
 import { EscalationState, nextDueAt } from '../escalation';

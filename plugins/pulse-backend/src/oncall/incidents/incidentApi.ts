@@ -3,7 +3,10 @@
  * (`/v1/incidents...`) and in the payloads of incident domain events. Pure: the caller reads the
  * records (and the assignees) and gives the link.
  */
-import { Incident, IncidentTimelineEntry } from '@internal/plugin-pulse-common';
+import {
+  Incident,
+  IncidentTimelineEntry,
+} from '@pulse-oss/plugin-pulse-common';
 import { StoredIncident, StoredTimelineEntry } from './IncidentStore';
 
 /** The API shape of a stored incident; `htmlUrl` only when a link is given. */

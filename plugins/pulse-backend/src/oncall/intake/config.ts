@@ -1,6 +1,6 @@
 import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
-import { IncidentSeverity } from '@internal/plugin-pulse-common';
+import { IncidentSeverity } from '@pulse-oss/plugin-pulse-common';
 import { normalizeEntityRef } from '../../service/entityRefs';
 import {
   DEFAULT_INCIDENT_KINDS,

@@ -3,7 +3,7 @@ import {
   createPermissionResourceRef,
   createPermissionRule,
 } from '@backstage/plugin-permission-node';
-import { RESOURCE_TYPE_PULSE_SCHEDULE } from '@internal/plugin-pulse-common';
+import { RESOURCE_TYPE_PULSE_SCHEDULE } from '@pulse-oss/plugin-pulse-common';
 import type {
   StandardJSONSchemaV1,
   StandardSchemaV1,
@@ -14,6 +14,8 @@ import { Schedule } from '../schedule';
 /**
  * A schedule as permission rules see it: who is in it, and who owns the services it pages for.
  * Refs are lower case.
+ *
+ * @public
  */
 export interface ScheduleResource {
   id: string;
@@ -23,7 +25,11 @@ export interface ScheduleResource {
   ownerRefs: string[];
 }
 
-/** A schedule filter; rules are only ever applied to loaded schedules. */
+/**
+ * A schedule filter; rules are only ever applied to loaded schedules.
+ *
+ * @public
+ */
 export type ScheduleQuery = (schedule: ScheduleResource) => boolean;
 
 /** The `pulse-schedule` resource type; its conditions are evaluated by the Pulse backend. */
@@ -32,8 +38,12 @@ export const pulseScheduleResourceRef = createPermissionResourceRef<
   ScheduleQuery
 >().with({ pluginId: 'pulse', resourceType: RESOURCE_TYPE_PULSE_SCHEDULE });
 
-/** The parameters of both rules. */
-type ClaimsParams = { claims: string[] };
+/**
+ * The parameters of both rules.
+ *
+ * @public
+ */
+export type ClaimsParams = { claims: string[] };
 
 const CLAIMS_JSON_SCHEMA = {
   type: 'object',

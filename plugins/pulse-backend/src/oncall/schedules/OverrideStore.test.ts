@@ -1,4 +1,4 @@
-import { ScheduleOverride } from '@internal/plugin-pulse-common';
+import { ScheduleOverride } from '@pulse-oss/plugin-pulse-common';
 import { Knex } from 'knex';
 import { createTestDatabases } from '../../__testUtils__/testDatabases';
 import { applyMigrations } from '../../database/migrations';

@@ -6,7 +6,7 @@ import {
   ScheduleOverride,
   ScheduleShifts,
   ScheduleSummary,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 import { randomUUID } from 'node:crypto';
 import type { Request } from 'express';
 import { Knex } from 'knex';

@@ -1,7 +1,7 @@
 import { parseEntityRef } from '@backstage/catalog-model';
 import { Link } from '@backstage/core-components';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
-import { ActivityItem } from '@internal/plugin-pulse-common';
+import { ActivityItem } from '@pulse-oss/plugin-pulse-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import List from '@material-ui/core/List';

@@ -11,7 +11,7 @@ import {
 } from '@backstage/core-components';
 import { useApi, useApiHolder } from '@backstage/core-plugin-api';
 import { catalogApiRef, useEntity } from '@backstage/plugin-catalog-react';
-import { ActivityPage } from '@internal/plugin-pulse-common';
+import { ActivityPage } from '@pulse-oss/plugin-pulse-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import { makeStyles } from '@material-ui/core/styles';

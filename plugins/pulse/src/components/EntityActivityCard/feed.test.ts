@@ -1,4 +1,4 @@
-import { ActivityItem, WorkflowRun } from '@internal/plugin-pulse-common';
+import { ActivityItem, WorkflowRun } from '@pulse-oss/plugin-pulse-common';
 import { feedRows, withNewestPage, withOlderPage } from './feed';
 import { burstText, sentenceText } from './sentences';
 

@@ -1,4 +1,4 @@
-import { ActivityItem, ActivityPage } from '@internal/plugin-pulse-common';
+import { ActivityItem, ActivityPage } from '@pulse-oss/plugin-pulse-common';
 import { ActivitySentence, describeActivity, previousItems } from './sentences';
 
 /**

@@ -3,7 +3,7 @@ import {
   Incident,
   PullRequest,
   WorkflowRun,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 import {
   actorName,
   burstText,

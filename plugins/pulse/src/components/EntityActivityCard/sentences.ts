@@ -4,7 +4,7 @@ import {
   PullRequest,
   ScheduleOverride,
   WorkflowRun,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 
 /**
  * One human sentence per activity item (pure), from the item's payload: the REST shape of what

@@ -12,7 +12,7 @@ import {
   ESCALATION_POLICY_ANNOTATION,
   pulseIncidentCreatePermission,
   pulseIncidentUpdatePermission,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import {
   allowAllBut,

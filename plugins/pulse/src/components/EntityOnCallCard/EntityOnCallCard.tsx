@@ -28,7 +28,7 @@ import {
   Incident,
   pulseIncidentCreatePermission,
   pulseIncidentUpdatePermission,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 import { pulseApiRef } from '../../api';
 import {
   entitySubject,

@@ -3,7 +3,7 @@ import { useApi } from '@backstage/core-plugin-api';
 import DialogContentText from '@material-ui/core/DialogContentText';
 import MenuItem from '@material-ui/core/MenuItem';
 import TextField from '@material-ui/core/TextField';
-import { Incident, IncidentSeverity } from '@internal/plugin-pulse-common';
+import { Incident, IncidentSeverity } from '@pulse-oss/plugin-pulse-common';
 import { pulseApiRef } from '../../api';
 import { ActionDialog, SEVERITIES } from '../oncallCommon';
 

@@ -8,7 +8,7 @@ import {
   PullRequest,
   PullRequestPage,
   pulseSyncRequestPermission,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 import {
   act,
   fireEvent,

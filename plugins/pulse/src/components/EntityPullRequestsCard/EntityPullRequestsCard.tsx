@@ -23,7 +23,7 @@ import {
   PullRequestPage,
   ReviewDecision,
   SyncStatus,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 import Box from '@material-ui/core/Box';
 import Chip from '@material-ui/core/Chip';
 import List from '@material-ui/core/List';
@@ -354,7 +354,11 @@ function PullRequestsCard(props: {
   );
 }
 
-/** Props of {@link EntityPullRequestsCard}. */
+/**
+ * Props of {@link EntityPullRequestsCard}.
+ *
+ * @public
+ */
 export interface EntityPullRequestsCardProps {
   /** Open pull requests without activity for longer than this many days are highlighted. Defaults to 7. */
   staleAfterDays?: number;

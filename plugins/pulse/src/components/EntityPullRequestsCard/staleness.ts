@@ -1,4 +1,4 @@
-import { PullRequest } from '@internal/plugin-pulse-common';
+import { PullRequest } from '@pulse-oss/plugin-pulse-common';
 import { DateTime } from 'luxon';
 
 /** Whole days since the pull request's last activity. */

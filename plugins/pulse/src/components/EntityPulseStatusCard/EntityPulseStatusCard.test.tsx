@@ -7,7 +7,7 @@ import {
   GITHUB_PROJECT_SLUG_ANNOTATION,
   SyncStatus,
   TrackedEntity,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 import { act, screen, waitFor, within } from '@testing-library/react';
 import { createSignalApi, deferred } from '../../__testUtils__/signals';
 import { PulseApi, pulseApiRef } from '../../api';

@@ -21,7 +21,7 @@ import {
   isPulseAvailable,
   SyncStatus,
   TrackedEntity,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 import Box from '@material-ui/core/Box';
 import LinearProgress from '@material-ui/core/LinearProgress';
 import { DateTime } from 'luxon';

@@ -10,7 +10,7 @@ import {
   WorkflowRun,
   WorkflowRunPage,
   WorkflowSummaryList,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 import {
   act,
   fireEvent,

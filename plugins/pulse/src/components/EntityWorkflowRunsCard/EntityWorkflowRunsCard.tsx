@@ -21,7 +21,7 @@ import {
   WorkflowRun,
   WorkflowRunPage,
   WorkflowSummaryList,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 import Box from '@material-ui/core/Box';
 import { makeStyles } from '@material-ui/core/styles';
 import Table from '@material-ui/core/Table';

@@ -1,4 +1,4 @@
-import { WorkflowRun } from '@internal/plugin-pulse-common';
+import { WorkflowRun } from '@pulse-oss/plugin-pulse-common';
 import { StatusLabel } from '../StatusLabel';
 import { describeRun } from './runs';
 

@@ -1,4 +1,4 @@
-import { WorkflowRun } from '@internal/plugin-pulse-common';
+import { WorkflowRun } from '@pulse-oss/plugin-pulse-common';
 import type { StatusKind } from '../StatusLabel';
 
 /** How a run's state is drawn: which status icon, and the words beside it. */

@@ -10,7 +10,7 @@ import { usePermission } from '@backstage/plugin-permission-react';
 import {
   pulseSyncRequestPermission,
   SyncStatus,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 import { DateTime } from 'luxon';
 import { ReactNode } from 'react';
 import { LiveInfo, LiveStatus } from '../../live';

@@ -1,5 +1,5 @@
 import { TestApiProvider } from '@backstage/test-utils';
-import { SyncStatus } from '@internal/plugin-pulse-common';
+import { SyncStatus } from '@pulse-oss/plugin-pulse-common';
 import { act, renderHook } from '@testing-library/react';
 import { ReactNode } from 'react';
 import { PulseApi, pulseApiRef } from '../../api';

@@ -1,7 +1,7 @@
 import { CompoundEntityRef } from '@backstage/catalog-model';
 import { useApi } from '@backstage/core-plugin-api';
 import { assertError } from '@backstage/errors';
-import { SyncStatus } from '@internal/plugin-pulse-common';
+import { SyncStatus } from '@pulse-oss/plugin-pulse-common';
 import { useCallback, useState } from 'react';
 import { pulseApiRef } from '../../api';
 import { describeSyncRequestError } from './errors';

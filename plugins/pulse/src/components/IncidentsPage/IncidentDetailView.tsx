@@ -22,7 +22,7 @@ import {
   IncidentDetail,
   IncidentTimelineEntry,
   pulseIncidentUpdatePermission,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 import { useParams } from 'react-router-dom';
 import { pulseApiRef } from '../../api';
 import {

@@ -23,7 +23,7 @@ import {
   IncidentList as IncidentPage,
   IncidentSeverity,
   IncidentStatus,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 import { useSearchParams } from 'react-router-dom';
 import { IncidentQuery, pulseApiRef } from '../../api';
 import {

@@ -7,7 +7,7 @@ import {
   IncidentDetail,
   IncidentList,
   pulseIncidentUpdatePermission,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { Route, Routes } from 'react-router-dom';
 import {

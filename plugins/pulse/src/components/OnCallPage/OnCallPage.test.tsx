@@ -8,7 +8,7 @@ import {
   ScheduleOverride,
   ScheduleShifts,
   ScheduleSummary,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { DateTime } from 'luxon';
 import {

@@ -8,7 +8,7 @@ import {
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import Grid from '@material-ui/core/Grid';
-import { ScheduleSummary } from '@internal/plugin-pulse-common';
+import { ScheduleSummary } from '@pulse-oss/plugin-pulse-common';
 import { pulseApiRef } from '../../api';
 import {
   earliest,

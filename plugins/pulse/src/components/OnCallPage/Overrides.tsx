@@ -13,7 +13,7 @@ import DeleteIcon from '@material-ui/icons/Delete';
 import {
   ScheduleOverride,
   ScheduleSummary,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 import { DateTime } from 'luxon';
 import { pulseApiRef } from '../../api';
 import { formatZonedDateTime } from '../../shared/time';

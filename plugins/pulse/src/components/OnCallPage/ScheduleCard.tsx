@@ -16,7 +16,7 @@ import {
   pulseOverrideCreatePermission,
   pulseOverrideDeletePermission,
   ScheduleSummary,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 import { DateTime } from 'luxon';
 import { pulseApiRef } from '../../api';
 import {

@@ -2,7 +2,7 @@ import { useMemo } from 'react';
 import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
-import { ScheduleShifts } from '@internal/plugin-pulse-common';
+import { ScheduleShifts } from '@pulse-oss/plugin-pulse-common';
 import { DateTime } from 'luxon';
 import { EntityRefOrText, shortName } from '../oncallCommon';
 import { gapIntervals, layoutTimeline, TimelineSegment } from './timeline';

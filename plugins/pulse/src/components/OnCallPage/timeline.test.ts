@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { ScheduleShifts } from '@internal/plugin-pulse-common';
+import { ScheduleShifts } from '@pulse-oss/plugin-pulse-common';
 import { gapIntervals, layoutTimeline, timelineStart } from './timeline';
 
 function schedule(

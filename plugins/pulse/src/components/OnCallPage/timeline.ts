@@ -1,5 +1,5 @@
 import { DateTime, Interval } from 'luxon';
-import { ScheduleShifts } from '@internal/plugin-pulse-common';
+import { ScheduleShifts } from '@pulse-oss/plugin-pulse-common';
 
 /** A piece of one day's bar: someone on call, or a gap (`userRef` null). */
 export interface TimelineSegment {

@@ -3,7 +3,7 @@ import { makeStyles } from '@material-ui/core/styles';
 import {
   IncidentSeverity,
   IncidentStatus,
-} from '@internal/plugin-pulse-common';
+} from '@pulse-oss/plugin-pulse-common';
 import { StatusLabel } from '../StatusLabel';
 
 /** Every severity, most severe first, with its label. */

@@ -1,6 +1,6 @@
 import { useApi } from '@backstage/core-plugin-api';
 import DialogContentText from '@material-ui/core/DialogContentText';
-import { Incident } from '@internal/plugin-pulse-common';
+import { Incident } from '@pulse-oss/plugin-pulse-common';
 import { PulseApi, pulseApiRef } from '../../api';
 import { ActionDialog } from './ActionDialog';
 

@@ -1,5 +1,5 @@
 import { InputError } from '@backstage/errors';
-import { IncidentSeverity } from '@internal/plugin-pulse-common';
+import { IncidentSeverity } from '@pulse-oss/plugin-pulse-common';
 import { z } from 'zod';
 import { AlertmanagerGrouping } from '../config';
 import {
