@@ -14,9 +14,7 @@ import { EntityCardBlueprint } from '@backstage/plugin-catalog-react/alpha';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
 import {
   GITHUB_PROJECT_SLUG_ANNOTATION,
-  PullRequest,
   pulseSyncRequestPermission,
-  WorkflowRun,
 } from '@pulse-oss/plugin-pulse-common';
 import { screen } from '@testing-library/react';
 import { createPermissionApi } from './__testUtils__/permissions';
@@ -24,8 +22,10 @@ import { requestsMade } from './__testUtils__/requests';
 import pulsePlugin from './alpha';
 import { PulseApi, pulseApiRef } from './api';
 import {
+  pullRequestFixture,
   syncStatusFixture,
   trackedEntityFixture,
+  workflowRunFixture,
 } from './__testUtils__/fixtures';
 
 const entity: Entity = {
@@ -111,48 +111,8 @@ describe('pulse plugin GitHub cards (new frontend system)', () => {
   // The first render of an app compiles its lazily loaded pages and cards.
   jest.setTimeout(30_000);
 
-  const ago = (days: number) =>
-    new Date(Date.now() - days * 24 * 60 * 60 * 1000).toISOString();
-
-  const pullRequest: PullRequest = {
-    number: 7,
-    title: 'Tidy up the refund flow',
-    author: { login: 'amelia', avatarUrl: null },
-    draft: false,
-    state: 'open',
-    labels: [],
-    additions: 20,
-    deletions: 4,
-    changedFiles: 3,
-    createdAt: ago(4),
-    updatedAt: ago(3),
-    firstReviewAt: null,
-    mergedAt: null,
-    closedAt: null,
-    headSha: 'abc',
-    headRef: 'tidy',
-    baseRef: 'main',
-    reviewDecision: 'review_required',
-    ciState: 'success',
-    htmlUrl: 'https://github.com/acme/payments-api/pull/7',
-  };
-
-  const workflowRun: WorkflowRun = {
-    id: 99,
-    workflowId: 1,
-    workflowName: 'Build and test',
-    name: 'Build and test',
-    branch: 'main',
-    event: 'push',
-    status: 'completed',
-    conclusion: 'success',
-    runAttempt: 1,
-    headSha: 'abc',
-    startedAt: ago(0.1),
-    completedAt: ago(0.09),
-    durationSeconds: 300,
-    htmlUrl: 'https://github.com/acme/payments-api/actions/runs/99',
-  };
+  const pullRequest = pullRequestFixture();
+  const workflowRun = workflowRunFixture();
 
   const syncStatus = syncStatusFixture();
 

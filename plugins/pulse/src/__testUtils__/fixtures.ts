@@ -1,4 +1,12 @@
-import { SyncStatus, TrackedEntity } from '@pulse-oss/plugin-pulse-common';
+import {
+  PullRequest,
+  SyncStatus,
+  TrackedEntity,
+  WorkflowRun,
+} from '@pulse-oss/plugin-pulse-common';
+
+const daysAgo = (days: number) =>
+  new Date(Date.now() - days * 24 * 60 * 60 * 1000).toISOString();
 
 /** payments-api as Pulse tracks it: linked to `acme/payments-api` on github.com, valid. */
 export function trackedEntityFixture(
@@ -38,6 +46,58 @@ export function syncStatusFixture(
     pausedUntil: null,
     requestedAt: null,
     lastSyncedAt: new Date().toISOString(),
+    ...overrides,
+  };
+}
+
+/** An open pull request of `acme/payments-api` waiting for review, its CI green. */
+export function pullRequestFixture(
+  overrides: Partial<PullRequest> = {},
+): PullRequest {
+  return {
+    number: 7,
+    title: 'Tidy up the refund flow',
+    author: { login: 'amelia', avatarUrl: null },
+    draft: false,
+    state: 'open',
+    labels: [],
+    additions: 20,
+    deletions: 4,
+    changedFiles: 3,
+    createdAt: daysAgo(4),
+    updatedAt: daysAgo(3),
+    firstReviewAt: null,
+    mergedAt: null,
+    closedAt: null,
+    headSha: 'abc',
+    headRef: 'tidy',
+    baseRef: 'main',
+    reviewDecision: 'review_required',
+    ciState: 'success',
+    htmlUrl: 'https://github.com/acme/payments-api/pull/7',
+    ...overrides,
+  };
+}
+
+/** A successful run of the "Build and test" workflow on main, a couple of hours ago. */
+export function workflowRunFixture(
+  overrides: Partial<WorkflowRun> = {},
+): WorkflowRun {
+  return {
+    id: 99,
+    workflowId: 1,
+    workflowName: 'Build and test',
+    name: 'Build and test',
+    branch: 'main',
+    event: 'push',
+    status: 'completed',
+    conclusion: 'success',
+    runAttempt: 1,
+    headSha: 'abc',
+    startedAt: daysAgo(0.1),
+    completedAt: daysAgo(0.09),
+    durationSeconds: 300,
+    htmlUrl: 'https://github.com/acme/payments-api/actions/runs/99',
     ...overrides,
   };
 }

@@ -1,0 +1,151 @@
+import { Entity } from '@backstage/catalog-model';
+import {
+  EntityProvider,
+  entityRouteRef,
+} from '@backstage/plugin-catalog-react';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
+import {
+  mockApis,
+  renderInTestApp,
+  TestApiProvider,
+} from '@backstage/test-utils';
+import { GITHUB_PROJECT_SLUG_ANNOTATION } from '@pulse-oss/plugin-pulse-common';
+import { screen } from '@testing-library/react';
+import {
+  pullRequestFixture,
+  syncStatusFixture,
+  trackedEntityFixture,
+  workflowRunFixture,
+} from './__testUtils__/fixtures';
+import { PulseApi, pulseApiRef } from './api';
+import {
+  EntityActivityCard,
+  EntityPullRequestsCard,
+  EntityPulseStatusCard,
+  EntityWorkflowRunsCard,
+  isPulseAvailable,
+} from './index';
+import { incidentsRouteRef, onCallRouteRef } from './routes';
+
+// The entity page of a legacy-frontend app, as plugins/pulse/README.md tells adopters to write it:
+// each card is the plugin's extension (`pulsePlugin.provide`), rendered inside the catalog's
+// EntityProvider, with the app's own APIs.
+const entity: Entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: {
+    name: 'payments-api',
+    namespace: 'default',
+    annotations: { [GITHUB_PROJECT_SLUG_ANNOTATION]: 'acme/payments-api' },
+  },
+  spec: { type: 'service', lifecycle: 'production', owner: 'team-a' },
+};
+
+const syncStatus = syncStatusFixture();
+const workflowRun = workflowRunFixture();
+
+const pulseApi: Partial<PulseApi> = {
+  getTrackedEntity: async () => trackedEntityFixture(),
+  getSyncStatus: async () => syncStatus,
+  requestSync: async () => syncStatus,
+  getPullRequests: async () => ({
+    version: 1,
+    items: [pullRequestFixture()],
+    nextCursor: null,
+    lastSyncedAt: syncStatus.lastSyncedAt,
+    sync: syncStatus,
+  }),
+  getWorkflowSummary: async () => ({
+    version: 1,
+    defaultBranch: 'main',
+    items: [
+      {
+        workflowId: 1,
+        workflowName: 'Build and test',
+        latestRun: workflowRun,
+        successRate: 1,
+        medianDurationSeconds: 300,
+        sampleSize: 1,
+      },
+    ],
+    lastSyncedAt: syncStatus.lastSyncedAt,
+    sync: syncStatus,
+    recentRuns: {
+      version: 1,
+      items: [workflowRun],
+      nextCursor: null,
+      lastSyncedAt: syncStatus.lastSyncedAt,
+    },
+  }),
+  getEntityOnCall: async () => ({
+    version: 1,
+    entityRef: 'component:default/payments-api',
+    policy: null,
+    problem: null,
+    now: { userRef: null, until: null, scheduleId: null },
+    next: null,
+    openIncidents: [],
+  }),
+  getActivity: async () => ({ items: [], nextCursor: null, version: 0 }),
+};
+
+const mountedRoutes = {
+  '/catalog/:namespace/:kind/:name': entityRouteRef,
+  '/pulse/incidents': incidentsRouteRef,
+  '/pulse/oncall': onCallRouteRef,
+};
+
+function renderOnEntityPage(card: JSX.Element, pageEntity: Entity = entity) {
+  return renderInTestApp(
+    <TestApiProvider
+      apis={[
+        [pulseApiRef, pulseApi],
+        [permissionApiRef, mockApis.permission()],
+      ]}
+    >
+      <EntityProvider entity={pageEntity}>{card}</EntityProvider>
+    </TestApiProvider>,
+    { mountedRoutes },
+  );
+}
+
+describe('pulse plugin entity cards (legacy frontend system)', () => {
+  it('renders the pull requests card extension', async () => {
+    await renderOnEntityPage(<EntityPullRequestsCard />);
+
+    expect(
+      await screen.findByRole('link', { name: /^#7 Tidy up the refund flow/ }),
+    ).toBeInTheDocument();
+    expect(screen.getByText('Pull requests')).toBeInTheDocument();
+  });
+
+  it('renders the workflow runs card extension', async () => {
+    await renderOnEntityPage(<EntityWorkflowRunsCard />);
+
+    expect(
+      (await screen.findAllByRole('link', { name: /^Build and test/ })).length,
+    ).toBeGreaterThan(0);
+    expect(screen.getByText('Workflow runs')).toBeInTheDocument();
+  });
+
+  it('renders the status card extension', async () => {
+    await renderOnEntityPage(<EntityPulseStatusCard />);
+
+    expect(
+      await screen.findByRole('link', { name: /^acme\/payments-api/ }),
+    ).toBeInTheDocument();
+  });
+
+  it('renders the activity card extension', async () => {
+    await renderOnEntityPage(<EntityActivityCard />);
+
+    expect(await screen.findByText('No activity yet')).toBeInTheDocument();
+  });
+
+  it('offers isPulseAvailable to show the GitHub cards only on annotated entities', () => {
+    expect(isPulseAvailable(entity)).toBe(true);
+    expect(
+      isPulseAvailable({ ...entity, metadata: { name: 'untracked' } }),
+    ).toBe(false);
+  });
+});
