@@ -91,7 +91,7 @@ describe('entity page', () => {
         { timeout: 20_000 },
       ),
     ).toBeInTheDocument();
-    expect(screen.getByText('Pulse')).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'Pulse' })).toBeInTheDocument();
     expect(await screen.findByText(/^Synced/)).toBeInTheDocument();
   });
 
@@ -105,7 +105,9 @@ describe('entity page', () => {
     expect(
       await screen.findByText('About', undefined, { timeout: 20_000 }),
     ).toBeInTheDocument();
-    expect(screen.queryByText('Pulse')).not.toBeInTheDocument();
+    expect(
+      screen.queryByRole('link', { name: /^acme\/payments-api/ }),
+    ).not.toBeInTheDocument();
     expect(getTrackedEntity).not.toHaveBeenCalled();
   });
 });

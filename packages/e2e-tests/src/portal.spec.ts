@@ -47,3 +47,48 @@ test('a component without a repository shows no Pulse card', async ({
   ).toBeVisible();
   await expect(page.getByText('acme/', { exact: false })).toHaveCount(0);
 });
+
+test("a component's Pulse tab puts pull requests and runs side by side on a wide screen and stacks them on a narrow one", async ({
+  page,
+}) => {
+  await signInAsGuest(page);
+  await page.setViewportSize({ width: 1440, height: 1000 });
+  await page.goto('/catalog/default/component/checkout-service');
+  await page.getByRole('link', { name: 'Pulse', exact: true }).click();
+  await expect(page).toHaveURL(
+    /\/catalog\/default\/component\/checkout-service\/pulse$/,
+  );
+
+  const prCard = page
+    .locator('.MuiCard-root')
+    .filter({ has: page.getByRole('tablist', { name: 'Pull request state' }) })
+    .first();
+  const runsCard = page
+    .locator('.MuiCard-root')
+    .filter({ has: page.getByRole('table', { name: 'Recent workflow runs' }) })
+    .first();
+  await expect(prCard).toBeVisible({ timeout: 60_000 });
+  await expect(runsCard).toBeVisible({ timeout: 60_000 });
+  await expect(
+    page.getByRole('link', { name: 'acme/checkout-service' }).first(),
+  ).toBeVisible();
+
+  const top = async (card: typeof prCard) => (await card.boundingBox())!.y;
+  const left = async (card: typeof prCard) => (await card.boundingBox())!.x;
+  expect(await top(runsCard)).toBe(await top(prCard));
+  expect(await left(runsCard)).toBeGreaterThan(await left(prCard));
+  await page.screenshot({
+    path: screenshotPath('checkout-service-pulse-tab-1440'),
+    fullPage: true,
+  });
+
+  await page.setViewportSize({ width: 800, height: 1000 });
+  await expect
+    .poll(async () => (await top(runsCard)) > (await top(prCard)))
+    .toBe(true);
+  expect(await left(runsCard)).toBe(await left(prCard));
+  await page.screenshot({
+    path: screenshotPath('checkout-service-pulse-tab-800'),
+    fullPage: true,
+  });
+});

@@ -12,6 +12,7 @@ import {
 } from '@pulse-oss/plugin-pulse-common';
 import { screen } from '@testing-library/react';
 import pulsePlugin from './alpha';
+import { pulseCardsOnly } from './__testUtils__/alphaPlugin';
 import { pulseApiRef } from './api';
 
 // The first render of an app compiles its lazily loaded pages and cards.
@@ -62,7 +63,7 @@ const feed: ActivityPage = {
 
 function render(entity: Entity, getActivity = jest.fn(async () => feed)) {
   renderTestApp({
-    features: [pulsePlugin],
+    features: [pulseCardsOnly],
     extensions: [createTestEntityPage({ entity })],
     apis: [
       [

@@ -14,6 +14,7 @@ import {
 import { screen, within } from '@testing-library/react';
 import { createPermissionApi } from './__testUtils__/permissions';
 import pulsePlugin from './alpha';
+import { pulseCardsOnly } from './__testUtils__/alphaPlugin';
 import { PulseApi, pulseApiRef } from './api';
 
 const component: Entity = {
@@ -67,7 +68,7 @@ describe('pulse plugin on-call extensions (new frontend system)', () => {
     const api = pulseApi();
 
     renderTestApp({
-      features: [pulsePlugin],
+      features: [pulseCardsOnly],
       extensions: [createTestEntityPage({ entity: component })],
       apis: [[pulseApiRef, api], mockApis.permission()],
     });
@@ -96,7 +97,7 @@ describe('pulse plugin on-call extensions (new frontend system)', () => {
     };
 
     renderTestApp({
-      features: [pulsePlugin],
+      features: [pulseCardsOnly],
       extensions: [createTestEntityPage({ entity: checkout })],
       apis: [
         [pulseApiRef, pulseApi()],
@@ -121,7 +122,7 @@ describe('pulse plugin on-call extensions (new frontend system)', () => {
     const api = pulseApi();
 
     renderTestApp({
-      features: [pulsePlugin],
+      features: [pulseCardsOnly],
       extensions: [
         createTestEntityPage({
           entity: {
@@ -147,7 +148,7 @@ describe('pulse plugin on-call extensions (new frontend system)', () => {
     const api = pulseApi();
 
     renderTestApp({
-      features: [pulsePlugin],
+      features: [pulseCardsOnly],
       initialRouteEntries: ['/pulse/incidents'],
       apis: [[pulseApiRef, api], mockApis.permission()],
     });
@@ -165,7 +166,7 @@ describe('pulse plugin on-call extensions (new frontend system)', () => {
     const api = pulseApi();
 
     renderTestApp({
-      features: [pulsePlugin],
+      features: [pulseCardsOnly],
       initialRouteEntries: ['/pulse/oncall'],
       apis: [[pulseApiRef, api], mockApis.permission()],
     });
@@ -179,7 +180,7 @@ describe('pulse plugin on-call extensions (new frontend system)', () => {
 
   it('lists both pages in the sidebar', async () => {
     renderTestApp({
-      features: [pulsePlugin],
+      features: [pulseCardsOnly],
       initialRouteEntries: ['/pulse/oncall'],
       apis: [[pulseApiRef, pulseApi()], mockApis.permission()],
     });

@@ -20,6 +20,7 @@ import { screen } from '@testing-library/react';
 import { createPermissionApi } from './__testUtils__/permissions';
 import { requestsMade } from './__testUtils__/requests';
 import pulsePlugin from './alpha';
+import { pulseCardsOnly } from './__testUtils__/alphaPlugin';
 import { PulseApi, pulseApiRef } from './api';
 import {
   pullRequestFixture,
@@ -47,7 +48,7 @@ describe('pulse plugin (new frontend system)', () => {
     const getTrackedEntity = jest.fn(async () => trackedEntity);
 
     renderTestApp({
-      features: [pulsePlugin],
+      features: [pulseCardsOnly],
       extensions: [createTestEntityPage({ entity })],
       apis: [
         [
@@ -72,7 +73,7 @@ describe('pulse plugin (new frontend system)', () => {
     const getTrackedEntity = jest.fn(async () => trackedEntity);
 
     renderTestApp({
-      features: [pulsePlugin],
+      features: [pulseCardsOnly],
       extensions: [
         createTestEntityPage({
           entity: { ...entity, metadata: { name: 'untracked' } },
@@ -152,9 +153,56 @@ describe('pulse plugin GitHub cards (new frontend system)', () => {
     getActivity: async () => ({ items: [], nextCursor: null, version: 0 }),
   };
 
-  it('adds the pull request and workflow run cards to annotated entities', async () => {
+  it('lays every card of an annotated component out on its Pulse tab', async () => {
+    const everyCardOff = [
+      'status',
+      'pull-requests',
+      'workflow-runs',
+      'oncall',
+      'activity',
+      'group-activity',
+    ].map(name => ({ [`entity-card:pulse/${name}`]: false }));
     renderTestApp({
       features: [pulsePlugin],
+      extensions: [createTestEntityPage({ entity })],
+      config: { app: { extensions: everyCardOff } },
+      apis: [
+        [
+          pulseApiRef,
+          {
+            ...pulseApi,
+            getEntityOnCall: async () => ({
+              version: 1,
+              entityRef: 'component:default/payments-api',
+              policy: null,
+              problem: null,
+              now: { userRef: null, until: null, scheduleId: null },
+              next: null,
+              openIncidents: [],
+            }),
+          },
+        ],
+        mockApis.permission(),
+      ],
+    });
+
+    expect(
+      await screen.findByRole(
+        'link',
+        { name: /^#7 Tidy up the refund flow/ },
+        { timeout: 10_000 },
+      ),
+    ).toBeInTheDocument();
+    expect(screen.getByText('Workflow runs')).toBeInTheDocument();
+    expect(
+      await screen.findByRole('link', { name: /^acme\/payments-api/ }),
+    ).toBeInTheDocument();
+    expect(await screen.findByText('No activity yet')).toBeInTheDocument();
+  });
+
+  it('adds the pull request and workflow run cards to annotated entities', async () => {
+    renderTestApp({
+      features: [pulseCardsOnly],
       extensions: [createTestEntityPage({ entity })],
       apis: [[pulseApiRef, pulseApi], mockApis.permission()],
     });
@@ -197,7 +245,7 @@ describe('pulse plugin GitHub cards (new frontend system)', () => {
     };
 
     renderTestApp({
-      features: [pulsePlugin],
+      features: [pulseCardsOnly],
       extensions: [createTestEntityPage({ entity: checkout })],
       apis: [
         [pulseApiRef, api],
@@ -249,7 +297,7 @@ describe('pulse plugin GitHub cards (new frontend system)', () => {
 
   it('takes the stale threshold of the pull request card from app config', async () => {
     renderTestApp({
-      features: [pulsePlugin],
+      features: [pulseCardsOnly],
       extensions: [createTestEntityPage({ entity })],
       apis: [[pulseApiRef, pulseApi], mockApis.permission()],
       config: {
@@ -272,7 +320,7 @@ describe('pulse plugin GitHub cards (new frontend system)', () => {
 
   it('does not mark the same pull request stale with the default threshold', async () => {
     renderTestApp({
-      features: [pulsePlugin],
+      features: [pulseCardsOnly],
       extensions: [createTestEntityPage({ entity })],
       apis: [[pulseApiRef, pulseApi], mockApis.permission()],
     });

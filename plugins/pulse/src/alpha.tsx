@@ -5,7 +5,10 @@ import {
   fetchApiRef,
   PageBlueprint,
 } from '@backstage/frontend-plugin-api';
-import { EntityCardBlueprint } from '@backstage/plugin-catalog-react/alpha';
+import {
+  EntityCardBlueprint,
+  EntityContentBlueprint,
+} from '@backstage/plugin-catalog-react/alpha';
 import PhoneInTalkIcon from '@material-ui/icons/PhoneInTalk';
 import ReportProblemIcon from '@material-ui/icons/ReportProblem';
 import { isPulseAvailable } from '@pulse-oss/plugin-pulse-common';
@@ -98,6 +101,26 @@ const pulseGroupActivityCard = EntityCardBlueprint.make({
   },
 });
 
+// The entity's "Pulse" tab: every card above on one page, for the entities that have any of them.
+const pulseEntityContent = EntityContentBlueprint.makeWithOverrides({
+  name: 'pulse',
+  configSchema: { staleAfterDays: staleAfterDaysConfigSchema },
+  factory(originalFactory, { config }) {
+    return originalFactory({
+      path: '/pulse',
+      title: 'Pulse',
+      filter: entity => {
+        const kind = entity.kind.toLocaleLowerCase('en-US');
+        return kind === 'component' || isPulseAvailable(entity);
+      },
+      loader: () =>
+        import('./components/EntityPulseContent').then(m => (
+          <m.EntityPulseContent staleAfterDays={config.staleAfterDays} />
+        )),
+    });
+  },
+});
+
 // A page with a title and an icon is also the sidebar's nav item.
 const pulseIncidentsPage = PageBlueprint.make({
   name: 'incidents',
@@ -142,6 +165,7 @@ export default createFrontendPlugin({
     pulseOnCallCard,
     pulseActivityCard,
     pulseGroupActivityCard,
+    pulseEntityContent,
     pulseIncidentsPage,
     pulseOnCallPage,
   ],

@@ -4,7 +4,12 @@
  * @packageDocumentation
  */
 
-export { pulsePlugin, EntityPulseStatusCard } from './plugin';
+export {
+  pulsePlugin,
+  EntityPulseStatusCard,
+  EntityPulseContent,
+} from './plugin';
+export type { EntityPulseContentProps } from './components/EntityPulseContent';
 export { pulseApiRef, PulseClient } from './api';
 export type { PulseApi } from './api';
 export {

@@ -20,6 +20,7 @@ import {
 import { PulseApi, pulseApiRef } from './api';
 import {
   EntityActivityCard,
+  EntityPulseContent,
   EntityPullRequestsCard,
   EntityPulseStatusCard,
   EntityWorkflowRunsCard,
@@ -139,6 +140,19 @@ describe('pulse plugin entity cards (legacy frontend system)', () => {
   it('renders the activity card extension', async () => {
     await renderOnEntityPage(<EntityActivityCard />);
 
+    expect(await screen.findByText('No activity yet')).toBeInTheDocument();
+  });
+
+  it('renders the Pulse tab content with every card of the entity', async () => {
+    await renderOnEntityPage(<EntityPulseContent />);
+
+    expect(
+      await screen.findByRole('link', { name: /^#7 Tidy up the refund flow/ }),
+    ).toBeInTheDocument();
+    expect(screen.getByText('Workflow runs')).toBeInTheDocument();
+    expect(
+      await screen.findByRole('link', { name: /^acme\/payments-api/ }),
+    ).toBeInTheDocument();
     expect(await screen.findByText('No activity yet')).toBeInTheDocument();
   });
 

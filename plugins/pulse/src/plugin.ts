@@ -7,6 +7,7 @@ import {
   fetchApiRef,
 } from '@backstage/core-plugin-api';
 import { PulseClient, pulseApiRef } from './api';
+import type { EntityPulseContentProps } from './components/EntityPulseContent';
 import { incidentsRouteRef, onCallRouteRef } from './routes';
 
 /**
@@ -42,6 +43,26 @@ export const EntityPulseStatusCard = pulsePlugin.provide(
       lazy: () =>
         import('./components/EntityPulseStatusCard').then(
           m => m.EntityPulseStatusCard,
+        ),
+    },
+  }),
+);
+
+/**
+ * The content of a "Pulse" entity tab: every Pulse card of the entity in one responsive grid. Mount
+ * it under `EntityLayout.Route path="/pulse"` on the pages of components and tracked entities.
+ *
+ * @public
+ */
+export const EntityPulseContent: (
+  props: EntityPulseContentProps,
+) => JSX.Element = pulsePlugin.provide(
+  createComponentExtension({
+    name: 'EntityPulseContent',
+    component: {
+      lazy: () =>
+        import('./components/EntityPulseContent').then(
+          m => m.EntityPulseContent,
         ),
     },
   }),

@@ -1,0 +1,13 @@
+import pulsePlugin from '../alpha';
+
+/**
+ * The new-frontend plugin with its entity cards but without its "Pulse" tab, which renders the same
+ * cards again (and `createTestEntityPage` renders a single tab beside the cards).
+ */
+export const pulseCardsOnly = pulsePlugin.withOverrides({
+  extensions: [
+    pulsePlugin
+      .getExtension('entity-content:pulse/pulse')
+      .override({ disabled: true }),
+  ],
+});

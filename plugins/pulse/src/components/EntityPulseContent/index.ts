@@ -1,0 +1,2 @@
+export { EntityPulseContent } from './EntityPulseContent';
+export type { EntityPulseContentProps } from './EntityPulseContent';
