@@ -32,6 +32,9 @@
  *
  * Memory: each backend's RSS after a full GC, before the clients connect and with them connected
  * and subscribed; the difference divided by the clients on that backend is RSS per connection.
+ * CPU: each backend's CPU time (user and system) from the start of the measured load to the end
+ * of its 3 s tail, divided by the webhooks it was sent; on a shared machine this moves far less
+ * than the latencies do.
  *
  * Environment: PULSE_BENCH_CLIENTS (2000), PULSE_BENCH_CHANNELS (100 per client),
  * PULSE_BENCH_ENTITIES (1000), PULSE_BENCH_RATE (50 changes/s), PULSE_BENCH_SECONDS (60),
@@ -671,6 +674,9 @@ async function scenario(
     await new Promise(resolve => setTimeout(resolve, 2000));
     await Promise.all(threads.map(t => t.request('reset')));
     load.push(os.loadavg()[0]);
+    const cpuBefore = await Promise.all(
+      backends.map(b => b.request<{ microseconds: number }>('cpu')),
+    );
     progress('measuring');
     const warmupChanges = warmup.length;
     const deliveries = await sendWebhooks(
@@ -682,6 +688,9 @@ async function scenario(
     );
     await new Promise(resolve => setTimeout(resolve, 3000));
     load.push(os.loadavg()[0]);
+    const cpuAfter = await Promise.all(
+      backends.map(b => b.request<{ microseconds: number }>('cpu')),
+    );
     const collected = await Promise.all(
       threads.map(t =>
         t.request<{
@@ -719,6 +728,11 @@ async function scenario(
         baselineRssMiB: mib(baseline[r].rss),
         connectedRssMiB: mib(connected[r].rss),
         afterLoadRssMiB: mib(afterLoad[r].rss),
+        cpuMsPerWebhook: round(
+          (cpuAfter[r].microseconds - cpuBefore[r].microseconds) /
+            1000 /
+            deliveries.filter(d => d.replica === r).length,
+        ),
         rssPerConnectionKiB: round(
           (connected[r].rss - baseline[r].rss) /
             1024 /
