@@ -573,8 +573,8 @@ function analyse(
   let doubled = 0;
   for (const [entity, list] of byEntity) {
     const want = followers[entity].reduce((a, b) => a + b, 0);
-    list.forEach((d, index) => {
-      if (d.warmup) return;
+    for (let index = 0; index < list.length; index++) {
+      if (list[index].warmup) continue;
       for (let topic = 0; topic < TOPICS.length; topic++) {
         const got = received.get(`${entity} ${topic} ${index + 1}`) ?? 0;
         expected += want;
@@ -582,18 +582,19 @@ function analyse(
         doubled += Math.max(0, got - want);
         if (got < want) {
           // Sent as part of a later hint (two changes within one throttle window)?
-          const later = list
-            .slice(index + 1)
-            .map(
-              (_, j) =>
-                received.get(`${entity} ${topic} ${index + 2 + j}`) ?? 0,
+          let later = 0;
+          for (let v = index + 2; v <= list.length; v++) {
+            later = Math.max(
+              later,
+              received.get(`${entity} ${topic} ${v}`) ?? 0,
             );
-          const covered = Math.min(want - got, Math.max(0, ...later));
+          }
+          const covered = Math.min(want - got, later);
           coalesced += covered;
           missing += want - got - covered;
         }
       }
-    });
+    }
   }
   const measured = deliveries.filter(d => !d.warmup);
   return {

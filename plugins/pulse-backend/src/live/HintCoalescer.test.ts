@@ -11,10 +11,13 @@ function manualTimers() {
       timer.cancelled = true;
     };
   };
+  const dueAt = (at: number) => timers.filter(t => !t.cancelled && t.at <= at);
   const advance = (ms: number) => {
-    for (let step = 0; step < ms; step++) {
+    const end = now + ms;
+    while (now < end) {
       now += 1;
-      for (const timer of timers.filter(t => !t.cancelled && t.at <= now)) {
+      const due = dueAt(now);
+      for (const timer of due) {
         timer.cancelled = true;
         timer.fn();
       }
