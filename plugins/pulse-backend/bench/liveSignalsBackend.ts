@@ -8,7 +8,7 @@
  * changes arrive by webhook only.
  *
  * Started by `live-signals.ts` with its options as JSON in argv; answers `rss` (after a full
- * garbage collection) and `stop` over IPC.
+ * garbage collection), `cpu` (the process's CPU time so far) and `stop` over IPC.
  */
 import { authServiceFactory } from '@backstage/backend-defaults/auth';
 import { httpAuthServiceFactory } from '@backstage/backend-defaults/httpAuth';
@@ -138,6 +138,9 @@ async function run() {
       (globalThis as { gc?: () => void }).gc?.();
       const usage = process.memoryUsage();
       process.send!({ type: 'rss', rss: usage.rss, heapUsed: usage.heapUsed });
+    } else if (message.type === 'cpu') {
+      const usage = process.cpuUsage();
+      process.send!({ type: 'cpu', microseconds: usage.user + usage.system });
     } else if (message.type === 'stop') {
       // The events bus long-polls over HTTP; cut those requests rather than wait for them.
       server.closeAllConnections();

@@ -17,16 +17,24 @@ export const realSchedule: Schedule = (fn, ms) => {
   return () => clearTimeout(timer);
 };
 
+interface Window {
+  /** The newest hint that arrived since the window opened, to send when it closes. */
+  waiting?: LiveHint;
+  /** The highest version sent in or before this window: a lower one is never sent after it. */
+  sentVersion: number;
+  cancel: () => void;
+}
+
 /**
- * Coalesces hints: at most one per subject, topic and recipients every `windowMs`, sent at the end
- * of the window (trailing edge) with the highest version seen in it. A burst of 10,000 changes to
- * one entity in a second becomes four hints per topic, not 10,000.
+ * Throttles hints per subject, topic and recipients, with a leading and a trailing edge: a hint
+ * with none sent for its key in the last `windowMs` is sent at once and opens a window; hints that
+ * arrive while it is open are held, and when it closes the newest of them is sent (and opens the
+ * next window). So an isolated change costs no delay, there is at most one hint per key every
+ * `windowMs`, and the last change of a burst is always sent: 10,000 changes to one entity in a
+ * second become five hints per topic, not 10,000.
  */
 export class HintCoalescer {
-  private readonly pending = new Map<
-    string,
-    { hint: LiveHint; cancel: () => void }
-  >();
+  private readonly windows = new Map<string, Window>();
 
   constructor(
     private readonly emit: (hint: LiveHint) => void,
@@ -38,30 +46,45 @@ export class HintCoalescer {
     const key = `${hint.subject}\n${hint.topic}\n${
       hint.recipients?.slice().sort().join(',') ?? '*'
     }`;
-    const waiting = this.pending.get(key);
-    if (waiting) {
-      if (hint.version > waiting.hint.version) {
-        waiting.hint = { ...waiting.hint, version: hint.version };
-      }
+    const open = this.windows.get(key);
+    if (!open) {
+      this.send(key, hint);
       return;
     }
-    const entry = {
-      hint,
-      cancel: () => {},
-    };
-    entry.cancel = this.schedule(() => {
-      this.pending.delete(key);
-      this.emit(entry.hint);
-    }, this.windowMs);
-    this.pending.set(key, entry);
+    if (
+      hint.version <= Math.max(open.sentVersion, open.waiting?.version ?? 0)
+    ) {
+      return;
+    }
+    open.waiting = open.waiting
+      ? { ...open.waiting, version: hint.version }
+      : hint;
   }
 
   /** Sends what is waiting now (shutdown). */
   flush(): void {
-    for (const [key, entry] of this.pending) {
-      entry.cancel();
-      this.pending.delete(key);
-      this.emit(entry.hint);
+    for (const [key, window] of this.windows) {
+      window.cancel();
+      this.windows.delete(key);
+      if (window.waiting) {
+        this.emit(window.waiting);
+      }
     }
+  }
+
+  /** Sends `hint` and opens its key's window; when it closes, sends what arrived meanwhile. */
+  private send(key: string, hint: LiveHint, sentBefore = 0): void {
+    const window: Window = {
+      sentVersion: Math.max(sentBefore, hint.version),
+      cancel: () => {},
+    };
+    this.windows.set(key, window);
+    window.cancel = this.schedule(() => {
+      this.windows.delete(key);
+      if (window.waiting) {
+        this.send(key, window.waiting, window.sentVersion);
+      }
+    }, this.windowMs);
+    this.emit(hint);
   }
 }

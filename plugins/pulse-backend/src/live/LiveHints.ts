@@ -25,8 +25,9 @@ const SCHEDULE_PREFIX = 'pulse-schedule:';
  * data: `{ entityRef | scheduleId, topic, version }`. Signals has no permission check on channels,
  * so what a hint reveals to anyone who subscribes is only that this entity's (or schedule's) data
  * of this topic changed, and a counter; the card fetches the data itself through the REST API,
- * which applies the catalog's visibility. Hints are coalesced per subject and topic (one per
- * 250 ms at most); a hint that is lost is caught by the client's version check.
+ * which applies the catalog's visibility. Hints are throttled per subject and topic (an isolated
+ * change's hint at once, then at most one per 250 ms carrying the newest version: see
+ * `HintCoalescer`); a hint that is lost is caught by the client's version check.
  */
 export class LiveHints {
   private readonly coalescer: HintCoalescer;

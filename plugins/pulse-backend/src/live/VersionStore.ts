@@ -1,6 +1,8 @@
 import { Knex } from 'knex';
 
 const TABLE = 'pulse_live_versions';
+/** Keys raised per statement (three bound values each). */
+const RAISE_BATCH = 500;
 
 type Db = Knex | Knex.Transaction;
 
@@ -27,13 +29,30 @@ export class VersionStore {
       `${a.subject}\n${a.topic}`.localeCompare(`${b.subject}\n${b.topic}`),
     );
     const versions = new Map<string, number>();
-    for (const { subject, topic, count } of sorted) {
-      const [row] = await tx(TABLE)
-        .insert({ subject, topic, version: count })
-        .onConflict(['subject', 'topic'])
-        .merge({ version: tx.raw('?? + ?', [`${TABLE}.version`, count]) })
-        .returning('version');
-      versions.set(versionKey({ subject, topic }), Number(row.version));
+    // One statement per batch: its rows are inserted, and locked, in the sorted order.
+    for (let i = 0; i < sorted.length; i += RAISE_BATCH) {
+      const rows: Array<{ subject: string; topic: string; version: unknown }> =
+        await tx(TABLE)
+          .insert(
+            sorted
+              .slice(i, i + RAISE_BATCH)
+              .map(({ subject, topic, count }) => ({
+                subject,
+                topic,
+                version: count,
+              })),
+          )
+          .onConflict(['subject', 'topic'])
+          .merge({
+            version: tx.raw('?? + ??', [
+              `${TABLE}.version`,
+              'excluded.version',
+            ]),
+          })
+          .returning(['subject', 'topic', 'version']);
+      for (const row of rows) {
+        versions.set(versionKey(row), Number(row.version));
+      }
     }
     return versions;
   }

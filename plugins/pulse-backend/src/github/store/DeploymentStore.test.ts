@@ -72,6 +72,38 @@ describe.each(databases.eachSupportedId())(
       expect(await store.recordDelivery('d-2', 'workflow_run', t2)).toBe(false);
     });
 
+    it('lets only the transaction that commits record a delivery two transactions record at once', async () => {
+      const at = new Date('2026-01-01T00:00:00Z');
+      for (const outcome of ['commit', 'rollback'] as const) {
+        const id = `d-${outcome}`;
+        let release!: () => void;
+        const held = new Promise<void>(resolve => {
+          release = resolve;
+        });
+        let recorded!: (first: boolean) => void;
+        const firstRecorded = new Promise<boolean>(resolve => {
+          recorded = resolve;
+        });
+        const first = knex
+          .transaction(async tx => {
+            recorded(
+              await new DeploymentStore(tx).recordDelivery(id, 'push', at),
+            );
+            await held;
+            if (outcome === 'rollback') throw new Error('rolled back');
+          })
+          .catch(() => undefined);
+        expect(await firstRecorded).toBe(true);
+        // Started while the first transaction holds its row (on SQLite: the connection).
+        const second = knex.transaction(tx =>
+          new DeploymentStore(tx).recordDelivery(id, 'push', at),
+        );
+        release();
+        await first;
+        expect(await second).toBe(outcome === 'rollback');
+      }
+    });
+
     it('deletes deployments created before the cut-off', async () => {
       await store.upsertDeployments(repo, [
         storedDeployment(1, { createdAt: new Date('2026-01-01T00:00:00Z') }),

@@ -94,18 +94,14 @@ export class DeploymentStore {
     event: string,
     now: Date,
   ): Promise<boolean> {
-    const existing = await this.db(TABLES.deliveries)
-      .where({ delivery_id: deliveryId })
-      .first();
-    if (existing) {
-      return false;
-    }
-    await this.db(TABLES.deliveries).insert({
-      delivery_id: deliveryId,
-      event,
-      received_at: now,
-    });
-    return true;
+    // One statement: a delivery already recorded (or being recorded by a transaction that then
+    // commits) inserts nothing and returns no row.
+    const inserted = await this.db(TABLES.deliveries)
+      .insert({ delivery_id: deliveryId, event, received_at: now })
+      .onConflict('delivery_id')
+      .ignore()
+      .returning('delivery_id');
+    return inserted.length > 0;
   }
 
   /** Deletes deployments created before `before`; returns how many. */
