@@ -207,6 +207,116 @@ describe.each(databases.eachSupportedId())(
       );
     });
 
+    it('gives each event of a batch its feed position and raises every version once', async () => {
+      const { knex, publisher } = await setup();
+      const heard: LiveVersion[][] = [];
+      publisher.subscribe((_events, versions) => heard.push(versions));
+      await publisher.publish({
+        entityRef: 'component:default/a',
+        type: 'incident.created',
+        payload: { n: 0 },
+      });
+      const occurredAt = new Date('2026-12-01T10:00:00.123Z');
+      const stored = await publisher.publish([
+        {
+          entityRef: 'component:default/a',
+          type: 'incident.alert_absorbed',
+          payload: { n: 1 },
+          occurredAt,
+        },
+        {
+          entityRef: 'Component:default/B',
+          type: 'incident.created',
+          payload: { n: 2 },
+        },
+        {
+          entityRef: null,
+          type: 'oncall.handoff',
+          payload: { scheduleId: 'primary', n: 3 },
+        },
+        {
+          entityRef: 'component:default/a',
+          type: 'incident.resolved',
+          payload: { n: 4 },
+        },
+        { entityRef: null, type: 'untracked', payload: { n: 5 } },
+      ]);
+
+      expect(stored.map(e => [e.entityRef, e.type, e.payload])).toEqual([
+        ['component:default/a', 'incident.alert_absorbed', { n: 1 }],
+        ['component:default/b', 'incident.created', { n: 2 }],
+        [null, 'oncall.handoff', { scheduleId: 'primary', n: 3 }],
+        ['component:default/a', 'incident.resolved', { n: 4 }],
+        [null, 'untracked', { n: 5 }],
+      ]);
+      expect(stored[0].occurredAt).toBe('2026-12-01T10:00:00.123Z');
+      const rows = await knex('pulse_events')
+        .orderBy('sequence')
+        .select('type', 'feed_position');
+      expect(
+        rows.map(r => [
+          r.type,
+          r.feed_position === null ? null : Number(r.feed_position),
+        ]),
+      ).toEqual([
+        ['incident.created', 1],
+        ['incident.alert_absorbed', 2],
+        ['incident.created', 1],
+        ['oncall.handoff', null],
+        ['incident.resolved', 3],
+        ['untracked', null],
+      ]);
+      const byKey = (versions: LiveVersion[]) =>
+        Object.fromEntries(
+          versions.map(v => [`${v.subject} ${v.topic}`, v.version]),
+        );
+      await new Promise(resolve => setImmediate(resolve));
+      expect(byKey(heard[1])).toEqual({
+        'component:default/a incidents': 3,
+        'component:default/a oncall': 3,
+        'component:default/a activity': 3,
+        'component:default/b incidents': 1,
+        'component:default/b oncall': 1,
+        'component:default/b activity': 1,
+        'pulse-schedule:primary oncall': 1,
+        'pulse-schedule:primary activity': 1,
+      });
+      const store = new VersionStore(knex);
+      expect(await store.versionsOf('component:default/a')).toEqual({
+        incidents: 3,
+        oncall: 3,
+        activity: 3,
+      });
+      await knex.destroy();
+    });
+
+    it('raises the versions and appends the events of a change in one statement on PostgreSQL', async () => {
+      const { knex, publisher } = await setup();
+      const statements: string[] = [];
+      knex.on('query', (query: { sql: string }) => statements.push(query.sql));
+      await knex.transaction(async tx => {
+        await publisher.publish(
+          [
+            {
+              entityRef: 'component:default/a',
+              type: 'incident.created',
+              payload: {},
+            },
+            {
+              entityRef: 'component:default/b',
+              type: 'incident.created',
+              payload: {},
+            },
+          ],
+          tx,
+        );
+      });
+      const writes = statements.filter(sql => !/^(BEGIN|COMMIT)/i.test(sql));
+      // SQLite runs one writing transaction at a time, so nothing waits for its version rows.
+      expect(writes).toHaveLength(knex.client.config.client === 'pg' ? 1 : 2);
+      await knex.destroy();
+    });
+
     it('versions a schedule for on-call events without an entity', async () => {
       const { knex, publisher } = await setup();
       await publisher.publish({

@@ -9,6 +9,16 @@ import { scheduleSubject, topicsOf } from '../live/topics';
 import { VersionKey, versionKey, VersionStore } from '../live/VersionStore';
 
 const TABLE = 'pulse_events';
+/** Events per insert statement. */
+const INSERT_CHUNK = 200;
+const RETURNED = [
+  'sequence',
+  'id',
+  'entity_ref',
+  'type',
+  'payload',
+  'occurred_at',
+];
 
 interface EventRow {
   sequence: number | string;
@@ -17,6 +27,19 @@ interface EventRow {
   type: string;
   payload: string;
   occurred_at: Date | string;
+}
+
+/** An event row to insert, with where its feed position comes from (see `publish`). */
+interface EventInsert {
+  id: string;
+  entity_ref: string | null;
+  type: string;
+  payload: string;
+  occurred_at: Date;
+  /** The subject whose activity version gives the feed position, if the event has one. */
+  subject: string | null;
+  /** How far below that raised version the event's position is. */
+  back: number | null;
 }
 
 /** A subject's version of a topic after a change. */
@@ -101,45 +124,36 @@ export class DomainEventPublisher {
           counts.set(key, entry);
         }
       });
-      const raised = await this.versions.raise(db, [...counts.values()]);
-      // Feed positions: the activity versions this publish took, in the events' order.
-      const nextPosition = new Map<string, number>();
-      for (const [key, entry] of counts) {
+      // Feed positions: the activity versions this publish takes, in the events' order. Each event
+      // of an entity whose activity is raised is `back` positions below the raised version.
+      const remaining = new Map<string, number>();
+      for (const entry of counts.values()) {
         if (entry.topic === 'activity') {
-          nextPosition.set(entry.subject, raised.get(key)! - entry.count + 1);
+          remaining.set(entry.subject, entry.count);
         }
       }
-      const rows = list.map((event, index) => {
+      const rows: EventInsert[] = list.map((event, index) => {
         const subject = subjects[index];
-        let feedPosition: number | null = null;
-        if (event.entityRef && subject && nextPosition.has(subject)) {
-          feedPosition = nextPosition.get(subject)!;
-          nextPosition.set(subject, feedPosition + 1);
+        let back: number | null = null;
+        if (event.entityRef && subject && remaining.has(subject)) {
+          back = remaining.get(subject)! - 1;
+          remaining.set(subject, back);
         }
         return {
           id: randomUUID(),
-          entity_ref:
-            subjects[index] && event.entityRef ? subjects[index] : null,
+          entity_ref: subject && event.entityRef ? subject : null,
           type: event.type,
           payload: JSON.stringify(event.payload ?? null),
           occurred_at: event.occurredAt ?? new Date(),
-          feed_position: feedPosition,
+          subject: back === null ? null : subject!,
+          back,
         };
       });
-      const stored: PulseDomainEvent[] = [];
-      for (let i = 0; i < rows.length; i += 200) {
-        const inserted: EventRow[] = await db(TABLE)
-          .insert(rows.slice(i, i + 200))
-          .returning([
-            'sequence',
-            'id',
-            'entity_ref',
-            'type',
-            'payload',
-            'occurred_at',
-          ]);
-        stored.push(...inserted.map(fromRow));
-      }
+      const keys = [...counts.values()];
+      const { stored, raised } =
+        db.client.config.client === 'pg' && keys.length > 0
+          ? await this.insertRaisingPostgres(db, keys, rows)
+          : await this.insertRaising(db, keys, rows);
       stored.sort((a, b) => a.sequence - b.sequence);
       const versions: LiveVersion[] = [...counts.entries()].map(
         ([key, entry]) => ({
@@ -162,6 +176,82 @@ export class DomainEventPublisher {
     const { stored, versions } = await this.db.transaction(write);
     this.notify(stored, versions);
     return stored;
+  }
+
+  /** Raises the versions, then inserts the events with their feed positions. */
+  private async insertRaising(
+    db: Knex.Transaction,
+    keys: Array<VersionKey & { count: number }>,
+    rows: EventInsert[],
+  ): Promise<{ stored: PulseDomainEvent[]; raised: Map<string, number> }> {
+    const raised = await this.versions.raise(db, keys);
+    const stored: PulseDomainEvent[] = [];
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      const inserted: EventRow[] = await db(TABLE)
+        .insert(
+          rows.slice(i, i + INSERT_CHUNK).map(({ subject, back, ...row }) => ({
+            ...row,
+            feed_position:
+              subject === null || back === null
+                ? null
+                : raised.get(versionKey({ subject, topic: 'activity' }))! -
+                  back,
+          })),
+        )
+        .returning(RETURNED);
+      stored.push(...inserted.map(fromRow));
+    }
+    return { stored, raised };
+  }
+
+  /**
+   * On PostgreSQL, raising the versions and inserting the events is one statement (the upsert
+   * as a data-modifying `WITH`, the events' feed positions read from what it returns), the last
+   * before commit: the version rows, which every change of the same entity waits for, are held
+   * for that statement and the commit only, not for one more round trip per statement.
+   */
+  private async insertRaisingPostgres(
+    db: Knex.Transaction,
+    keys: Array<VersionKey & { count: number }>,
+    rows: EventInsert[],
+  ): Promise<{ stored: PulseDomainEvent[]; raised: Map<string, number> }> {
+    const source = JSON.stringify(
+      rows.map((row, ord) => ({
+        ...row,
+        occurred_at: row.occurred_at.toISOString(),
+        ord,
+      })),
+    );
+    type Raised = Array<[string, string, number | string]>;
+    const result: { rows: Array<EventRow & { raised: Raised | string }> } =
+      await db.raw(
+        `with ?? as (?)
+         insert into ?? (id, entity_ref, type, payload, occurred_at, feed_position)
+         select e.id, e.entity_ref, e.type, e.payload, e.occurred_at, r.version - e.back
+         from json_to_recordset(?::json) as e(
+           ord integer, id text, entity_ref text, type text, payload text,
+           occurred_at timestamptz, subject text, back bigint)
+         left join ?? as r on r.subject = e.subject and r.topic = 'activity'
+         order by e.ord
+         returning sequence, id, entity_ref, type, payload, occurred_at,
+           (select json_agg(json_build_array(subject, topic, version)) from ??) as raised`,
+        [
+          'raised',
+          this.versions.raising(db, keys),
+          TABLE,
+          source,
+          'raised',
+          'raised',
+        ],
+      );
+    const raised = new Map<string, number>();
+    const [{ raised: returned }] = result.rows;
+    const versions: Raised =
+      typeof returned === 'string' ? JSON.parse(returned) : returned;
+    for (const [subject, topic, version] of versions) {
+      raised.set(versionKey({ subject, topic }), Number(version));
+    }
+    return { stored: result.rows.map(fromRow), raised };
   }
 
   subscribe(listener: DomainEventListener): () => void {

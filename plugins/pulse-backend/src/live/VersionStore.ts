@@ -1,8 +1,6 @@
 import { Knex } from 'knex';
 
 const TABLE = 'pulse_live_versions';
-/** Keys raised per statement (three bound values each). */
-const RAISE_BATCH = 500;
 
 type Db = Knex | Knex.Transaction;
 
@@ -17,42 +15,41 @@ export class VersionStore {
   constructor(private readonly db: Knex) {}
 
   /**
-   * Raises each key's version by its count, inside `tx`, in one order (so that transactions raising
-   * overlapping keys queue instead of deadlocking); returns each key's version after the raise. The
-   * row stays locked until `tx` ends, so versions of one key follow commit order.
+   * The statement that raises each key's version by its count: one multi-row upsert, its rows in
+   * one order (so that transactions raising overlapping keys queue instead of deadlocking),
+   * returning `subject`, `topic` and `version` after the raise. Each row stays locked until the
+   * transaction ends, so versions of one key follow commit order. PostgreSQL callers may run it as
+   * part of a larger statement (a data-modifying `WITH`), holding the locks for less time.
+   */
+  raising(tx: Db, keys: Array<VersionKey & { count: number }>) {
+    const rows = [...keys]
+      .sort((a, b) => compareKeys(a, b))
+      .map(({ subject, topic, count }) => ({ subject, topic, version: count }));
+    return tx(TABLE)
+      .insert(rows)
+      .onConflict(['subject', 'topic'])
+      .merge({
+        version: tx.raw('?? + excluded.??', [`${TABLE}.version`, 'version']),
+      })
+      .returning(['subject', 'topic', 'version']);
+  }
+
+  /**
+   * Raises each key's version by its count inside `tx`, in one statement (see {@link raising});
+   * returns each key's version after the raise.
    */
   async raise(
     tx: Db,
     keys: Array<VersionKey & { count: number }>,
   ): Promise<Map<string, number>> {
-    const sorted = [...keys].sort((a, b) =>
-      `${a.subject}\n${a.topic}`.localeCompare(`${b.subject}\n${b.topic}`),
-    );
     const versions = new Map<string, number>();
-    // One statement per batch: its rows are inserted, and locked, in the sorted order.
-    for (let i = 0; i < sorted.length; i += RAISE_BATCH) {
-      const rows: Array<{ subject: string; topic: string; version: unknown }> =
-        await tx(TABLE)
-          .insert(
-            sorted
-              .slice(i, i + RAISE_BATCH)
-              .map(({ subject, topic, count }) => ({
-                subject,
-                topic,
-                version: count,
-              })),
-          )
-          .onConflict(['subject', 'topic'])
-          .merge({
-            version: tx.raw('?? + ??', [
-              `${TABLE}.version`,
-              'excluded.version',
-            ]),
-          })
-          .returning(['subject', 'topic', 'version']);
-      for (const row of rows) {
-        versions.set(versionKey(row), Number(row.version));
-      }
+    if (keys.length === 0) {
+      return versions;
+    }
+    const rows: Array<VersionKey & { version: number | string }> =
+      await this.raising(tx, keys);
+    for (const row of rows) {
+      versions.set(versionKey(row), Number(row.version));
     }
     return versions;
   }
@@ -73,6 +70,10 @@ export class VersionStore {
     const row = await this.db(TABLE).where({ subject, topic }).first('version');
     return row ? Number(row.version) : 0;
   }
+}
+
+function compareKeys(a: VersionKey, b: VersionKey): number {
+  return versionKey(a).localeCompare(versionKey(b));
 }
 
 export function versionKey(key: VersionKey): string {

@@ -694,6 +694,12 @@ describe.each(databases.eachSupportedId())(
         severity: 'warning',
       });
       expect(created.status).toBe(201);
+      // Opening the incident pages its first step in the background, and that run moves the next
+      // step's due time: wait for it, so that it does not overwrite the stall set below.
+      await waitFor(async () => {
+        const { body } = await api.get(`/incidents/${created.body.id}`);
+        return body.timeline.some((e: any) => e.type === 'notified');
+      });
       // As if the scheduler had stalled ten minutes ago with this incident's next step due.
       const dueAt = new Date(clock.now().getTime() - 10 * 60_000);
       await knex('pulse_incidents')
