@@ -17,7 +17,8 @@ export interface Config {
     permissions?: {
       /**
        * How long one caller's permission decisions and entity visibility are reused, in seconds
-       * (0 to 300). A revoked permission or a hidden entity takes at most this long to show.
+       * (0 to 300), kept per user or service and token. A revoked permission or a hidden entity
+       * takes at most this long to show.
        * 0 asks on every request. Defaults to 10.
        */
       cacheSeconds?: number;

@@ -42,7 +42,13 @@ export function addEntityRoutes(options: {
     router.get('/entities/:kind/:namespace/:name', async (req, res) => {
       const caller = callerOf(res);
       const entityRef = entityRefFromPath(req.params);
-      const entity = await kit.requireVisibleEntity(caller, entityRef);
+      // The stored row is read while the catalog is asked; it is sent only if the caller sees the
+      // entity.
+      const { entity, data: storedByPath } = await kit.readVisibleEntity(
+        caller,
+        entityRef,
+        () => store.get(entityRef),
+      );
       const described = describeTracking(entity, hosts, now());
       if (!described) {
         throw new NotFoundError(
@@ -50,8 +56,12 @@ export function addEntityRoutes(options: {
         );
       }
       // The stored row says when the refresher last saw the entity; until it has, the entity is
-      // described from the catalog as the caller sees it now.
-      const stored = await store.get(described.entityRef);
+      // described from the catalog as the caller sees it now. The refresher stores the ref as the
+      // catalog spells it, which the path need not.
+      const stored =
+        storedByPath?.entityRef === described.entityRef
+          ? storedByPath
+          : await store.get(described.entityRef);
       const body: TrackedEntity =
         stored && stored.repository?.slug === described.repository?.slug
           ? stored

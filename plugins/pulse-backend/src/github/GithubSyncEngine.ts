@@ -304,11 +304,7 @@ export class GithubSyncEngine {
 
   /** The target of one repository, with its current row. */
   async target(host: string, slug: string): Promise<SyncTarget | undefined> {
-    const lower = slug.toLowerCase();
-    const key = repositoryKey(host, lower);
-    const found =
-      (await this.targetsByRepository()).get(key) ??
-      (await this.targetsByRepository({ fresh: true })).get(key);
+    const found = await this.indexedTarget(host, slug);
     if (!found) {
       return undefined;
     }
@@ -316,6 +312,22 @@ export class GithubSyncEngine {
       found.repository.id,
     );
     return repository ? { ...found, repository } : undefined;
+  }
+
+  /**
+   * The repository's target as the cached list of targets holds it (reloaded once when it is not
+   * there), without reading its row: its `repository` is the row as the list read it, for its id
+   * and host; read the row itself for its sync state.
+   */
+  async indexedTarget(
+    host: string,
+    slug: string,
+  ): Promise<SyncTarget | undefined> {
+    const key = repositoryKey(host, slug.toLowerCase());
+    return (
+      (await this.targetsByRepository()).get(key) ??
+      (await this.targetsByRepository({ fresh: true })).get(key)
+    );
   }
 
   private async clientFor(host: string): Promise<GithubHostClient | undefined> {

@@ -1,4 +1,5 @@
 import { SchedulerService } from '@backstage/backend-plugin-api';
+import { Entity } from '@backstage/catalog-model';
 import { NotFoundError } from '@backstage/errors';
 import {
   GITHUB_PROJECT_SLUG_ANNOTATION,
@@ -50,13 +51,6 @@ export function addGithubRoutes(options: {
   /** The entity's version of a topic, read before the data so the data is at least as new. */
   const versionOf = (linked: LinkedEntity, topic: string) =>
     versions.versionOf(linked.entityRef.toLocaleLowerCase('en-US'), topic);
-  /** Every topic's version of the entity in one read, for answers that carry several. */
-  const versionsOf = async (linked: LinkedEntity) => {
-    const all = await versions.versionsOf(
-      linked.entityRef.toLocaleLowerCase('en-US'),
-    );
-    return (topic: string) => all[topic] ?? 0;
-  };
   const clock = options.clock ?? systemClock;
 
   /** 404 unless the caller may see the entity and it links to a usable repository. */
@@ -66,6 +60,30 @@ export function addGithubRoutes(options: {
   ): Promise<LinkedEntity> {
     const entityRef = entityRefFromPath(params);
     const entity = await kit.requireVisibleEntity(caller, entityRef);
+    return linkOf(entityRef, entity);
+  }
+
+  /**
+   * {@link linkedEntity}, with every topic's version of the entity read while the catalog is
+   * asked (the versions are sent only if the caller sees the entity).
+   */
+  async function linkedEntityWithVersions(
+    caller: Caller,
+    params: { kind: string; namespace: string; name: string },
+  ): Promise<{ linked: LinkedEntity; versionOf: (topic: string) => number }> {
+    const entityRef = entityRefFromPath(params);
+    const { entity, data } = await kit.readVisibleEntity(
+      caller,
+      entityRef,
+      () => versions.versionsOf(entityRef),
+    );
+    return {
+      linked: linkOf(entityRef, entity),
+      versionOf: topic => data[topic] ?? 0,
+    };
+  }
+
+  function linkOf(entityRef: string, entity: Entity): LinkedEntity {
     const tracked = describeTracking(entity, hosts, clock.now());
     if (!tracked) {
       throw new NotFoundError(
@@ -86,15 +104,49 @@ export function addGithubRoutes(options: {
     };
   }
 
+  const notTrackedYet = (linked: LinkedEntity) =>
+    new NotFoundError(
+      `Entity ${linked.entityRef} is not tracked by Pulse yet: the next refresh of tracked entities picks it up`,
+    );
+
   /** The sync engine's target of the entity's repository; 404 until the refresher tracks it. */
   async function targetOf(linked: LinkedEntity): Promise<SyncTarget> {
     const target = await engine.target(linked.host, linked.slug);
     if (!target) {
-      throw new NotFoundError(
-        `Entity ${linked.entityRef} is not tracked by Pulse yet: the next refresh of tracked entities picks it up`,
-      );
+      throw notTrackedYet(linked);
     }
     return target;
+  }
+
+  /**
+   * The target as the engine's list holds it (its repository's id, without reading the row);
+   * 404 until the refresher tracks it.
+   */
+  async function indexedTargetOf(linked: LinkedEntity): Promise<SyncTarget> {
+    const target = await engine.indexedTarget(linked.host, linked.slug);
+    if (!target) {
+      throw notTrackedYet(linked);
+    }
+    return target;
+  }
+
+  /**
+   * The target with its current row, read alongside `read` (which needs only the repository's
+   * id): one round trip to the database instead of two in turn.
+   */
+  async function targetWith<T>(
+    linked: LinkedEntity,
+    read: (repositoryId: number) => Promise<T>,
+  ): Promise<{ target: SyncTarget; data: T }> {
+    const indexed = await indexedTargetOf(linked);
+    const [repository, data] = await Promise.all([
+      store.repositories.getRepositoryById(indexed.repository.id),
+      read(indexed.repository.id),
+    ]);
+    if (!repository) {
+      throw notTrackedYet(linked);
+    }
+    return { target: { ...indexed, repository }, data };
   }
 
   /** The repository row, read by host and slug (one indexed query). */
@@ -134,8 +186,22 @@ export function addGithubRoutes(options: {
     known: { version?: number } = {},
   ): Promise<WorkflowRunPage> {
     const version = known.version ?? (await versionOf(linked, 'workflow-runs'));
+    return {
+      ...(await workflowRunPageOf(repository.id, filter, limit, cursor)),
+      lastSyncedAt: lastSyncedAt(repository),
+      version,
+    };
+  }
+
+  /** A page of the repository's workflow runs, without the repository's sync time and version. */
+  async function workflowRunPageOf(
+    repositoryId: number,
+    filter: WorkflowRunFilter,
+    limit: number,
+    cursor?: string,
+  ): Promise<Pick<WorkflowRunPage, 'items' | 'nextCursor'>> {
     const scope = `workflow-runs:${JSON.stringify(filter)}`;
-    const page = await store.workflowRuns.listWorkflowRuns(repository.id, {
+    const page = await store.workflowRuns.listWorkflowRuns(repositoryId, {
       filter,
       limit,
       after: cursor ? decodeCursor<number>(scope, cursor, 'number') : undefined,
@@ -144,8 +210,6 @@ export function addGithubRoutes(options: {
       items: page.items.map(toApiWorkflowRun),
       nextCursor:
         page.more && page.last ? encodeCursor(scope, page.last) : null,
-      lastSyncedAt: lastSyncedAt(repository),
-      version,
     };
   }
 
@@ -153,24 +217,39 @@ export function addGithubRoutes(options: {
     router.get(
       '/entities/:kind/:namespace/:name/pull-requests',
       async (req, res) => {
-        const linked = await linkedEntity(callerOf(res), req.params);
         const state = req.query.state ?? 'open';
         const scope = `pull-requests:${state}`;
         const after = req.query.cursor
           ? decodeCursor<number>(scope, req.query.cursor, 'number')
           : undefined;
-        const versionOfTopic = await versionsOf(linked);
+        const { linked, versionOf: versionOfTopic } =
+          await linkedEntityWithVersions(callerOf(res), req.params);
         const version = versionOfTopic('pull-requests');
-        const target = after ? undefined : await targetOf(linked);
-        const repository = target?.repository ?? (await repositoryOf(linked));
-        const [page, sync] = await Promise.all([
-          store.pullRequests.listPullRequests(repository.id, {
+        const list = (repositoryId: number) =>
+          store.pullRequests.listPullRequests(repositoryId, {
             state,
             limit: req.query.limit ?? 25,
             after,
-          }),
-          target && syncStatus(linked, target, versionOfTopic('sync')),
-        ]);
+          });
+        let repository: SyncedRepository;
+        let page: Awaited<ReturnType<typeof list>>;
+        let sync: SyncStatus | undefined;
+        if (after) {
+          // A later page: no sync status, and the repository found even while it is not a target.
+          repository = await repositoryOf(linked);
+          page = await list(repository.id);
+        } else {
+          const [{ target, data }, pausedUntil] = await Promise.all([
+            targetWith(linked, list),
+            engine.hostPausedUntil(linked.host),
+          ]);
+          repository = target.repository;
+          page = data;
+          sync = {
+            ...engine.status(target, repository, pausedUntil),
+            version: versionOfTopic('sync'),
+          };
+        }
         const body: PullRequestPage = {
           items: page.items.map(toApiStoredPullRequest),
           nextCursor:
@@ -220,47 +299,61 @@ export function addGithubRoutes(options: {
     router.get(
       '/entities/:kind/:namespace/:name/workflow-summary',
       async (req, res) => {
-        const linked = await linkedEntity(callerOf(res), req.params);
-        const versionOfTopic = await versionsOf(linked);
+        const { linked, versionOf: versionOfTopic } =
+          await linkedEntityWithVersions(callerOf(res), req.params);
         const version = versionOfTopic('workflow-runs');
-        const target = await targetOf(linked);
-        const { repository } = target;
-        const defaultBranch = repository.defaultBranch;
         const recentRuns = req.query.recentRuns ?? 25;
         // The parts are independent reads: asked side by side, the card waits for the slowest.
-        const [items, sync, recent] = await Promise.all([
-          store.workflowRuns
-            .listWorkflows(repository.id)
-            .then(async workflows => {
-              const runs = defaultBranch
-                ? await store.workflowRuns.workflowRunsForSummaries(
-                    repository.id,
-                    workflows.map(workflow => workflow.id),
-                    defaultBranch,
-                    SUMMARY_SAMPLE_SIZE,
-                  )
-                : new Map<number, WorkflowRunRecord[]>();
-              return workflows.map(workflow =>
-                summarizeWorkflow(
-                  workflow,
-                  (runs.get(workflow.id) ?? []).map(toApiWorkflowRun),
-                ),
-              );
-            }),
-          syncStatus(linked, target, versionOfTopic('sync')),
-          recentRuns > 0
-            ? workflowRunPage(linked, repository, {}, recentRuns, undefined, {
-                version,
-              })
-            : null,
+        const [
+          {
+            target,
+            data: [workflows, recent],
+          },
+          pausedUntil,
+        ] = await Promise.all([
+          targetWith(linked, repositoryId =>
+            Promise.all([
+              store.workflowRuns.listWorkflows(repositoryId),
+              recentRuns > 0
+                ? workflowRunPageOf(repositoryId, {}, recentRuns)
+                : null,
+            ]),
+          ),
+          engine.hostPausedUntil(linked.host),
         ]);
+        const { repository } = target;
+        const defaultBranch = repository.defaultBranch;
+        const runs = defaultBranch
+          ? await store.workflowRuns.workflowRunsForSummaries(
+              repository.id,
+              workflows.map(workflow => workflow.id),
+              defaultBranch,
+              SUMMARY_SAMPLE_SIZE,
+            )
+          : new Map<number, WorkflowRunRecord[]>();
+        const items = workflows.map(workflow =>
+          summarizeWorkflow(
+            workflow,
+            (runs.get(workflow.id) ?? []).map(toApiWorkflowRun),
+          ),
+        );
+        const sync: SyncStatus = {
+          ...engine.status(target, repository, pausedUntil),
+          version: versionOfTopic('sync'),
+        };
         const body: WorkflowSummaryList = {
           defaultBranch,
           items,
           lastSyncedAt: lastSyncedAt(repository),
           version,
           sync,
-          ...(recent && { recentRuns: recent }),
+          ...(recent && {
+            recentRuns: {
+              ...recent,
+              lastSyncedAt: lastSyncedAt(repository),
+              version,
+            },
+          }),
         };
         res.json(body);
       },

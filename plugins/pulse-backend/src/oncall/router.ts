@@ -339,18 +339,33 @@ export function addOncallRoutes(
     router.get('/entities/:kind/:namespace/:name/oncall', async (req, res) => {
       const caller = callerOf(res);
       const entityRef = entityRefFromPath(req.params);
-      const entity = await kit.requireVisibleEntity(caller, entityRef);
-      const canReadIncidents = await kit.isAllowed(
+      const at = now();
+      // The catalog, the policy and the database are asked side by side; nothing is sent about
+      // a hidden entity, and open incidents are read only for a caller allowed to read them.
+      const canReadIncidents = kit.isAllowed(
         caller,
         pulseIncidentReadPermission,
         entityRef,
       );
-      const version = await versions.versionOf(entityRef, 'oncall');
-      const at = now();
-      const [view, openIncidents] = await Promise.all([
-        schedules.viewAround(at, 14),
-        canReadIncidents ? incidents.openForEntity(entityRef) : [],
-      ]);
+      canReadIncidents.catch(() => undefined);
+      const {
+        entity,
+        data: { version, view, openIncidents },
+      } = await kit.readVisibleEntity(caller, entityRef, async () => {
+        // Read before the data, so the data is at least as new as the version.
+        const oncallVersion = await versions.versionOf(entityRef, 'oncall');
+        const [schedulesView, open] = await Promise.all([
+          schedules.viewAround(at, 14),
+          canReadIncidents.then(allowed =>
+            allowed ? incidents.openForEntity(entityRef) : [],
+          ),
+        ]);
+        return {
+          version: oncallVersion,
+          view: schedulesView,
+          openIncidents: open,
+        };
+      });
       res.json({
         version,
         ...describeEntityOnCall({

@@ -22,6 +22,7 @@ import {
 } from '@backstage/plugin-permission-common';
 import { pulseAlertCreatePermission } from '@pulse-oss/plugin-pulse-common';
 import type { Request } from 'express';
+import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { CatalogEntityCache } from './CatalogEntityCache';
 
@@ -39,6 +40,11 @@ export interface Caller {
   userEntityRef?: string;
   /** The request, for the audit log. */
   request: Request;
+  /**
+   * What the caller's cached decisions and visibility are kept under: the principal and a digest
+   * of the token it came with, so that a new token (with new ownership claims) is asked afresh.
+   */
+  cacheKey?: string;
 }
 
 /** Internal backend plugins call with subjects of this form; anything else is an external token. */
@@ -57,7 +63,7 @@ export interface RequestKitOptions {
   decisionCacheMs: number;
 }
 
-function identityOf(credentials: CallerCredentials): string {
+function principalKey(credentials: CallerCredentials): string {
   const { principal } = credentials;
   if (principal.type === 'user') {
     return `user:${principal.userEntityRef}`;
@@ -65,6 +71,18 @@ function identityOf(credentials: CallerCredentials): string {
   return `service:${principal.subject}:${JSON.stringify(
     principal.accessRestrictions ?? null,
   )}`;
+}
+
+/** The key of the caller's cached answers: the principal and, when known, its token's digest. */
+function identityOf(caller: Caller): string {
+  return caller.cacheKey ?? principalKey(caller.credentials);
+}
+
+function tokenDigest(req: Request): string | undefined {
+  const match = /^Bearer[ ]+(\S+)$/i.exec(req.headers.authorization ?? '');
+  return match
+    ? createHash('sha256').update(match[1]).digest('base64url')
+    : undefined;
 }
 
 /** How the catalog decides what a caller may read: every entity, none, or entity by entity. */
@@ -153,6 +171,10 @@ export class RequestKit {
       allow: ['user', 'service'],
     });
     const { principal } = credentials;
+    const digest = tokenDigest(req);
+    const cacheKey = `${principalKey(credentials)}${
+      digest ? `\n${digest}` : ''
+    }`;
     if (principal.type === 'user') {
       const userEntityRef = principal.userEntityRef.toLocaleLowerCase('en-US');
       return {
@@ -160,9 +182,10 @@ export class RequestKit {
         actor: principal.userEntityRef,
         userEntityRef,
         request: req,
+        cacheKey,
       };
     }
-    return { credentials, actor: principal.subject, request: req };
+    return { credentials, actor: principal.subject, request: req, cacheKey };
   }
 
   /** The signed-in user's identity and ownership refs (their groups included). */
@@ -206,7 +229,7 @@ export class RequestKit {
     permission: Permission,
   ): Promise<PolicyDecision | undefined> {
     return this.policyDecisions?.fetch(
-      `${identityOf(caller.credentials)}\n${permission.name}`,
+      `${identityOf(caller)}\n${permission.name}`,
       { context: { credentials: caller.credentials, permission } },
     );
   }
@@ -239,7 +262,7 @@ export class RequestKit {
         return resourceRefs.map(() => false);
       }
     }
-    const identity = identityOf(credentials);
+    const identity = identityOf(caller);
     const key = (ref: string | undefined) =>
       `${identity}\n${permission.name}\n${ref ?? ''}`;
     const results: Array<boolean | undefined> = resourceRefs.map(ref =>
@@ -351,7 +374,7 @@ export class RequestKit {
     if (reach === 'all') {
       return this.sharedEntities!.get(entityRef);
     }
-    const key = `${identityOf(caller.credentials)}\n${entityRef}`;
+    const key = `${identityOf(caller)}\n${entityRef}`;
     const cached = this.entities?.get(key);
     if (cached || this.visibility?.get(key) === false) {
       return cached;
@@ -379,6 +402,29 @@ export class RequestKit {
   }
 
   /**
+   * The entity as the catalog shows it to the caller, and what `read` reads about it, asked side
+   * by side: a card waits for the slower of the catalog and its own reads, not for both in turn.
+   * `read` must only read. When the entity is hidden or missing, what `read` found is dropped
+   * (and its failure ignored) and the answer is the same 404 as {@link requireVisibleEntity}'s.
+   */
+  async readVisibleEntity<T>(
+    caller: Caller,
+    entityRef: string,
+    read: () => Promise<T>,
+  ): Promise<{ entity: Entity; data: T }> {
+    const visible = this.requireVisibleEntity(caller, entityRef);
+    const reading = Promise.resolve().then(read);
+    let entity: Entity;
+    try {
+      entity = await visible;
+    } catch (error) {
+      reading.catch(() => undefined);
+      throw error;
+    }
+    return { entity, data: await reading };
+  }
+
+  /**
    * Of `entityRefs` (normalised), those the catalog shows to the caller; one catalog request for
    * all that are not cached.
    */
@@ -397,7 +443,7 @@ export class RequestKit {
     const cache = shared ? this.sharedExistence : this.visibility;
     const keyOf = shared
       ? (ref: string) => ref
-      : (ref: string) => `${identityOf(caller.credentials)}\n${ref}`;
+      : (ref: string) => `${identityOf(caller)}\n${ref}`;
     const visible = new Set<string>();
     const unknown: string[] = [];
     for (const ref of new Set(entityRefs)) {
