@@ -4,7 +4,7 @@ import { Entity } from '@backstage/catalog-model';
 import { NotFoundError } from '@backstage/errors';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { pulseIncidentReadPermission } from '@internal/plugin-pulse-common';
+import { pulseIncidentReadPermission } from '@pulse-oss/plugin-pulse-common';
 import type { Request } from 'express';
 import { Caller, RequestKit } from './requestKit';
 
