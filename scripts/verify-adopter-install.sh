@@ -35,5 +35,5 @@ cleanup() {
 }
 trap cleanup EXIT
 
-say "adopter proof in $PULSE_ADOPTER_WORK_DIR (two generated apps; allow about 10 minutes)"
+say "adopter proof in $PULSE_ADOPTER_WORK_DIR (two generated apps; allow about 12 minutes)"
 node scripts/adopter/verify.js

@@ -570,6 +570,37 @@ async function generateApp(flavor, createApp, shimDir) {
   return app;
 }
 
+/** Packages that carry React contexts or API refs, which an app must hold once. */
+const SINGLE_COPY_PACKAGES = [
+  'core-plugin-api',
+  'core-app-api',
+  'frontend-plugin-api',
+  'version-bridge',
+  'plugin-catalog-react',
+];
+
+/**
+ * The monorepo's (Backstage 1.55) version of each single-copy package, as resolutions: the
+ * registry holds a newer Backstage release, whose patch and minor versions the generated app's
+ * transitive ranges would otherwise mix with 1.55's, in two copies of these packages.
+ */
+function singleCoreVersions() {
+  const lock = yaml.parse(
+    fs.readFileSync(path.join(REPO_ROOT, 'yarn.lock'), 'utf8'),
+  );
+  const pins = {};
+  for (const [key, entry] of Object.entries(lock)) {
+    const name = key.match(/^(@backstage\/[^@]+)@npm:/)?.[1];
+    if (
+      name &&
+      SINGLE_COPY_PACKAGES.includes(name.slice('@backstage/'.length))
+    ) {
+      pins[name] = entry.version;
+    }
+  }
+  return pins;
+}
+
 /** What makes the generated app install here like on an adopter's machine with the packages published. */
 function prepareInstall(app) {
   // The Pulse packages come from a local registry serving the tarballs, as from npmjs.com.
@@ -583,7 +614,11 @@ function prepareInstall(app) {
   );
   const manifestFile = path.join(app.dir, 'package.json');
   const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
-  manifest.resolutions = { ...manifest.resolutions, ...ours.resolutions };
+  manifest.resolutions = {
+    ...manifest.resolutions,
+    ...ours.resolutions,
+    ...singleCoreVersions(),
+  };
   fs.writeFileSync(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
   // create-app's yarn.lock seed comes from GitHub, out of reach here: the monorepo's lock file
   // seeds the same versions of the Backstage 1.55 packages instead (the rest is pruned).
@@ -591,6 +626,49 @@ function prepareInstall(app) {
     path.join(REPO_ROOT, 'yarn.lock'),
     path.join(app.dir, 'yarn.lock'),
   );
+  // That seed would also hold the app's own Backstage dependencies at the versions of the 1.55
+  // release, which the template names; the registry has newer releases of some (plugin-api-docs
+  // 0.14.9 and plugin-home on plugin-catalog 2.1, frontend-plugin-api 1.0 and catalog-react 4),
+  // which an app of 1.55 does not get. The template's versions, exactly, as the seed holds them.
+  for (const ws of ['packages/app', 'packages/backend']) {
+    const file = path.join(app.dir, ws, 'package.json');
+    const pkg = JSON.parse(fs.readFileSync(file, 'utf8'));
+    for (const field of ['dependencies', 'devDependencies']) {
+      for (const [name, range] of Object.entries(pkg[field] ?? {})) {
+        if (name.startsWith('@backstage/'))
+          pkg[field][name] = range.replace(/^[~^]/, '');
+      }
+    }
+    fs.writeFileSync(file, `${JSON.stringify(pkg, null, 2)}\n`);
+  }
+}
+
+/** Backstage packages whose React contexts must exist once, installed in more than one version. */
+function duplicateCorePackages(app) {
+  const versions = new Map(SINGLE_COPY_PACKAGES.map(n => [n, new Set()]));
+  const visit = (dir, depth) => {
+    const scope = path.join(dir, 'node_modules/@backstage');
+    if (!fs.existsSync(scope)) return;
+    for (const entry of fs.readdirSync(scope)) {
+      const pkgDir = path.join(scope, entry);
+      if (versions.has(entry)) {
+        versions
+          .get(entry)
+          .add(
+            JSON.parse(
+              fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'),
+            ).version,
+          );
+      }
+      if (depth < 2) visit(pkgDir, depth + 1);
+    }
+  };
+  visit(app.dir, 0);
+  for (const ws of ['packages/app', 'packages/backend'])
+    visit(path.join(app.dir, ws), 1);
+  return [...versions]
+    .filter(([, v]) => v.size > 1)
+    .map(([n, v]) => `@backstage/${n} (${[...v].join(', ')})`);
 }
 
 /** better-sqlite3 compiled once by the monorepo's install when the versions match, else built here. */
@@ -626,6 +704,13 @@ async function installPulse(app, steps, cacheFolder) {
   const started = Date.now();
   await runShellStep(step(steps, 'backend-add'), app, app.log);
   await runShellStep(step(steps, 'frontend-add'), app, app.log);
+  // The seed keeps the Backstage 1.55 versions the monorepo locks; packages it lacks float to
+  // their newest, some of which need newer core packages. Two copies of a core package break
+  // the app's React contexts ("App context is not available"): one copy of each, as a fresh
+  // lock file would have.
+  await yarn(['dedupe'], { cwd: app.dir, env: app.env, log: app.log });
+  const copies = duplicateCorePackages(app);
+  assert(copies.length === 0, `more than one copy of ${copies.join(', ')}`);
   const sqlite = await provideSqlite(app);
   insertBefore(
     path.join(app.dir, 'packages/backend/src/index.ts'),
@@ -866,7 +951,7 @@ async function checkBrowser(app) {
   });
   try {
     const page = await browser.newPage({
-      viewport: { width: 1440, height: 1400 },
+      viewport: { width: 1440, height: 2400 },
     });
     const errors = [];
     page.on('pageerror', e => errors.push(e.message));
@@ -921,10 +1006,19 @@ async function checkBrowser(app) {
             .waitFor({ timeout: 60_000 })
             .catch(() => missing.push(`the pull request "${app.webhookPull}"`));
         }
+        const extensionErrors = await page
+          .getByText(/^Error in extension/)
+          .allInnerTexts();
+        if (extensionErrors.length)
+          missing.push(
+            `extension errors shown (${[...new Set(extensionErrors)].join(
+              ' | ',
+            )})`,
+          );
         const file = await shoot('entity-page');
         assert(
           missing.length === 0,
-          `not on the page: ${missing.join(
+          `wrong on the page: ${missing.join(
             ', ',
           )} (screenshot ${file}${pageErrors()})`,
         );
