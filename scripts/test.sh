@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Command 2: every test. Type check, lint, formatting, unit and integration tests on SQLite and PostgreSQL 15,
-# and the browser tests in Chromium against the running demo portal. Ends with
+# the browser tests in Chromium against the running demo portal, and the adopter proof (the packed
+# packages installed into fresh create-app apps by the README's steps). Ends with
 # "N passed, N failed, N skipped" summed over every suite.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -36,6 +37,8 @@ say "type check"
 yarn tsc > "$RESULTS/tsc.log" 2>&1; rc=$?
 [ $rc = 0 ] || tail -40 "$RESULTS/tsc.log"
 record "type check" $rc
+# The adopter proof builds the packages' type declarations from this run's dist-types.
+[ $rc = 0 ] && export PULSE_TYPES_FRESH=1
 
 say "API reports (the public surface of the published packages is unchanged, or its report updated)"
 yarn build:api-reports --ci > "$RESULTS/api-reports.log" 2>&1; rc=$?
@@ -70,6 +73,20 @@ else
   tail -40 "$RESULTS/portal.log"
   failed=$((failed + 1))
 fi
+
+# The demo portal's work is done; the adopter proof needs the machine's two cores.
+if [ -n "${portal_pid:-}" ]; then
+  kill -TERM -- "-$portal_pid" 2>/dev/null
+  wait "$portal_pid" 2>/dev/null
+  portal_pid=
+fi
+
+say "adopter proof: the packed packages installed into fresh create-app apps (new and legacy frontend) by the README's steps"
+PULSE_ADOPTER_RESULTS_DIR="$RESULTS/adopter" PULSE_ADOPTER_COUNTS="$RESULTS/adopter.counts" \
+  bash scripts/verify-adopter-install.sh 2>&1 | tee "$RESULTS/adopter.log" | grep -E '^(ok|FAIL|    )|took|^\[pulse\] error'
+[ -s "$RESULTS/adopter.counts" ] || echo "0 1 0" > "$RESULTS/adopter.counts"
+add_counts "$RESULTS/adopter.counts"
+say "adopter proof: $(awk '{print $1" passed, "$2" failed"}' "$RESULTS/adopter.counts")"
 
 echo
 echo "Screenshots and logs: $RESULTS"
