@@ -21,12 +21,11 @@ import { createPermissionApi } from './__testUtils__/permissions';
 import { requestsMade } from './__testUtils__/requests';
 import pulsePlugin from './alpha';
 import { pulseCardsOnly } from './__testUtils__/alphaPlugin';
-import { PulseApi, pulseApiRef } from './api';
+import { pulseApiRef } from './api';
 import {
-  pullRequestFixture,
+  pulseApiFixture,
   syncStatusFixture,
   trackedEntityFixture,
-  workflowRunFixture,
 } from './__testUtils__/fixtures';
 
 const entity: Entity = {
@@ -112,46 +111,7 @@ describe('pulse plugin GitHub cards (new frontend system)', () => {
   // The first render of an app compiles its lazily loaded pages and cards.
   jest.setTimeout(30_000);
 
-  const pullRequest = pullRequestFixture();
-  const workflowRun = workflowRunFixture();
-
-  const syncStatus = syncStatusFixture();
-
-  const pulseApi: Partial<PulseApi> = {
-    getTrackedEntity: async () => trackedEntity,
-    getSyncStatus: async () => syncStatus,
-    getPullRequests: async () => ({
-      version: 1,
-      items: [pullRequest],
-      nextCursor: null,
-      lastSyncedAt: syncStatus.lastSyncedAt,
-      sync: syncStatus,
-    }),
-    getWorkflowSummary: async () => ({
-      version: 1,
-      defaultBranch: 'main',
-      items: [
-        {
-          workflowId: 1,
-          workflowName: 'Build and test',
-          latestRun: workflowRun,
-          successRate: 1,
-          medianDurationSeconds: 300,
-          sampleSize: 1,
-        },
-      ],
-      lastSyncedAt: syncStatus.lastSyncedAt,
-      sync: syncStatus,
-      recentRuns: {
-        version: 1,
-        items: [workflowRun],
-        nextCursor: null,
-        lastSyncedAt: syncStatus.lastSyncedAt,
-      },
-    }),
-    requestSync: async () => syncStatus,
-    getActivity: async () => ({ items: [], nextCursor: null, version: 0 }),
-  };
+  const pulseApi = pulseApiFixture();
 
   it('lays every card of an annotated component out on its Pulse tab', async () => {
     const everyCardOff = [
@@ -166,24 +126,7 @@ describe('pulse plugin GitHub cards (new frontend system)', () => {
       features: [pulsePlugin],
       extensions: [createTestEntityPage({ entity })],
       config: { app: { extensions: everyCardOff } },
-      apis: [
-        [
-          pulseApiRef,
-          {
-            ...pulseApi,
-            getEntityOnCall: async () => ({
-              version: 1,
-              entityRef: 'component:default/payments-api',
-              policy: null,
-              problem: null,
-              now: { userRef: null, until: null, scheduleId: null },
-              next: null,
-              openIncidents: [],
-            }),
-          },
-        ],
-        mockApis.permission(),
-      ],
+      apis: [[pulseApiRef, pulseApi], mockApis.permission()],
     });
 
     expect(

@@ -11,13 +11,8 @@ import {
 } from '@backstage/test-utils';
 import { GITHUB_PROJECT_SLUG_ANNOTATION } from '@pulse-oss/plugin-pulse-common';
 import { screen } from '@testing-library/react';
-import {
-  pullRequestFixture,
-  syncStatusFixture,
-  trackedEntityFixture,
-  workflowRunFixture,
-} from './__testUtils__/fixtures';
-import { PulseApi, pulseApiRef } from './api';
+import { pulseApiFixture } from './__testUtils__/fixtures';
+import { pulseApiRef } from './api';
 import {
   EntityActivityCard,
   EntityPulseContent,
@@ -42,53 +37,7 @@ const entity: Entity = {
   spec: { type: 'service', lifecycle: 'production', owner: 'team-a' },
 };
 
-const syncStatus = syncStatusFixture();
-const workflowRun = workflowRunFixture();
-
-const pulseApi: Partial<PulseApi> = {
-  getTrackedEntity: async () => trackedEntityFixture(),
-  getSyncStatus: async () => syncStatus,
-  requestSync: async () => syncStatus,
-  getPullRequests: async () => ({
-    version: 1,
-    items: [pullRequestFixture()],
-    nextCursor: null,
-    lastSyncedAt: syncStatus.lastSyncedAt,
-    sync: syncStatus,
-  }),
-  getWorkflowSummary: async () => ({
-    version: 1,
-    defaultBranch: 'main',
-    items: [
-      {
-        workflowId: 1,
-        workflowName: 'Build and test',
-        latestRun: workflowRun,
-        successRate: 1,
-        medianDurationSeconds: 300,
-        sampleSize: 1,
-      },
-    ],
-    lastSyncedAt: syncStatus.lastSyncedAt,
-    sync: syncStatus,
-    recentRuns: {
-      version: 1,
-      items: [workflowRun],
-      nextCursor: null,
-      lastSyncedAt: syncStatus.lastSyncedAt,
-    },
-  }),
-  getEntityOnCall: async () => ({
-    version: 1,
-    entityRef: 'component:default/payments-api',
-    policy: null,
-    problem: null,
-    now: { userRef: null, until: null, scheduleId: null },
-    next: null,
-    openIncidents: [],
-  }),
-  getActivity: async () => ({ items: [], nextCursor: null, version: 0 }),
-};
+const pulseApi = pulseApiFixture();
 
 const mountedRoutes = {
   '/catalog/:namespace/:kind/:name': entityRouteRef,

@@ -1,9 +1,11 @@
 import {
+  EntityOnCall,
   PullRequest,
   SyncStatus,
   TrackedEntity,
   WorkflowRun,
 } from '@pulse-oss/plugin-pulse-common';
+import type { PulseApi } from '../api';
 
 const daysAgo = (days: number) =>
   new Date(Date.now() - days * 24 * 60 * 60 * 1000).toISOString();
@@ -99,5 +101,67 @@ export function workflowRunFixture(
     durationSeconds: 300,
     htmlUrl: 'https://github.com/acme/payments-api/actions/runs/99',
     ...overrides,
+  };
+}
+
+/** On-call for payments-api: nobody on call, no policy problem, no open incidents. */
+export function entityOnCallFixture(
+  overrides: Partial<EntityOnCall> = {},
+): EntityOnCall {
+  return {
+    version: 1,
+    entityRef: 'component:default/payments-api',
+    policy: null,
+    problem: null,
+    now: { userRef: null, until: null, scheduleId: null },
+    next: null,
+    openIncidents: [],
+    ...overrides,
+  };
+}
+
+/**
+ * The Pulse API as the cards of payments-api read it: tracked, synced, one open pull request
+ * ({@link pullRequestFixture}), one workflow with one run ({@link workflowRunFixture}), no activity.
+ */
+export function pulseApiFixture(): Partial<PulseApi> {
+  const syncStatus = syncStatusFixture();
+  const pullRequest = pullRequestFixture();
+  const workflowRun = workflowRunFixture();
+  return {
+    getTrackedEntity: async () => trackedEntityFixture(),
+    getSyncStatus: async () => syncStatus,
+    requestSync: async () => syncStatus,
+    getPullRequests: async () => ({
+      version: 1,
+      items: [pullRequest],
+      nextCursor: null,
+      lastSyncedAt: syncStatus.lastSyncedAt,
+      sync: syncStatus,
+    }),
+    getWorkflowSummary: async () => ({
+      version: 1,
+      defaultBranch: 'main',
+      items: [
+        {
+          workflowId: 1,
+          workflowName: 'Build and test',
+          latestRun: workflowRun,
+          successRate: 1,
+          medianDurationSeconds: 300,
+          sampleSize: 1,
+        },
+      ],
+      lastSyncedAt: syncStatus.lastSyncedAt,
+      sync: syncStatus,
+      recentRuns: {
+        version: 1,
+        items: [workflowRun],
+        nextCursor: null,
+        lastSyncedAt: syncStatus.lastSyncedAt,
+      },
+    }),
+    getEntityOnCall: async () => entityOnCallFixture(),
+    getActivity: async () => ({ items: [], nextCursor: null, version: 0 }),
   };
 }
