@@ -262,6 +262,55 @@ describe.each(databases.eachSupportedId())(
       await backend.stop();
     });
 
+    it('pages an escalation made while a run is still paging', async () => {
+      const { api, backend, notifications } = await start();
+      const first = await api.post('/incidents', {
+        entityRef: 'component:default/payments-api',
+        title: 'Checkout errors',
+        severity: 'error',
+      });
+      expect(first.status).toBe(201);
+      const id = first.body.id;
+      await waitFor(async () => notifications.sent.length === 1);
+
+      // Hold the next page in flight: the run sending it has read what was due before the
+      // escalation below, and the scheduler refuses to trigger a task that is running.
+      let releaseHeldPage = () => {};
+      const heldPage = new Promise<void>(resolve => {
+        releaseHeldPage = resolve;
+      });
+      let heldPageStarted = () => {};
+      const heldPageSending = new Promise<void>(resolve => {
+        heldPageStarted = resolve;
+      });
+      notifications.onSend = async () => {
+        notifications.onSend = undefined;
+        heldPageStarted();
+        await heldPage;
+      };
+      const second = await api.post('/incidents', {
+        entityRef: 'component:default/storefront',
+        title: 'Slow pages',
+        severity: 'warning',
+      });
+      expect(second.status).toBe(201);
+      await heldPageSending;
+
+      const escalated = await api.post(`/incidents/${id}/escalate`);
+      expect(escalated.status).toBe(200);
+      releaseHeldPage();
+
+      // The schedule ticks every 30 minutes here: only a run that goes round again pages bob,
+      // the second step of the first incident's policy.
+      await waitFor(async () =>
+        notifications.sent.some(n => n.scope === `${id}:1:0`),
+      );
+      expect(
+        notifications.sent.find(n => n.scope === `${id}:1:0`)?.recipients,
+      ).toEqual(['user:default/bob']);
+      await backend.stop();
+    });
+
     it('answers 400 naming the field for bad input', async () => {
       const { api, backend } = await start();
       const { body: incident } = await api.post('/incidents', {

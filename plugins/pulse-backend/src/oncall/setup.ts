@@ -1,4 +1,3 @@
-import { ConflictError } from '@backstage/errors';
 import { pulsePermissions } from '@pulse-oss/plugin-pulse-common';
 import express from 'express';
 import { Clock, systemClock } from '../service/clock';
@@ -25,6 +24,7 @@ import {
 } from './permissions/scheduleAccess';
 import { EscalationRunner } from './engine/EscalationRunner';
 import { Pager } from './engine/Pager';
+import { EscalationRunRequests } from './engine/EscalationRunRequests';
 import {
   createIncidentServices,
   IncidentServices,
@@ -61,6 +61,8 @@ export interface OncallDomain {
   schedules: ScheduleService;
   policies: CatalogPolicySource;
   runner: EscalationRunner;
+  /** Requests for an escalation run now; the escalation task's body runs through it. */
+  runRequests: EscalationRunRequests;
   directory: DirectoryRefresher;
   audience: ScheduleAudienceStore;
   retention: OncallRetention;
@@ -98,6 +100,11 @@ export function createOncallDomain(
     clock,
   });
   const incidentStore = new IncidentStore(context.knex);
+  const runRequests = new EscalationRunRequests({
+    trigger: () => context.scheduler.triggerTask(ESCALATION_TASK_ID),
+    retryLater: retry => setTimeout(retry, 100).unref(),
+    logger,
+  });
   const incidents = createIncidentServices({
     knex: context.knex,
     store: incidentStore,
@@ -107,18 +114,7 @@ export function createOncallDomain(
     logger,
     clock,
     incidentLink: incidentUrl,
-    onEscalationDue: () => {
-      // Page a new incident's first step now rather than at the next run; a run already in
-      // progress (ConflictError) or a not yet scheduled task picks it up anyway.
-      context.scheduler.triggerTask(ESCALATION_TASK_ID).catch(error => {
-        if (
-          !(error instanceof ConflictError) &&
-          error?.name !== 'ConflictError'
-        ) {
-          logger.debug(`Could not trigger the escalation run: ${error}`);
-        }
-      });
-    },
+    onEscalationDue: () => runRequests.request(),
   });
   const schedules = new ScheduleService({
     knex: context.knex,
@@ -216,6 +212,7 @@ export function createOncallDomain(
     schedules,
     policies,
     runner,
+    runRequests,
     directory,
     audience,
     retention,
@@ -250,7 +247,8 @@ export async function setupOncallDomain(
     rules: Object.values(scheduleRules),
     getResources: ids => domain.scheduleResources(ids),
   });
-  const { config, runner, directory, policies, retention } = domain;
+  const { config, runner, runRequests, directory, policies, retention } =
+    domain;
   const { scheduler, logger } = context;
 
   // Local scope: every replica runs escalation on its own tick. Each page is claimed in the
@@ -261,8 +259,8 @@ export async function setupOncallDomain(
     id: ESCALATION_TASK_ID,
     ...config.escalation.schedule,
     scope: 'local',
-    fn: async () => {
-      await runner.run();
+    fn: async signal => {
+      await runRequests.runWhileRequested(() => runner.run(), signal);
     },
   });
   // Also local: the watchdog catches work overdue by more than the grace period (a replica
