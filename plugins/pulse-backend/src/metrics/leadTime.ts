@@ -1,0 +1,138 @@
+/**
+ * Lead time for changes: for each pull request merged to the default branch, from its first
+ * commit's author date to the first successful production deployment whose commit range
+ * (see `commitRanges.ts`) contains its merge commit. The first deployment of each environment
+ * is a baseline: it shipped all earlier history at once, so the pull requests it contains are
+ * reported as baselined and credited to no deployment (otherwise a first deployment would add
+ * lead times of months). A merged pull request no deployment contains yet is waiting.
+ */
+import { CommitGraph, deploymentRange } from './commitRanges';
+import { percentile } from './percentiles';
+
+/** A successful deployment to a production environment. */
+export interface ProductionDeploymentFact {
+  id: string;
+  environment: string;
+  sha: string;
+  succeededAt: Date;
+}
+
+/** A pull request merged to the default branch. */
+export interface MergedPullRequestFact {
+  number: number;
+  /** The commit the merge put on the default branch (merge, squash or last rebased commit). */
+  mergeCommitSha: string | null;
+  /** The author date of the pull request's first commit. */
+  firstCommitAt: Date | null;
+  mergedAt: Date;
+}
+
+export interface LeadTimeEntry {
+  number: number;
+  deploymentId: string;
+  deployedAt: Date;
+  seconds: number;
+}
+
+export interface LeadTimes {
+  /** Pull requests a deployment shipped, with their lead time. */
+  deployed: LeadTimeEntry[];
+  /** Merged, and contained in no production deployment yet. */
+  waiting: number[];
+  /** Shipped by an environment's first deployment: no lead time is claimed for them. */
+  baselined: number[];
+  /** Deployed, but without a first commit date or merge commit to measure from. */
+  unmeasured: number[];
+}
+
+interface FirstShipment {
+  deploymentId: string;
+  deployedAt: Date;
+  baseline: boolean;
+}
+
+function byTime(a: ProductionDeploymentFact, b: ProductionDeploymentFact) {
+  const difference = a.succeededAt.getTime() - b.succeededAt.getTime();
+  return difference !== 0 ? difference : a.id.localeCompare(b.id);
+}
+
+/** For each default-branch commit, the earliest production deployment that shipped it. */
+export function firstShipments(
+  graph: CommitGraph,
+  deployments: readonly ProductionDeploymentFact[],
+): Map<string, FirstShipment> {
+  const ordered = [...deployments].sort(byTime);
+  const previousShaByEnvironment = new Map<string, string>();
+  const shipped = new Map<string, FirstShipment>();
+  for (const deployment of ordered) {
+    const range = deploymentRange(
+      graph,
+      deployment.sha,
+      previousShaByEnvironment.get(deployment.environment) ?? null,
+    );
+    if (range.kind === 'unknown-sha') {
+      continue;
+    }
+    previousShaByEnvironment.set(deployment.environment, deployment.sha);
+    for (const sha of range.commits) {
+      if (!shipped.has(sha)) {
+        shipped.set(sha, {
+          deploymentId: deployment.id,
+          deployedAt: deployment.succeededAt,
+          baseline: range.kind === 'baseline',
+        });
+      }
+    }
+  }
+  return shipped;
+}
+
+export function leadTimes(
+  graph: CommitGraph,
+  deployments: readonly ProductionDeploymentFact[],
+  pullRequests: readonly MergedPullRequestFact[],
+): LeadTimes {
+  const shipped = firstShipments(graph, deployments);
+  const result: LeadTimes = {
+    deployed: [],
+    waiting: [],
+    baselined: [],
+    unmeasured: [],
+  };
+  for (const pull of pullRequests) {
+    const shipment = pull.mergeCommitSha
+      ? shipped.get(pull.mergeCommitSha)
+      : undefined;
+    if (!pull.mergeCommitSha) {
+      result.unmeasured.push(pull.number);
+    } else if (!shipment) {
+      result.waiting.push(pull.number);
+    } else if (shipment.baseline) {
+      result.baselined.push(pull.number);
+    } else if (!pull.firstCommitAt) {
+      result.unmeasured.push(pull.number);
+    } else {
+      result.deployed.push({
+        number: pull.number,
+        deploymentId: shipment.deploymentId,
+        deployedAt: shipment.deployedAt,
+        seconds: Math.max(
+          0,
+          (shipment.deployedAt.getTime() - pull.firstCommitAt.getTime()) / 1000,
+        ),
+      });
+    }
+  }
+  result.deployed.sort((a, b) => a.number - b.number);
+  return result;
+}
+
+/** p50 and p90 of the lead times, with the sample they come from. */
+export function leadTimeSummary(entries: readonly LeadTimeEntry[]) {
+  const seconds = entries.map(entry => entry.seconds);
+  return {
+    sample: seconds.length,
+    p50Seconds: percentile(seconds, 50),
+    p90Seconds: percentile(seconds, 90),
+  };
+}
