@@ -11,6 +11,7 @@ import {
   distributions,
 } from '../data/factories';
 import { closePull } from '../data/generateRepository';
+import { appendMerge, mergeMethodOf } from '../data/history';
 import { openPullRequest } from '../data/pullRequests';
 import { Random } from '../data/random';
 import { RepositoryState } from '../data/RepositoryState';
@@ -91,12 +92,14 @@ export class ActivityEngine {
   /** Pull requests opened on request: random activity never touches them. */
   private readonly requestedPulls = new Set<number>();
   private readonly requestRandom: Random;
+  private readonly rerunRandom: Random;
   private events: WebhookEvent[] = [];
 
   constructor(private readonly options: ActivityEngineOptions) {
     this.random = Random.from(options.seed, 'activity');
     this.deliveryIds = Random.from(options.seed, 'deliveries');
     this.requestRandom = Random.from(options.seed, 'requests');
+    this.rerunRandom = Random.from(options.seed, 'reruns');
   }
 
   /**
@@ -149,6 +152,7 @@ export class ActivityEngine {
       true,
       this.requestRandom,
     );
+    appendMerge(state, pull, mergeMethodOf(pull));
     state.touch(now, { pushed: true });
     this.emit(
       state,
@@ -230,6 +234,7 @@ export class ActivityEngine {
       ) {
         this.completeRun(state, run, now);
         this.liveRuns.delete(id);
+        this.maybeRerun(state, run, now);
       }
     }
   }
@@ -291,6 +296,37 @@ export class ActivityEngine {
         this.reportStatuses(state, pull, now, 'final');
       }
     }
+  }
+
+  /** Re-runs some failed runs: the same run id, `run_attempt` raised, the conclusion drawn anew. */
+  private maybeRerun(state: RepositoryState, run: SimWorkflowRun, now: number) {
+    if (run.conclusion !== 'failure' || !this.rerunRandom.chance(0.3)) {
+      return;
+    }
+    run.previousAttempts.push({
+      runAttempt: run.runAttempt,
+      status: run.status,
+      conclusion: run.conclusion,
+      createdAt: run.createdAt,
+      runStartedAt: run.runStartedAt,
+      updatedAt: run.updatedAt,
+    });
+    run.runAttempt++;
+    run.status = 'queued';
+    run.conclusion = null;
+    run.completedAt = null;
+    run.runStartedAt = now;
+    run.updatedAt = now;
+    run.plannedConclusion = this.rerunRandom.chance(0.7)
+      ? 'success'
+      : 'failure';
+    state.touch(now);
+    this.liveRuns.set(run.id, { state, run });
+    this.emit(
+      state,
+      'workflow_run',
+      workflowRunPayload(this.payloadContext(state), 'requested', run),
+    );
   }
 
   private startDeployment(
@@ -487,6 +523,11 @@ export class ActivityEngine {
           break;
         }
         pull.draft = false;
+        pull.draftEvents.push({
+          event: 'ready_for_review',
+          actor: pull.author,
+          at: now,
+        });
         pull.updatedAt = now;
         state.touch(now);
         this.emit(
@@ -530,6 +571,7 @@ export class ActivityEngine {
           break;
         }
         closePull(state, vocabulary, pull, now, true, this.random);
+        appendMerge(state, pull, mergeMethodOf(pull));
         state.touch(now, { pushed: true });
         this.emit(
           state,

@@ -1,5 +1,6 @@
 import { EntityKind, entityId } from './ids';
 import {
+  SimCommit,
   SimCommitStatus,
   SimDeployment,
   SimPullRequest,
@@ -30,6 +31,13 @@ export class RepositoryState {
   /** Per environment, the newest deployment whose latest status is `success`. */
   readonly latestSuccessfulDeployment = new Map<string, SimDeployment>();
   readonly branches = new Map<string, string>();
+  /** Every commit reachable from the default branch, in the order they were added. */
+  readonly defaultBranchCommits: SimCommit[] = [];
+  readonly commitsBySha = new Map<string, SimCommit>();
+  /** The default branch's successive tips (its first-parent chain), oldest first. */
+  private readonly tips: SimCommit[] = [];
+  /** Commits of merged pull requests, as they were when merged. */
+  readonly frozenPullCommits = new Map<number, SimCommit[]>();
   readonly knownShas = new Set<string>();
   /** Open issues that are not pull requests (counted in `open_issues_count`). */
   openIssuesWithoutPulls: number;
@@ -111,6 +119,42 @@ export class RepositoryState {
     }
     list.push(status);
     this.knownShas.add(status.sha);
+  }
+
+  /** Adds a commit reachable from the default branch without moving the branch. */
+  addCommit(commit: SimCommit): void {
+    if (this.commitsBySha.has(commit.sha)) {
+      return;
+    }
+    this.defaultBranchCommits.push(commit);
+    this.commitsBySha.set(commit.sha, commit);
+    this.knownShas.add(commit.sha);
+  }
+
+  /** Adds a commit and makes it the default branch's tip. */
+  appendDefaultBranchCommit(commit: SimCommit): void {
+    this.addCommit(commit);
+    this.tips.push(commit);
+    this.branches.set(this.repository.defaultBranch, commit.sha);
+  }
+
+  defaultBranchTip(): string {
+    return this.tips[this.tips.length - 1].sha;
+  }
+
+  /** The default branch's tip at `at` (its first commit when `at` is older). */
+  defaultBranchTipAt(at: number): string {
+    let low = 0;
+    let high = this.tips.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (this.tips[middle].committedAt <= at) {
+        low = middle + 1;
+      } else {
+        high = middle;
+      }
+    }
+    return this.tips[Math.max(0, low - 1)].sha;
   }
 
   addRun(run: SimWorkflowRun): void {

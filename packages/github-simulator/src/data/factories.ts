@@ -144,6 +144,7 @@ export function createWorkflowRun(
     sequence,
     runNumber: state.nextRunNumber(input.workflow.id),
     runAttempt: 1,
+    previousAttempts: [],
     checkSuiteId,
     updatedAt: input.completedAt ?? input.runStartedAt,
   };

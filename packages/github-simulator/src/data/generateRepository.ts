@@ -12,6 +12,7 @@ import {
   deploymentOutcome,
   distributions,
 } from './factories';
+import { appendMerge, appendPush, mergeMethodOf } from './history';
 import { entityId, nodeId, repositoryId } from './ids';
 import { openPullRequest } from './pullRequests';
 import { Random } from './random';
@@ -65,6 +66,8 @@ interface MainCommit {
   at: number;
   info: SimCommitInfo;
   author: SimUser;
+  /** The merged pull request, for a merge commit. */
+  pull?: SimPullRequest;
 }
 
 function buildRepository(
@@ -180,6 +183,7 @@ function buildPullRequests(
           sha: pull.mergeCommitSha,
           at: pull.mergedAt,
           author: pull.mergedBy ?? pull.author,
+          pull,
           info: commitInfo(
             `${pull.title} (#${pull.number})`,
             pull.author,
@@ -206,6 +210,13 @@ export function closePull(
 ): void {
   const closedAt = Math.round(at);
   pull.state = 'closed';
+  if (merge && pull.draft) {
+    pull.draftEvents.push({
+      event: 'ready_for_review',
+      actor: pull.author,
+      at: Math.round(pull.createdAt + (closedAt - pull.createdAt) * 0.3),
+    });
+  }
   pull.draft = merge ? false : pull.draft;
   pull.closedAt = closedAt;
   pull.updatedAt = closedAt;
@@ -215,7 +226,6 @@ export function closePull(
     pull.mergedBy = pickAuthor(vocabulary, rng);
     pull.mergeCommitSha = rng.sha();
     state.knownShas.add(pull.mergeCommitSha);
-    state.branches.set(state.repository.defaultBranch, pull.mergeCommitSha);
   }
   state.branches.delete(pull.headRef);
 }
@@ -379,10 +389,20 @@ function planBranchRuns(
     });
   }
   commits.sort((a, b) => a.at - b.at);
+  for (const commit of commits) {
+    if (commit.pull) {
+      appendMerge(state, commit.pull, mergeMethodOf(commit.pull));
+    } else {
+      appendPush(state, {
+        sha: commit.sha,
+        message: commit.info.message,
+        author: commit.author,
+        at: commit.at,
+      });
+    }
+  }
   const latest = commits[commits.length - 1];
   if (latest) {
-    state.branches.set(defaultBranch, latest.sha);
-    state.knownShas.add(latest.sha);
     state.repository.pushedAt = Math.max(state.repository.pushedAt, latest.at);
   }
 
@@ -546,12 +566,34 @@ function runStatus(started: boolean, finished: boolean): RunStatus {
   return started ? 'in_progress' : 'queued';
 }
 
+/**
+ * Makes a finished run a re-run: its first attempt ran in the first part of the time and ended
+ * `failure` or `cancelled`; the second (the run as listed) ran after it, a failure that turns
+ * into a success being a flaky run.
+ */
+function rerun(run: SimWorkflowRun, durationSeconds: number, rng: Random) {
+  const firstEnd =
+    run.runStartedAt + Math.round(durationSeconds * 0.4) * SECOND;
+  run.previousAttempts.push({
+    runAttempt: 1,
+    status: 'completed',
+    conclusion: rng.chance(0.8) ? 'failure' : 'cancelled',
+    createdAt: run.createdAt,
+    runStartedAt: run.runStartedAt,
+    updatedAt: firstEnd,
+  });
+  run.runAttempt = 2;
+  run.runStartedAt =
+    run.runStartedAt + Math.round(durationSeconds * 0.5) * SECOND;
+}
+
 function materializeRuns(
   state: RepositoryState,
   vocabulary: Vocabulary,
   settings: GenerationSettings,
   planned: PlannedRun[],
   rng: Random,
+  rerunRng: Random,
 ): void {
   planned.sort((a, b) => a.createdAt - b.createdAt);
   const deploy = state.workflows[1];
@@ -577,6 +619,9 @@ function materializeRuns(
       runStartedAt: started ? runStartedAt : createdAt,
       completedAt: finished ? finishesAt : null,
     });
+    if (finished && duration >= 120 && rerunRng.chance(0.1)) {
+      rerun(run, duration, rerunRng);
+    }
     if (plan.workflow === deploy && started) {
       deployments.push(...planDeployments(run, rng));
     }
@@ -607,8 +652,12 @@ export function generateRepository(
   ]);
   const contexts = rng.shuffle(STATUS_CONTEXTS).slice(0, contextCount);
   const state = new RepositoryState(repository, contexts, rng.int(0, 40));
-  state.branches.set(repository.defaultBranch, rng.sha());
-  state.knownShas.add(state.branches.get(repository.defaultBranch)!);
+  appendPush(state, {
+    sha: rng.sha(),
+    message: 'Initial commit',
+    author: vocabulary.authors[0],
+    at: repository.createdAt,
+  });
   buildWorkflows(state);
 
   const mainCommits = buildPullRequests(state, vocabulary, settings, rng);
@@ -627,7 +676,14 @@ export function generateRepository(
       rng,
     ),
   ];
-  materializeRuns(state, vocabulary, settings, planned, rng);
+  materializeRuns(
+    state,
+    vocabulary,
+    settings,
+    planned,
+    rng,
+    Random.from(settings.seed, 'reruns', repository.fullName),
+  );
 
   let lastActivity = repository.pushedAt;
   for (const pull of state.pulls) {

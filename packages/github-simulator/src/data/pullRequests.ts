@@ -110,6 +110,8 @@ export function openPullRequest(
     labels,
     requestedReviewers,
     assignees: !isDependabot && rng.chance(0.3) ? [author] : [],
+    mergeMethod: null,
+    draftEvents: [],
   };
   state.pulls.push(pull);
   state.branches.set(headRef, pull.headSha);

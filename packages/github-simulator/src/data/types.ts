@@ -90,6 +90,29 @@ export interface SimPullRequest {
   labels: SimLabel[];
   requestedReviewers: SimUser[];
   assignees: SimUser[];
+  /** How the pull request was merged onto the default branch. */
+  mergeMethod: MergeMethod | null;
+  /** Draft transitions in time order (the issue timeline's `convert_to_draft` and `ready_for_review`). */
+  draftEvents: SimDraftEvent[];
+}
+
+export type MergeMethod = 'merge' | 'squash' | 'rebase';
+
+export interface SimDraftEvent {
+  event: 'convert_to_draft' | 'ready_for_review';
+  actor: SimUser;
+  at: number;
+}
+
+/** A git commit; `committedAt` is the committer date, which `since` filters on. */
+export interface SimCommit {
+  sha: string;
+  parents: string[];
+  message: string;
+  author: SimUser;
+  committer: SimUser;
+  authoredAt: number;
+  committedAt: number;
 }
 
 export type ReviewState = 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED';
@@ -169,6 +192,18 @@ export interface SimWorkflowRun {
   plannedDurationSeconds: number;
   /** The conclusion the run will reach when activity mode completes it. */
   plannedConclusion: RunConclusion;
+  /** Earlier attempts of a re-run, oldest first; the run itself is attempt `runAttempt`. */
+  previousAttempts: SimRunAttempt[];
+}
+
+/** What a workflow run looked like at the end of one of its attempts. */
+export interface SimRunAttempt {
+  runAttempt: number;
+  status: RunStatus;
+  conclusion: RunConclusion | null;
+  createdAt: number;
+  runStartedAt: number;
+  updatedAt: number;
 }
 
 export type CheckRunStatus = 'queued' | 'in_progress' | 'completed';

@@ -10,6 +10,7 @@ import {
   SimDeploymentStatus,
   SimUser,
   SimWorkflow,
+  SimRunAttempt,
   SimWorkflowRun,
 } from '../data/types';
 import {
@@ -140,7 +141,8 @@ export function workflowRunJson(
     artifacts_url: `${api}/artifacts`,
     cancel_url: `${api}/cancel`,
     rerun_url: `${api}/rerun`,
-    previous_attempt_url: null,
+    previous_attempt_url:
+      run.runAttempt > 1 ? `${api}/attempts/${run.runAttempt - 1}` : null,
     workflow_url: `${repositoryApiUrl(ctx, state)}/actions/workflows/${
       run.workflow.id
     }`,
@@ -158,6 +160,30 @@ export function workflowRunJson(
 }
 
 /** The check suite object GitHub embeds in check run webhooks and REST. */
+/** A run as it was at the end of attempt `attempt` (the run itself for its latest attempt). */
+export function workflowRunAttemptJson(
+  ctx: UrlContext,
+  state: RepositoryState,
+  run: SimWorkflowRun,
+  attempt: SimRunAttempt,
+  options: { excludePullRequests?: boolean } = {},
+): Json {
+  return workflowRunJson(
+    ctx,
+    state,
+    {
+      ...run,
+      runAttempt: attempt.runAttempt,
+      status: attempt.status,
+      conclusion: attempt.conclusion,
+      createdAt: attempt.createdAt,
+      runStartedAt: attempt.runStartedAt,
+      updatedAt: attempt.updatedAt,
+    },
+    options,
+  );
+}
+
 function checkSuiteJson(
   ctx: UrlContext,
   state: RepositoryState,

@@ -112,6 +112,66 @@ describe('successful responses match the OpenAPI description', () => {
     }
   });
 
+  it('repos/list-commits: default-branch history holding every merge commit, in merge order', async () => {
+    const response = await expectValid(
+      'repos/list-commits',
+      `/repos/acme/web/commits?sha=${repo.repository.defaultBranch}&per_page=100`,
+    );
+    expect(response.body.length).toBeGreaterThan(0);
+    const tipOrder = new Map(
+      repo.defaultBranchCommits.map((commit, index) => [commit.sha, index]),
+    );
+    const merged = repo.pulls
+      .filter(pull => pull.mergedAt !== null)
+      .sort((a, b) => a.mergedAt! - b.mergedAt!);
+    const positions = merged.map(pull => tipOrder.get(pull.mergeCommitSha!));
+    expect(positions.every(position => position !== undefined)).toBe(true);
+    expect([...positions].sort((a, b) => a! - b!)).toEqual(positions);
+    const methods = new Set(merged.map(pull => pull.mergeMethod));
+    expect([...methods].sort()).toEqual(['merge', 'rebase', 'squash']);
+    for (const deployment of repo.deployments) {
+      expect(repo.commitsBySha.has(deployment.sha)).toBe(true);
+    }
+  });
+
+  it('pulls/list-commits and issues/list-events-for-timeline', async () => {
+    const merged = repo.pulls.find(pull => pull.mergedAt !== null)!;
+    const commits = await expectValid(
+      'pulls/list-commits',
+      `/repos/acme/web/pulls/${merged.number}/commits`,
+    );
+    expect(commits.body[commits.body.length - 1].sha).toBe(merged.headSha);
+    const wasDraft = repo.pulls.find(pull => pull.draftEvents.length > 0)!;
+    expect(wasDraft).toBeDefined();
+    const timeline = await expectValid(
+      'issues/list-events-for-timeline',
+      `/repos/acme/web/issues/${wasDraft.number}/timeline`,
+    );
+    expect(
+      timeline.body.map((event: { event: string }) => event.event),
+    ).toEqual(['ready_for_review']);
+  });
+
+  it('actions/get-workflow-run-attempt for re-run runs', async () => {
+    const rerun = simulator.store.repositoryNames
+      .flatMap(name => simulator.store.repository(name)!.runs)
+      .find(run => run.runAttempt > 1)!;
+    expect(rerun).toBeDefined();
+    const owner = simulator.store.repositoryNames.find(name =>
+      simulator.store.repository(name)!.runsById.has(rerun.id),
+    );
+    const first = await expectValid(
+      'actions/get-workflow-run-attempt',
+      `/repos/${owner}/actions/runs/${rerun.id}/attempts/1`,
+    );
+    expect(first.body.run_attempt).toBe(1);
+    expect(first.body.conclusion).toBe(rerun.previousAttempts[0].conclusion);
+    await expectValid(
+      'actions/get-workflow-run-attempt',
+      `/repos/${owner}/actions/runs/${rerun.id}/attempts/${rerun.runAttempt}`,
+    );
+  });
+
   it('commit statuses and combined status', async () => {
     const withStatuses = simulator.store.repositoryNames
       .map(name => simulator.store.repository(name)!)

@@ -9,13 +9,17 @@ import {
   deploymentStatusJson,
   latestStatusPerContext,
   workflowJson,
+  workflowRunAttemptJson,
   workflowRunJson,
 } from '../representations/actions';
+import { pullCommits } from '../data/history';
+import { SimCommit } from '../data/types';
 import {
   Json,
   UrlContext,
   fullRepositoryJson,
 } from '../representations/common';
+import { commitJson, draftTimelineEventJson } from '../representations/commits';
 import {
   pullRequestJson,
   pullRequestSimpleJson,
@@ -26,6 +30,7 @@ import { Page, paginate } from './pagination';
 import {
   RawQuery,
   checkRunsQuery,
+  commitsQuery,
   deploymentsQuery,
   inRange,
   pagingQuery,
@@ -121,6 +126,35 @@ function matchesHead(
   );
 }
 
+/** Commits reachable from `sha`, newest commit date first (as `git log` lists them). */
+function reachableCommits(state: RepositoryState, sha: string): SimCommit[] {
+  const order = new Map<string, number>();
+  state.defaultBranchCommits.forEach((commit, index) =>
+    order.set(commit.sha, index),
+  );
+  const seen = new Set<string>([sha]);
+  const stack = [sha];
+  const found: SimCommit[] = [];
+  while (stack.length) {
+    const commit = state.commitsBySha.get(stack.pop()!);
+    if (!commit) {
+      continue;
+    }
+    found.push(commit);
+    for (const parent of commit.parents) {
+      if (!seen.has(parent)) {
+        seen.add(parent);
+        stack.push(parent);
+      }
+    }
+  }
+  return found.sort(
+    (a, b) =>
+      b.committedAt - a.committedAt ||
+      (order.get(b.sha) ?? 0) - (order.get(a.sha) ?? 0),
+  );
+}
+
 export const repositoryOperations: RepositoryOperation[] = [
   {
     operationId: 'repos/get',
@@ -186,6 +220,57 @@ export const repositoryOperations: RepositoryOperation[] = [
       const paging = parseQuery(pagingQuery, query, 'PullRequestReview');
       return listPage(state.reviews.get(pull.number) ?? [], paging, review =>
         reviewJson(urls, state, review),
+      );
+    },
+  },
+  {
+    operationId: 'pulls/list-commits',
+    path: '/pulls/:pull_number/commits',
+    run: ({ state, params, query, urls }) => {
+      const pull = requirePull(state, params.pull_number);
+      const paging = parseQuery(pagingQuery, query, 'Commit');
+      return listPage(pullCommits(state, pull), paging, commit =>
+        commitJson(urls, state, commit),
+      );
+    },
+  },
+  {
+    operationId: 'issues/list-events-for-timeline',
+    path: '/issues/:issue_number/timeline',
+    run: ({ state, params, query, urls }) => {
+      const pull = requirePull(state, params.issue_number);
+      const paging = parseQuery(pagingQuery, query, 'Issue');
+      const events = pull.draftEvents.map((event, position) => ({
+        event,
+        position,
+      }));
+      return listPage(events, paging, ({ event, position }) =>
+        draftTimelineEventJson(urls, state, pull, event, position),
+      );
+    },
+  },
+  {
+    operationId: 'repos/list-commits',
+    path: '/commits',
+    run: ({ state, query, urls }) => {
+      const filters = parseQuery(
+        commitsQuery,
+        query,
+        'Commit',
+        docs('commits/commits#list-commits'),
+      );
+      const sha = requireSha(
+        state,
+        filters.sha ?? state.repository.defaultBranch,
+      );
+      const commits = reachableCommits(state, sha).filter(
+        commit =>
+          (filters.since === undefined ||
+            commit.committedAt >= filters.since) &&
+          (filters.until === undefined || commit.committedAt <= filters.until),
+      );
+      return listPage(commits, filters, commit =>
+        commitJson(urls, state, commit),
       );
     },
   },
@@ -303,6 +388,36 @@ export const repositoryOperations: RepositoryOperation[] = [
           excludePullRequests: query.exclude_pull_requests === 'true',
         }),
         lastModified: run.updatedAt,
+      };
+    },
+  },
+  {
+    operationId: 'actions/get-workflow-run-attempt',
+    path: '/actions/runs/:run_id/attempts/:attempt_number',
+    run: ({ state, params, query, urls }) => {
+      const run = state.runsById.get(parsePositiveInt(params.run_id));
+      const number = parsePositiveInt(params.attempt_number);
+      const attempt =
+        number === run?.runAttempt
+          ? {
+              runAttempt: run.runAttempt,
+              status: run.status,
+              conclusion: run.conclusion,
+              createdAt: run.createdAt,
+              runStartedAt: run.runStartedAt,
+              updatedAt: run.updatedAt,
+            }
+          : run?.previousAttempts.find(
+              candidate => candidate.runAttempt === number,
+            );
+      if (!run || !attempt) {
+        throw notFound();
+      }
+      return {
+        body: workflowRunAttemptJson(urls, state, run, attempt, {
+          excludePullRequests: query.exclude_pull_requests === 'true',
+        }),
+        lastModified: attempt.updatedAt,
       };
     },
   },

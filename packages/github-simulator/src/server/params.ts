@@ -208,6 +208,19 @@ export const deploymentsQuery = z.object({
 
 export const pagingQuery = z.object(pagingFields);
 
+const timestampField = z
+  .string()
+  .optional()
+  .refine(value => value === undefined || !Number.isNaN(Date.parse(value)))
+  .transform(value => (value === undefined ? undefined : Date.parse(value)));
+
+export const commitsQuery = z.object({
+  sha: z.string().optional(),
+  since: timestampField,
+  until: timestampField,
+  ...pagingFields,
+});
+
 /** Validates a query, turning failures into GitHub's 422 body. */
 export function parseQuery<T extends z.ZodTypeAny>(
   schema: T,
