@@ -6,7 +6,13 @@ import { VersionStore } from '../live/VersionStore';
 import { PulseApiRouter } from '../service/router';
 import { CatalogPolicySource } from './CatalogPolicySource';
 import { OncallConfig, readOncallConfig } from './config';
-import { DirectoryRefresher } from './directory/DirectoryRefresher';
+import {
+  DIRECTORY_RETRY_EVERY_MS,
+  DirectoryReadState,
+  DirectoryRefresher,
+  directoryRefreshDue,
+  nextDirectoryReadState,
+} from './directory/DirectoryRefresher';
 import { ScheduleAudienceStore } from './directory/ScheduleAudienceStore';
 import {
   describeEscalationHealth,
@@ -276,16 +282,26 @@ export async function setupOncallDomain(
     },
   });
   let reportedPolicies = false;
+  let lastDirectoryRead: DirectoryReadState | undefined;
   // Global: replacing the directory is not safe from two replicas at once. A run is two catalog
   // requests and one write, so a short timeout bounds how long a replica killed mid-run holds it.
   await scheduler.scheduleTask({
     id: DIRECTORY_TASK_ID,
-    frequency: { minutes: 5 },
+    frequency: { milliseconds: DIRECTORY_RETRY_EVERY_MS },
     timeout: { seconds: 30 },
     initialDelay: { seconds: 5 },
     scope: 'global',
     fn: async () => {
-      await directory.refresh();
+      // The scheduler's ticks are wall-clock time, and so is this cadence.
+      const now = systemClock.now();
+      if (!directoryRefreshDue(lastDirectoryRead, now)) {
+        return;
+      }
+      lastDirectoryRead = nextDirectoryReadState(
+        lastDirectoryRead,
+        await directory.refresh(),
+        now,
+      );
       if (!reportedPolicies) {
         reportedPolicies = true;
         await policies.reportUnknownPolicies();

@@ -14,7 +14,15 @@ import {
   oncallConfigData,
   testOncallConfig,
 } from '../__testUtils__/fixtures';
-import { DirectoryRefresher } from './DirectoryRefresher';
+import {
+  DIRECTORY_REFRESH_EVERY_MS,
+  DIRECTORY_RETRIES,
+  DIRECTORY_RETRY_EVERY_MS,
+  DirectoryReadState,
+  DirectoryRefresher,
+  directoryRefreshDue,
+  nextDirectoryReadState,
+} from './DirectoryRefresher';
 import { DirectoryStore } from './DirectoryStore';
 import { referencedRefs } from './referencedRefs';
 import { ScheduleAudienceStore } from './ScheduleAudienceStore';
@@ -97,6 +105,7 @@ describe.each(databases.eachSupportedId())(
         groups: 2,
         users: 2,
         missing: ['group:default/gone', 'user:default/zoe'],
+        emptyGroups: [],
       });
       const snapshot = await store.load();
       expect(snapshot.groupMembers('group:default/payments')).toEqual([
@@ -180,5 +189,62 @@ describe('escalation policy choice', () => {
     expect(await source.policyFor('component:default/checkout')).toMatchObject({
       chosenBy: 'owner-group',
     });
+  });
+});
+
+describe('directoryRefreshDue', () => {
+  const start = new Date('2026-12-02T09:00:00Z');
+  const later = (ms: number) => new Date(start.getTime() + ms);
+  const complete = { missing: [], emptyGroups: [] };
+  const ingesting = { missing: [], emptyGroups: ['group:default/payments'] };
+
+  it('reads at once, then every period while the directory is complete', () => {
+    expect(directoryRefreshDue(undefined, start)).toBe(true);
+    const read = nextDirectoryReadState(undefined, complete, start);
+    expect(directoryRefreshDue(read, later(DIRECTORY_RETRY_EVERY_MS))).toBe(
+      false,
+    );
+    expect(directoryRefreshDue(read, later(DIRECTORY_REFRESH_EVERY_MS))).toBe(
+      true,
+    );
+  });
+
+  it('reads on every tick while a group has no members or a ref is missing', () => {
+    let read = nextDirectoryReadState(undefined, ingesting, start);
+    expect(directoryRefreshDue(read, later(DIRECTORY_RETRY_EVERY_MS))).toBe(
+      true,
+    );
+    read = nextDirectoryReadState(
+      read,
+      { missing: ['user:default/zoe'], emptyGroups: [] },
+      later(DIRECTORY_RETRY_EVERY_MS),
+    );
+    expect(read.incompleteInARow).toBe(2);
+    expect(directoryRefreshDue(read, later(2 * DIRECTORY_RETRY_EVERY_MS))).toBe(
+      true,
+    );
+    // Found everything: back to the full period.
+    read = nextDirectoryReadState(
+      read,
+      complete,
+      later(DIRECTORY_RETRY_EVERY_MS),
+    );
+    expect(read).toMatchObject({ complete: true, incompleteInARow: 0 });
+    expect(directoryRefreshDue(read, later(2 * DIRECTORY_RETRY_EVERY_MS))).toBe(
+      false,
+    );
+  });
+
+  it('waits the full period after a gap that lasts (a typo in the config)', () => {
+    let read: DirectoryReadState | undefined;
+    for (let i = 0; i < DIRECTORY_RETRIES; i++) {
+      read = nextDirectoryReadState(read, ingesting, start);
+    }
+    expect(directoryRefreshDue(read, later(DIRECTORY_RETRY_EVERY_MS))).toBe(
+      false,
+    );
+    expect(directoryRefreshDue(read, later(DIRECTORY_REFRESH_EVERY_MS))).toBe(
+      true,
+    );
   });
 });

@@ -64,6 +64,8 @@ export class DirectoryRefresher {
     groups: number;
     users: number;
     missing: string[];
+    /** Groups the catalog has, with no user members yet (or at all). */
+    emptyGroups: string[];
   }> {
     const { config, catalog, auth, store, logger } = this.options;
     const { users, groups } = referencedRefs(config);
@@ -78,6 +80,7 @@ export class DirectoryRefresher {
       : [];
     const entries: Parameters<DirectoryStore['replace']>[0] = [];
     const missing: string[] = [];
+    const emptyGroups: string[] = [];
     groups.forEach((ref, index) => {
       const entity = groupEntities[index];
       const members = (entity?.relations ?? [])
@@ -87,6 +90,8 @@ export class DirectoryRefresher {
         .sort();
       if (!entity) {
         missing.push(ref);
+      } else if (members.length === 0) {
+        emptyGroups.push(ref);
       }
       entries.push({ ref, kind: 'group', found: Boolean(entity), members });
     });
@@ -114,6 +119,58 @@ export class DirectoryRefresher {
         `On-call config names ${ref}, which is not in the catalog; its rotation slots are gaps and it is not paged`,
       );
     }
-    return { groups: groups.length, users: users.length, missing };
+    return {
+      groups: groups.length,
+      users: users.length,
+      missing,
+      emptyGroups,
+    };
   }
+}
+
+/** How often the directory is read while it is complete, and while it is not. */
+export const DIRECTORY_REFRESH_EVERY_MS = 5 * 60_000;
+export const DIRECTORY_RETRY_EVERY_MS = 30_000;
+/** Incomplete reads in a row after which a lasting gap (a config typo) waits the full period. */
+export const DIRECTORY_RETRIES = 10;
+
+/** The last directory read: when, whether it found everything, and incomplete reads in a row. */
+export interface DirectoryReadState {
+  at: Date;
+  complete: boolean;
+  incompleteInARow: number;
+}
+
+/**
+ * Whether the directory task's tick (every `DIRECTORY_RETRY_EVERY_MS`) reads the catalog. While
+ * a referenced user or group is missing or a group has no members yet — a catalog still
+ * ingesting at start-up, or an edit not yet processed — it reads on every tick for up to
+ * `DIRECTORY_RETRIES` ticks, so a schedule does not show nobody on call for minutes; otherwise
+ * every `DIRECTORY_REFRESH_EVERY_MS`.
+ */
+export function directoryRefreshDue(
+  last: DirectoryReadState | undefined,
+  now: Date,
+): boolean {
+  if (!last) {
+    return true;
+  }
+  if (!last.complete && last.incompleteInARow < DIRECTORY_RETRIES) {
+    return true;
+  }
+  return now.getTime() - last.at.getTime() >= DIRECTORY_REFRESH_EVERY_MS;
+}
+
+export function nextDirectoryReadState(
+  last: DirectoryReadState | undefined,
+  result: { missing: string[]; emptyGroups: string[] },
+  at: Date,
+): DirectoryReadState {
+  const complete =
+    result.missing.length === 0 && result.emptyGroups.length === 0;
+  return {
+    at,
+    complete,
+    incompleteInARow: complete ? 0 : (last?.incompleteInARow ?? 0) + 1,
+  };
 }
