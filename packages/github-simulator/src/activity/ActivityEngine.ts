@@ -7,6 +7,7 @@ import {
   createDeployment,
   createReview,
   createWorkflowRun,
+  currentAttempt,
   deploymentOutcome,
   distributions,
 } from '../data/factories';
@@ -303,14 +304,7 @@ export class ActivityEngine {
     if (run.conclusion !== 'failure' || !this.rerunRandom.chance(0.3)) {
       return;
     }
-    run.previousAttempts.push({
-      runAttempt: run.runAttempt,
-      status: run.status,
-      conclusion: run.conclusion,
-      createdAt: run.createdAt,
-      runStartedAt: run.runStartedAt,
-      updatedAt: run.updatedAt,
-    });
+    run.previousAttempts.push(currentAttempt(run));
     run.runAttempt++;
     run.status = 'queued';
     run.conclusion = null;

@@ -14,6 +14,7 @@ import {
   SimDeployment,
   SimDeploymentStatus,
   SimReview,
+  SimRunAttempt,
   SimUser,
   SimWorkflow,
   SimWorkflowRun,
@@ -150,6 +151,18 @@ export function createWorkflowRun(
   };
   state.addRun(run);
   return run;
+}
+
+/** The run as it stands, as one attempt: what a re-run keeps of it, and what `attempts/{n}` serves. */
+export function currentAttempt(run: SimWorkflowRun): SimRunAttempt {
+  return {
+    runAttempt: run.runAttempt,
+    status: run.status,
+    conclusion: run.conclusion,
+    createdAt: run.createdAt,
+    runStartedAt: run.runStartedAt,
+    updatedAt: run.updatedAt,
+  };
 }
 
 export function createReview(

@@ -1,6 +1,7 @@
 import { checkRunsForSha } from '../data/checkRuns';
 import { RepositoryState } from '../data/RepositoryState';
-import { SimPullRequest, SimUser } from '../data/types';
+import { SimCommit, SimPullRequest, SimUser } from '../data/types';
+import { currentAttempt } from '../data/factories';
 import {
   checkRunJson,
   combinedStatusJson,
@@ -13,7 +14,6 @@ import {
   workflowRunJson,
 } from '../representations/actions';
 import { pullCommits } from '../data/history';
-import { SimCommit } from '../data/types';
 import {
   Json,
   UrlContext,
@@ -399,14 +399,7 @@ export const repositoryOperations: RepositoryOperation[] = [
       const number = parsePositiveInt(params.attempt_number);
       const attempt =
         number === run?.runAttempt
-          ? {
-              runAttempt: run.runAttempt,
-              status: run.status,
-              conclusion: run.conclusion,
-              createdAt: run.createdAt,
-              runStartedAt: run.runStartedAt,
-              updatedAt: run.updatedAt,
-            }
+          ? currentAttempt(run)
           : run?.previousAttempts.find(
               candidate => candidate.runAttempt === number,
             );
