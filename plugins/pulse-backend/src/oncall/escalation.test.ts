@@ -2,6 +2,7 @@ import {
   acknowledge,
   ackTimedOut,
   afterPaged,
+  afterPagedWhileAcknowledged,
   dueAction,
   escalateNow,
   EscalationPolicy,
@@ -286,6 +287,60 @@ describe('acknowledge', () => {
         code: 'invalid-transition',
         status: 'acknowledged',
       }),
+    });
+  });
+
+  it('records a page that went out while the acknowledgement was committed', () => {
+    // Step 1 paged, acknowledgement withdrawn: step 1 is due again now.
+    const paged = pageAt(startEscalation('inc-1', policy(), at(0)), 0);
+    const withdrawn = unwrap(
+      unacknowledge(unwrap(acknowledge(paged, at(1))), at(2)),
+    );
+    const rePage = page(withdrawn, at(2));
+    // The engine sent it; an acknowledgement landed before the page was recorded.
+    const acked = unwrap(acknowledge(withdrawn, at(2)));
+    const recorded = unwrap(afterPagedWhileAcknowledged(acked, at(2), rePage));
+    expect(recorded).toMatchObject({
+      status: 'acknowledged',
+      nextStepAt: null,
+      ackTimeoutAt: isoAt(32),
+      stepIndex: 1,
+      lastPaged: { stepIndex: 0, round: 0, at: isoAt(2) },
+    });
+    // "Escalate now" pages step 2, and a withdrawn acknowledgement re-pages step 1.
+    expect(page(unwrap(escalateNow(recorded, at(3))), at(3)).stepIndex).toBe(1);
+    expect(page(unwrap(unacknowledge(recorded, at(3))), at(3)).stepIndex).toBe(
+      0,
+    );
+    // The same page recorded twice, or a page of another level, changes nothing.
+    expect(afterPagedWhileAcknowledged(recorded, at(2), rePage)).toMatchObject({
+      ok: false,
+      error: { code: 'stale-page' },
+    });
+    expect(afterPagedWhileAcknowledged(withdrawn, at(2), rePage)).toMatchObject(
+      {
+        ok: false,
+        error: { code: 'invalid-transition' },
+      },
+    );
+  });
+
+  it('finishes an escalation whose last step went out while it was acknowledged', () => {
+    let state = startEscalation('inc-1', policy({ repeat: 0 }), at(0));
+    state = pageAt(pageAt(state, 0), 5);
+    const lastStep = page(state, at(15));
+    const acked = unwrap(acknowledge(state, at(15)));
+    const recorded = unwrap(
+      afterPagedWhileAcknowledged(acked, at(15), lastStep),
+    );
+    expect(recorded).toMatchObject({
+      status: 'acknowledged',
+      finished: true,
+      lastPaged: { stepIndex: 2, round: 0 },
+    });
+    expect(escalateNow(recorded, at(16))).toMatchObject({
+      ok: false,
+      error: { code: 'escalation-finished' },
     });
   });
 

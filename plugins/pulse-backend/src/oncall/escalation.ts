@@ -329,6 +329,43 @@ export function afterPaged(
   });
 }
 
+/**
+ * Records a page that went out while an acknowledgement was being committed: the engine checked
+ * the incident, sent, and the acknowledgement landed in between. The level was paged, so it
+ * becomes the current level and the escalation moves past it, while the incident stays
+ * acknowledged with nothing due: a later "escalate now" pages the next step instead of finding
+ * this one already sent, and a withdrawn acknowledgement re-pages this level.
+ */
+export function afterPagedWhileAcknowledged(
+  state: EscalationState,
+  now: Date,
+  paged: { idempotencyKey: string },
+): EscalationResult {
+  const action = 'record a page for';
+  if (state.status !== 'acknowledged') {
+    return invalidTransition(state, action);
+  }
+  if (state.finished || paged.idempotencyKey !== pageKey(state)) {
+    return fail(
+      state,
+      action,
+      'stale-page',
+      `Page ${paged.idempotencyKey} is not the pending step ${state.stepIndex} round ${state.round}`,
+    );
+  }
+  const lastPaged: PagedLevel = {
+    stepIndex: state.stepIndex,
+    round: state.round,
+    at: iso(now.getTime()),
+  };
+  const next = followingStep(state.policy, state.stepIndex, state.round);
+  return ok(
+    next
+      ? { ...state, ...next, lastPaged }
+      : { ...state, lastPaged, finished: true },
+  );
+}
+
 /** Stops paging; the acknowledgement lapses after the policy's ack timeout, if any. */
 export function acknowledge(
   state: EscalationState,

@@ -311,6 +311,58 @@ describe.each(databases.eachSupportedId())(
       await backend.stop();
     });
 
+    it('escalates to the next step after a page that went out while it was acknowledged', async () => {
+      const { api, backend, notifications } = await start();
+      const created = await api.post('/incidents', {
+        entityRef: 'component:default/payments-api',
+        title: 'Refunds failing',
+        severity: 'error',
+      });
+      const id = created.body.id;
+      await waitFor(async () => notifications.sent.length === 1);
+      expect((await api.post(`/incidents/${id}/acknowledge`)).body.status).toBe(
+        'acknowledged',
+      );
+
+      // Withdrawing the acknowledgement pages alice again; hold that page in flight and
+      // acknowledge while it is: the engine checked the incident before, and sends anyway.
+      let releaseHeldPage = () => {};
+      const heldPage = new Promise<void>(resolve => {
+        releaseHeldPage = resolve;
+      });
+      let heldPageStarted = () => {};
+      const heldPageSending = new Promise<void>(resolve => {
+        heldPageStarted = resolve;
+      });
+      notifications.onSend = async () => {
+        notifications.onSend = undefined;
+        heldPageStarted();
+        await heldPage;
+      };
+      await api.post(`/incidents/${id}/unacknowledge`);
+      await heldPageSending;
+      expect((await api.post(`/incidents/${id}/acknowledge`)).body.status).toBe(
+        'acknowledged',
+      );
+      releaseHeldPage();
+      await waitFor(async () => {
+        const { body } = await api.get(`/incidents/${id}`);
+        return (
+          body.timeline.filter((e: any) => e.type === 'notified').length === 2
+        );
+      });
+      expect(notifications.sent.map(n => n.recipients)).toEqual([
+        ['user:default/alice'],
+        ['user:default/alice'],
+      ]);
+
+      const escalated = await api.post(`/incidents/${id}/escalate`);
+      expect(escalated.body.status).toBe('triggered');
+      await waitFor(async () => notifications.sent.length === 3);
+      expect(notifications.sent[2].recipients).toEqual(['user:default/bob']);
+      await backend.stop();
+    });
+
     it('answers 400 naming the field for bad input', async () => {
       const { api, backend } = await start();
       const { body: incident } = await api.post('/incidents', {

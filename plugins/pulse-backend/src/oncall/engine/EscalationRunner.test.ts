@@ -521,7 +521,7 @@ describe.each(databases.eachSupportedId())(
       expect(notifications.countByScope()).toEqual(new Map([[`${id}:0:0`, 1]]));
     });
 
-    it('does not page again when an acknowledgement races a page and the step is escalated again', async () => {
+    it('moves past a step paged while an acknowledgement landed: escalating again pages the next step, not the same one twice', async () => {
       const { runner, notifications, open, incidents, timeline, clock } =
         await setup();
       const id = await open();
@@ -535,21 +535,27 @@ describe.each(databases.eachSupportedId())(
       await runner.run();
       expect(notifications.recipients()).toEqual([[BOB], [DAVE]]);
       expect(await incidents.get(id)).toMatchObject({ status: 'acknowledged' });
-
-      // "Escalate now" brings back the step that already went out: it is not paged twice.
-      await incidents.escalate(id, { actor: BOB });
+      clock.advance(30);
       await runner.run();
       expect(notifications.sent).toHaveLength(2);
-      clock.advance(10);
+
+      // "Escalate now" pages the step after the one that went out, at once.
+      await incidents.escalate(id, { actor: BOB });
       await runner.run();
-      expect(notifications.recipients().at(-1)).toEqual([CAROL]);
+      expect(notifications.recipients()).toEqual([[BOB], [DAVE], [CAROL]]);
+      expect(notifications.countByScope()).toEqual(
+        new Map([
+          [`${id}:0:0`, 1],
+          [`${id}:1:0`, 1],
+          [`${id}:2:0`, 1],
+        ]),
+      );
       expect(await timeline(id)).toEqual([
         'created',
         'notified',
         'acknowledged',
         'notified',
         'escalated',
-        'note',
         'notified',
       ]);
     });

@@ -11,6 +11,7 @@ import {
 import {
   ackTimedOut,
   afterPaged,
+  afterPagedWhileAcknowledged,
   dueAction,
   EscalationState,
 } from '../escalation';
@@ -201,7 +202,16 @@ export class EscalationLedger {
         });
       }
       const patch: IncidentPatch = {};
-      if (pendingPageKey(incident.escalation) === page.idempotencyKey) {
+      if (incident.escalation.status === 'acknowledged') {
+        const result = afterPagedWhileAcknowledged(
+          incident.escalation,
+          page.sentAt,
+          page,
+        );
+        if (result.ok) {
+          patch.escalation = result.state;
+        }
+      } else if (pendingPageKey(incident.escalation) === page.idempotencyKey) {
         const result = afterPaged(incident.escalation, page.sentAt, page);
         if (result.ok) {
           patch.escalation = result.state;
