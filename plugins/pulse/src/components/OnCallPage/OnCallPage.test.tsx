@@ -25,6 +25,13 @@ import { OnCallPage } from './OnCallPage';
 // Dialogs, menus and the table render slowly in jsdom when the test workers share a busy machine.
 jest.setTimeout(20_000);
 
+// The page refetches when the current shift ends: the fixtures' day starts at a fixed moment, so
+// that the shift ending at 09:00 is still to come whatever the time the suite runs.
+jest.useFakeTimers({
+  now: new Date('2026-12-02T06:00:00Z'),
+  advanceTimers: true,
+});
+
 const today = DateTime.utc().startOf('day');
 const at = (hours: number) => today.plus({ hours }).toISO()!;
 
