@@ -244,6 +244,54 @@ describe.each(databases.eachSupportedId())(
       await h.stop();
     });
 
+    it('keeps each attempt of a re-run with its own conclusion, reading an earlier attempt once', async () => {
+      const knex = await databases.init(databaseId);
+      const h = await createHarness({ knex, repositories: ['acme/web'] });
+      const sim = h.sim.store.repository('acme/web')!;
+      const reruns = sim.runs.filter(run => run.previousAttempts.length > 0);
+      expect(reruns.length).toBeGreaterThan(0);
+      // A flaky run: the first attempt failed, the re-run passed.
+      reruns[0].conclusion = 'success';
+      expect(reruns[0].previousAttempts[0].conclusion).not.toBe('success');
+
+      expect((await h.engine.runCycle()).outcomes.synced).toBe(1);
+      const rows = await knex('pulse_github_workflow_run_attempts').orderBy([
+        'run_id',
+        'attempt',
+      ]);
+      const stored = new Map(
+        rows.map(row => [`${row.run_id}:${row.attempt}`, row.conclusion]),
+      );
+      for (const run of sim.runs) {
+        for (const attempt of run.previousAttempts) {
+          expect(stored.get(`${run.id}:${attempt.runAttempt}`)).toBe(
+            attempt.conclusion,
+          );
+        }
+        expect(stored.get(`${run.id}:${run.runAttempt}`)).toBe(run.conclusion);
+      }
+      expect(rows).toHaveLength(
+        sim.runs.reduce((sum, run) => sum + run.runAttempt, 0),
+      );
+      const earlierAttempts = reruns.reduce(
+        (sum, run) => sum + run.previousAttempts.length,
+        0,
+      );
+      expect(
+        h.sim.stats().byOperation['actions/get-workflow-run-attempt'],
+      ).toBe(earlierAttempts);
+
+      // A later sync of the same history asks for none of them again.
+      h.sim.resetStats();
+      await h.engine.syncRepository(
+        (await h.engine.target('github.com', 'acme/web'))!,
+      );
+      expect(
+        h.sim.stats().byOperation['actions/get-workflow-run-attempt'] ?? 0,
+      ).toBe(0);
+      await h.stop();
+    });
+
     it("shows the workflow's name for a polled run with an empty name, asking for it once", async () => {
       const knex = await databases.init(databaseId);
       const h = await createHarness({ knex, repositories: ['acme/web'] });

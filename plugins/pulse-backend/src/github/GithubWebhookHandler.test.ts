@@ -188,6 +188,70 @@ describe.each(databases.eachSupportedId())(
       await h.stop();
     });
 
+    it("keeps a re-run's earlier attempt when its event arrives after the re-run's", async () => {
+      const h = await backfilled();
+      const handler = handlerFor(h);
+      let event: WebhookEvent | undefined;
+      while (!event) {
+        event = h.sim
+          .tick()
+          .find(e => e.name === 'workflow_run' && e.action === 'completed');
+      }
+      const firstAttempt = event.payload.workflow_run as {
+        id: number;
+        run_attempt: number;
+        updated_at: string;
+      };
+      const later = new Date(
+        Date.parse(firstAttempt.updated_at) + 10 * 60_000,
+      ).toISOString();
+      const rerun = {
+        ...event,
+        deliveryId: `${event.deliveryId}-rerun`,
+        payload: {
+          ...event.payload,
+          workflow_run: {
+            ...firstAttempt,
+            run_attempt: firstAttempt.run_attempt + 1,
+            conclusion: 'success',
+            run_started_at: later,
+            updated_at: later,
+          },
+        },
+      };
+      const failed = {
+        ...event,
+        payload: {
+          ...event.payload,
+          workflow_run: { ...firstAttempt, conclusion: 'failure' },
+        },
+      };
+      expect(await handler.handle(asEventParams(rerun))).toBe('applied');
+      expect(await handler.handle(asEventParams(failed))).toBe('applied');
+      // The same late event again changes nothing.
+      expect(
+        await handler.handle(
+          asEventParams(failed, `${failed.deliveryId}-again`),
+        ),
+      ).toBe('unchanged');
+
+      const run = await h
+        .knex('pulse_github_workflow_runs')
+        .where({ id: firstAttempt.id })
+        .first();
+      expect(run.run_attempt).toBe(firstAttempt.run_attempt + 1);
+      expect(run.conclusion).toBe('success');
+      const attempts = await h
+        .knex('pulse_github_workflow_run_attempts')
+        .where({ run_id: firstAttempt.id })
+        .orderBy('attempt');
+      expect(attempts.map(a => [a.attempt, a.conclusion])).toEqual([
+        [firstAttempt.run_attempt, 'failure'],
+        [firstAttempt.run_attempt + 1, 'success'],
+      ]);
+      await h.stop();
+    });
+
     it('loses no delivery at start-up: before the first catalog refresh, right after it, and after a restart', async () => {
       // A fresh install: the catalog knows acme/web, the first tracked-entity refresh has not run.
       const h = await createHarness({

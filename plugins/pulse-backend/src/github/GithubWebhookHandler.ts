@@ -17,7 +17,7 @@ import {
   isRunUpdate,
 } from './derive';
 import { Clock, systemClock } from './GithubClient';
-import { GithubStore } from './store';
+import { attemptOfRun, GithubStore } from './store';
 import {
   MalformedItemError,
   parseCheck,
@@ -338,11 +338,16 @@ export class GithubWebhookHandler {
             ? payload.workflow.name
             : null,
         );
+        // An older attempt's event after a re-run still records that attempt's outcome.
+        const attemptChanged =
+          (await store.workflowRuns.recordAttempts(repoId, [
+            attemptOfRun(run),
+          ])) > 0;
         const stored = (
           await store.workflowRuns.getRunVersions(repoId, [run.id])
         ).get(run.id);
         if (stored && !isRunUpdate(stored, run)) {
-          return 'unchanged';
+          return attemptChanged ? 'applied' : 'unchanged';
         }
         await store.workflowRuns.upsertRuns(repoId, [run]);
         await publish(GITHUB_EVENT_TYPES.workflowRunUpdated, [

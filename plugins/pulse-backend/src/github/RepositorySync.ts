@@ -21,10 +21,12 @@ import {
 } from './derive';
 import { Clock, GithubHostClient, RepositoryRef } from './GithubClient';
 import {
+  attemptOfRun,
   GithubStore,
   StoredDeployment,
   StoredEtag,
   SyncedRepository,
+  WorkflowRunAttemptRecord,
 } from './store';
 import {
   CheckRecord,
@@ -979,7 +981,12 @@ export class RepositorySync {
     if (runs.length === 0) {
       return;
     }
+    const earlierAttempts = await this.fetchEarlierAttempts(runs);
     await this.transaction(async (txStore, tx) => {
+      await txStore.workflowRuns.recordAttempts(this.repo.id, [
+        ...earlierAttempts,
+        ...runs.map(attemptOfRun),
+      ]);
       const stored = await txStore.workflowRuns.getRunVersions(
         this.repo.id,
         runs.map(run => run.id),
@@ -997,6 +1004,47 @@ export class RepositorySync {
         tx,
       );
     });
+  }
+
+  /**
+   * A re-run's list item is its latest attempt; each earlier attempt not stored yet is read once
+   * (`attempts/{n}`), so a conclusion the re-run replaced is kept. One GitHub has lost is skipped.
+   */
+  private async fetchEarlierAttempts(
+    runs: WorkflowRunRecord[],
+  ): Promise<WorkflowRunAttemptRecord[]> {
+    const missing =
+      await this.options.store.workflowRuns.missingEarlierAttempts(
+        this.repo.id,
+        runs,
+      );
+    const fetched = await Promise.all(
+      missing.map(({ runId, attempt }) =>
+        this.get(
+          '/repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}',
+          { run_id: runId, attempt_number: attempt },
+          undefined,
+          raw => parseWorkflowRun(raw),
+        ).then(
+          response =>
+            response.modified &&
+            response.value.id === runId &&
+            response.value.runAttempt === attempt
+              ? attemptOfRun(response.value)
+              : undefined,
+          error => {
+            if ((error as { status?: number }).status === 404) {
+              return undefined;
+            }
+            this.skipMalformed(error);
+            return undefined;
+          },
+        ),
+      ),
+    );
+    return fetched.filter(
+      (attempt): attempt is WorkflowRunAttemptRecord => attempt !== undefined,
+    );
   }
 
   // -------------------------------------------------------------------------------------------

@@ -209,6 +209,10 @@ export async function databaseSnapshot(knex: Knex) {
     ),
     reviews: await rows('pulse_github_reviews', ['id']),
     runs: await rows('pulse_github_workflow_runs', ['id']),
+    runAttempts: await rows('pulse_github_workflow_run_attempts', [
+      'run_id',
+      'attempt',
+    ]),
     deployments: await rows(
       'pulse_github_deployments',
       ['id'],

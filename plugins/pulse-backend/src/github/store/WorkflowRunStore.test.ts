@@ -1,7 +1,7 @@
 import { Knex } from 'knex';
 import { createTestDatabases } from '../../__testUtils__/testDatabases';
 import { migratedWithRepository, runRecord } from '../__testUtils__/records';
-import { WorkflowRunStore } from './WorkflowRunStore';
+import { attemptOfRun, WorkflowRunStore } from './WorkflowRunStore';
 
 jest.setTimeout(60_000);
 
@@ -121,6 +121,82 @@ describe.each(databases.eachSupportedId())(
         limit: 10,
       });
       expect(left.items.map(r => r.id).sort()).toEqual([2, 3]);
+    });
+
+    it('keeps every attempt of a re-run, the newest copy of each, whatever order they arrive in', async () => {
+      const first = runRecord(1, {
+        runAttempt: 1,
+        conclusion: 'failure',
+        updatedAt: at(10),
+        completedAt: at(10),
+      });
+      const secondRunning = {
+        ...first,
+        runAttempt: 2,
+        status: 'in_progress' as const,
+        conclusion: null,
+        startedAt: at(20),
+        completedAt: null,
+        updatedAt: at(20),
+      };
+      const second = {
+        ...secondRunning,
+        status: 'completed' as const,
+        conclusion: 'success' as const,
+        completedAt: at(30),
+        updatedAt: at(30),
+      };
+      // The re-run's completion first, then its start and the first attempt, late.
+      expect(await store.recordAttempts(repo, [attemptOfRun(second)])).toBe(1);
+      expect(
+        await store.recordAttempts(repo, [
+          attemptOfRun(secondRunning),
+          attemptOfRun(first),
+        ]),
+      ).toBe(1);
+      expect(await store.recordAttempts(repo, [attemptOfRun(first)])).toBe(0);
+      expect(await store.getAttempts(repo, [1, 2])).toEqual([
+        attemptOfRun(first),
+        attemptOfRun(second),
+      ]);
+    });
+
+    it('names the earlier attempts of re-runs that are not stored yet', async () => {
+      await store.recordAttempts(repo, [
+        attemptOfRun(runRecord(1, { runAttempt: 1 })),
+        attemptOfRun(runRecord(2, { runAttempt: 3 })),
+      ]);
+      expect(
+        await store.missingEarlierAttempts(repo, [
+          { id: 1, runAttempt: 1 },
+          { id: 2, runAttempt: 3 },
+          { id: 3, runAttempt: 2 },
+          { id: 1, runAttempt: 2 },
+        ]),
+      ).toEqual([
+        { runId: 2, attempt: 1 },
+        { runId: 2, attempt: 2 },
+        { runId: 3, attempt: 1 },
+      ]);
+    });
+
+    it('deletes the attempts of the runs it deletes, and only those', async () => {
+      const old = runRecord(1, { updatedAt: at(1), runAttempt: 2 });
+      const recent = runRecord(2, { updatedAt: at(5), runAttempt: 2 });
+      await store.upsertRuns(repo, [old, recent]);
+      await store.recordAttempts(repo, [
+        attemptOfRun({ ...old, runAttempt: 1 }),
+        attemptOfRun(old),
+        attemptOfRun({ ...recent, runAttempt: 1 }),
+        attemptOfRun(recent),
+      ]);
+      expect(await store.deleteExpired(at(2))).toBe(1);
+      expect(
+        (await store.getAttempts(repo, [1, 2])).map(a => [a.runId, a.attempt]),
+      ).toEqual([
+        [2, 1],
+        [2, 2],
+      ]);
     });
   },
 );

@@ -1,6 +1,6 @@
 import { WorkflowRun } from '@pulse-oss/plugin-pulse-common';
 import { Knex } from 'knex';
-import { RunVersion } from '../derive';
+import { isRunUpdate, RunVersion } from '../derive';
 import { WorkflowRunRecord } from '../githubRecords';
 import {
   DbDate,
@@ -51,6 +51,63 @@ function runRecordFromRow(row: RunRow): WorkflowRunRecord {
     htmlUrl: row.html_url,
   };
 }
+
+interface AttemptRow {
+  repository_id: number;
+  run_id: number | string;
+  attempt: number | string;
+  workflow_id: number | string;
+  head_sha: string;
+  status: string;
+  conclusion: string | null;
+  started_at: DbDate | null;
+  completed_at: DbDate | null;
+  updated_at: DbDate;
+}
+
+/** One attempt of a workflow run: a re-run keeps the run id and raises the attempt number. */
+export interface WorkflowRunAttemptRecord {
+  runId: number;
+  attempt: number;
+  workflowId: number;
+  headSha: string;
+  status: WorkflowRun['status'];
+  conclusion: WorkflowRun['conclusion'];
+  startedAt: Date | null;
+  completedAt: Date | null;
+  updatedAt: Date;
+}
+
+/** The attempt a run record describes (a run as read from GitHub is its latest attempt). */
+export function attemptOfRun(run: WorkflowRunRecord): WorkflowRunAttemptRecord {
+  return {
+    runId: run.id,
+    attempt: run.runAttempt,
+    workflowId: run.workflowId,
+    headSha: run.headSha,
+    status: run.status,
+    conclusion: run.conclusion,
+    startedAt: run.startedAt,
+    completedAt: run.completedAt,
+    updatedAt: run.updatedAt,
+  };
+}
+
+function attemptRecordFromRow(row: AttemptRow): WorkflowRunAttemptRecord {
+  return {
+    runId: Number(row.run_id),
+    attempt: Number(row.attempt),
+    workflowId: Number(row.workflow_id),
+    headSha: row.head_sha,
+    status: row.status as WorkflowRun['status'],
+    conclusion: row.conclusion as WorkflowRun['conclusion'],
+    startedAt: toDate(row.started_at),
+    completedAt: toDate(row.completed_at),
+    updatedAt: requireDate(row.updated_at),
+  };
+}
+
+const attemptKey = (runId: number, attempt: number) => `${runId}:${attempt}`;
 
 /** Workflow run list filters. */
 export interface WorkflowRunFilter {
@@ -111,6 +168,95 @@ export class WorkflowRunStore {
       html_url: run.htmlUrl,
     }));
     await upsertRows(this.db, TABLES.runs, rows, ['repository_id', 'id']);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Attempts
+
+  /**
+   * Stores each run's attempt unless the stored copy of that attempt is as new; an attempt read
+   * late (an older attempt's webhook after a re-run) still lands. Returns how many were written.
+   */
+  async recordAttempts(
+    repositoryId: number,
+    attempts: WorkflowRunAttemptRecord[],
+  ): Promise<number> {
+    const newest = new Map<string, WorkflowRunAttemptRecord>();
+    for (const attempt of attempts) {
+      const key = attemptKey(attempt.runId, attempt.attempt);
+      const seen = newest.get(key);
+      if (!seen || isRunUpdate(attemptVersion(seen), attemptVersion(attempt))) {
+        newest.set(key, attempt);
+      }
+    }
+    const stored = await this.getAttempts(repositoryId, [
+      ...new Set([...newest.values()].map(a => a.runId)),
+    ]);
+    const storedByKey = new Map(
+      stored.map(a => [attemptKey(a.runId, a.attempt), a]),
+    );
+    const changed = [...newest].filter(([key, attempt]) => {
+      const existing = storedByKey.get(key);
+      return (
+        !existing ||
+        isRunUpdate(attemptVersion(existing), attemptVersion(attempt))
+      );
+    });
+    await upsertRows(
+      this.db,
+      TABLES.runAttempts,
+      changed.map(([, attempt]) => ({
+        repository_id: repositoryId,
+        run_id: attempt.runId,
+        attempt: attempt.attempt,
+        workflow_id: attempt.workflowId,
+        head_sha: attempt.headSha,
+        status: attempt.status,
+        conclusion: attempt.conclusion,
+        started_at: attempt.startedAt,
+        completed_at: attempt.completedAt,
+        updated_at: attempt.updatedAt,
+      })),
+      ['repository_id', 'run_id', 'attempt'],
+    );
+    return changed.length;
+  }
+
+  /** The stored attempts of these runs, by run and attempt number. */
+  async getAttempts(
+    repositoryId: number,
+    runIds: number[],
+  ): Promise<WorkflowRunAttemptRecord[]> {
+    const result: WorkflowRunAttemptRecord[] = [];
+    for (let i = 0; i < runIds.length; i += READ_BATCH) {
+      const rows = await this.db<AttemptRow>(TABLES.runAttempts)
+        .where({ repository_id: repositoryId })
+        .whereIn('run_id', runIds.slice(i, i + READ_BATCH))
+        .orderBy(['run_id', 'attempt']);
+      result.push(...rows.map(attemptRecordFromRow));
+    }
+    return result.sort((a, b) => a.runId - b.runId || a.attempt - b.attempt);
+  }
+
+  /** The earlier attempts (before each run's latest) that are not stored yet. */
+  async missingEarlierAttempts(
+    repositoryId: number,
+    runs: Array<{ id: number; runAttempt: number }>,
+  ): Promise<Array<{ runId: number; attempt: number }>> {
+    const rerun = runs.filter(run => run.runAttempt > 1);
+    const stored = new Set(
+      (
+        await this.getAttempts(
+          repositoryId,
+          rerun.map(run => run.id),
+        )
+      ).map(a => attemptKey(a.runId, a.attempt)),
+    );
+    return rerun.flatMap(run =>
+      Array.from({ length: run.runAttempt - 1 }, (_, i) => i + 1)
+        .filter(attempt => !stored.has(attemptKey(run.id, attempt)))
+        .map(attempt => ({ runId: run.id, attempt })),
+    );
   }
 
   /** The creation time of the oldest run created since `since` that has not completed. */
@@ -305,11 +451,34 @@ export class WorkflowRunStore {
     return result;
   }
 
-  /** Deletes completed runs not updated since `before`; returns how many. */
+  /** Deletes completed runs not updated since `before`, with their attempts; returns how many runs. */
   async deleteExpired(before: Date): Promise<number> {
-    return this.db(TABLES.runs)
+    const runs = await this.db(TABLES.runs)
       .where({ status: 'completed' })
       .andWhere('updated_at', '<', before)
       .delete();
+    await this.db(TABLES.runAttempts)
+      .whereNotExists(
+        this.db(TABLES.runs)
+          .select(this.db.raw('1'))
+          .whereRaw('?? = ??', [
+            `${TABLES.runs}.repository_id`,
+            `${TABLES.runAttempts}.repository_id`,
+          ])
+          .andWhereRaw('?? = ??', [
+            `${TABLES.runs}.id`,
+            `${TABLES.runAttempts}.run_id`,
+          ]),
+      )
+      .delete();
+    return runs;
   }
+}
+
+function attemptVersion(attempt: WorkflowRunAttemptRecord): RunVersion {
+  return {
+    runAttempt: attempt.attempt,
+    updatedAt: attempt.updatedAt,
+    status: attempt.status,
+  };
 }

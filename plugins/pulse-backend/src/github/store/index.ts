@@ -16,6 +16,9 @@ export type {
   StoredEtag,
   SyncedRepository,
 } from './RepositoryStore';
-export { WorkflowRunStore } from './WorkflowRunStore';
-export type { WorkflowRunFilter } from './WorkflowRunStore';
+export { attemptOfRun, WorkflowRunStore } from './WorkflowRunStore';
+export type {
+  WorkflowRunAttemptRecord,
+  WorkflowRunFilter,
+} from './WorkflowRunStore';
 export type { KeysetPage, KeysetPosition } from './rows';

@@ -10,6 +10,7 @@ export const TABLES = {
   commits: 'pulse_github_commits',
   checks: 'pulse_github_checks',
   runs: 'pulse_github_workflow_runs',
+  runAttempts: 'pulse_github_workflow_run_attempts',
   deployments: 'pulse_github_deployments',
   deliveries: 'pulse_github_webhook_deliveries',
   syncRequests: 'pulse_github_sync_requests',
