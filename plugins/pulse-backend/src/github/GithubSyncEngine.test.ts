@@ -6,6 +6,7 @@ import {
   databaseSnapshot,
   Harness,
   pullState,
+  TEST_TOKEN,
   trackedEntity,
 } from './__testUtils__/harness';
 import { GITHUB_EVENT_TYPES } from './responses';
@@ -289,6 +290,89 @@ describe.each(databases.eachSupportedId())(
       expect(
         h.sim.stats().byOperation['actions/get-workflow-run-attempt'] ?? 0,
       ).toBe(0);
+      await h.stop();
+    });
+
+    it("reads a merged pull request's first commit and ready-for-review time once, after the backfill", async () => {
+      const knex = await databases.init(databaseId);
+      const h = await createHarness({ knex, repositories: ['acme/web'] });
+      const sim = h.sim.store.repository('acme/web')!;
+      const lookbackStart =
+        h.clock.now().getTime() - h.syncConfig.lookbackDays * 86_400_000;
+      const merged = sim.pulls.filter(
+        pull => pull.mergedAt !== null && pull.mergedAt >= lookbackStart,
+      );
+      const wasDraft = merged.filter(pull =>
+        pull.draftEvents.some(event => event.event === 'ready_for_review'),
+      );
+      expect(merged.length).toBeGreaterThan(3);
+      expect(wasDraft.length).toBeGreaterThan(0);
+      const flowRequests = () => {
+        const counts = h.sim.stats().byOperation;
+        return {
+          commits: counts['pulls/list-commits'] ?? 0,
+          timeline: counts['issues/list-events-for-timeline'] ?? 0,
+        };
+      };
+
+      // The first sync shows the cards; the flow waits for the next one.
+      expect((await h.engine.runCycle()).outcomes.synced).toBe(1);
+      expect(flowRequests()).toEqual({ commits: 0, timeline: 0 });
+      const target = (await h.engine.target('github.com', 'acme/web'))!;
+      await h.engine.syncRepository(target);
+      expect(flowRequests()).toEqual({
+        commits: merged.length,
+        timeline: merged.length,
+      });
+
+      const rows = new Map(
+        (await knex('pulse_github_pull_requests')).map(row => [
+          Number(row.number),
+          row,
+        ]),
+      );
+      const time = (value: unknown) =>
+        value === null ? null : new Date(value as string).getTime();
+      for (const pull of merged) {
+        const row = rows.get(pull.number);
+        const commits = (await (
+          await fetch(
+            `${h.sim.url}/repos/acme/web/pulls/${pull.number}/commits?per_page=100`,
+            { headers: { authorization: `token ${TEST_TOKEN}` } },
+          )
+        ).json()) as Array<{ commit: { author: { date: string } } }>;
+        const firstCommitAt = Math.min(
+          ...commits.map(c => Date.parse(c.commit.author.date)),
+        );
+        const ready = pull.draftEvents.find(
+          event => event.event === 'ready_for_review',
+        );
+        expect({
+          number: pull.number,
+          merge: row.merge_commit_sha,
+          first: time(row.first_commit_at),
+          ready: time(row.ready_for_review_at),
+          synced: Boolean(row.flow_synced),
+        }).toEqual({
+          number: pull.number,
+          merge: pull.mergeCommitSha,
+          first: firstCommitAt,
+          // GitHub's timestamps are whole seconds.
+          ready: Math.floor((ready ? ready.at : pull.createdAt) / 1000) * 1000,
+          synced: true,
+        });
+        expect(firstCommitAt).toBeLessThan(pull.createdAt);
+      }
+      for (const pull of wasDraft) {
+        expect(time(rows.get(pull.number).ready_for_review_at)).toBeGreaterThan(
+          pull.createdAt,
+        );
+      }
+
+      // Read once: the next sync asks for none of it again.
+      h.sim.resetStats();
+      await h.engine.syncRepository(target);
+      expect(flowRequests()).toEqual({ commits: 0, timeline: 0 });
       await h.stop();
     });
 

@@ -454,6 +454,64 @@ describe.each(databases.eachSupportedId())(
       await h.stop();
     });
 
+    it('records when a pull request became ready for review, from its opening or a late ready_for_review delivery', async () => {
+      const h = await backfilled();
+      const handler = handlerFor(h);
+      const pullOf = (e: WebhookEvent) => e.payload.pull_request as any;
+      const isReady = (e: WebhookEvent) =>
+        e.name === 'pull_request' && e.action === 'ready_for_review';
+      const isOpenedReady = (e: WebhookEvent) =>
+        e.name === 'pull_request' && e.action === 'opened' && !pullOf(e).draft;
+      const events: WebhookEvent[] = [];
+      for (
+        let i = 0;
+        i < 2000 && !(events.some(isReady) && events.some(isOpenedReady));
+        i++
+      ) {
+        events.push(...h.sim.tick());
+      }
+      const ready = events.find(isReady)!;
+      const openedReady = events.find(isOpenedReady)!;
+      expect(ready).toBeDefined();
+      expect(openedReady).toBeDefined();
+      const readyAt = async (number: number) => {
+        const row = await h
+          .knex('pulse_github_pull_requests')
+          .where({ number })
+          .first('ready_for_review_at');
+        return row?.ready_for_review_at
+          ? new Date(row.ready_for_review_at).toISOString()
+          : null;
+      };
+
+      expect(await handler.handle(asEventParams(openedReady))).toBe('applied');
+      expect(await readyAt(pullOf(openedReady).number)).toBe(
+        new Date(pullOf(openedReady).created_at).toISOString(),
+      );
+
+      // The pull request's later deliveries arrive first; the ready_for_review one still counts.
+      const number = pullOf(ready).number;
+      const later = events.filter(
+        e =>
+          e.name === 'pull_request' &&
+          pullOf(e).number === number &&
+          events.indexOf(e) > events.indexOf(ready),
+      );
+      for (const event of later) {
+        await handler.handle(asEventParams(event));
+      }
+      expect(await readyAt(number)).toBeNull();
+      expect(await handler.handle(asEventParams(ready))).toBe('applied');
+      expect(await readyAt(number)).toBe(
+        new Date(pullOf(ready).updated_at).toISOString(),
+      );
+      // Redelivered, it changes nothing.
+      expect(
+        await handler.handle(asEventParams(ready, `${ready.deliveryId}-again`)),
+      ).toBe('unchanged');
+      await h.stop();
+    });
+
     it('skips malformed and foreign deliveries and stores nothing for them', async () => {
       const h = await backfilled();
       const handler = handlerFor(h);

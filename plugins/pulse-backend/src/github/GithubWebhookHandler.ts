@@ -28,6 +28,7 @@ import {
   parseReview,
   parseStatusEvent,
   parseWorkflowRun,
+  PullRequestRecord,
 } from './githubRecords';
 import { SyncTarget } from './RepositorySync';
 
@@ -246,12 +247,20 @@ export class GithubWebhookHandler {
     switch (event) {
       case 'pull_request': {
         const pull = parsePullRequest(payload.pull_request);
+        const readyAt = readyForReviewMoment(payload.action, pull);
+        const markReady = async () =>
+          readyAt !== null &&
+          (await store.pullRequests.markReadyForReview(
+            repoId,
+            pull.number,
+            readyAt,
+          ));
         const current = await store.pullRequests.getPullRecord(
           repoId,
           pull.number,
         );
         if (current && current.record.updatedAt > pull.updatedAt) {
-          return 'unchanged';
+          return (await markReady()) ? 'applied' : 'unchanged';
         }
         const reviews = await store.pullRequests.listReviews(
           repoId,
@@ -268,7 +277,7 @@ export class GithubWebhookHandler {
           JSON.stringify(toApiStoredPullRequest(current)) ===
             JSON.stringify(next)
         ) {
-          return 'unchanged';
+          return (await markReady()) ? 'applied' : 'unchanged';
         }
         // A pull request new to Pulse has the reviews review webhooks brought, unless it was
         // just opened (and has none): the next sync reads the rest.
@@ -278,6 +287,7 @@ export class GithubWebhookHandler {
           derived,
           current?.reviewsSynced ?? payload.action === 'opened',
         );
+        await markReady();
         await publish(GITHUB_EVENT_TYPES.pullRequestUpdated, [next]);
         return 'applied';
       }
@@ -446,4 +456,18 @@ export class GithubWebhookHandler {
         return 'ignored';
     }
   }
+}
+
+/** When a pull request webhook says the pull request became ready for review, or null. */
+function readyForReviewMoment(
+  action: unknown,
+  pull: PullRequestRecord,
+): Date | null {
+  if (action === 'ready_for_review') {
+    return pull.updatedAt;
+  }
+  if (action === 'opened' && !pull.draft) {
+    return pull.createdAt;
+  }
+  return null;
 }

@@ -15,7 +15,9 @@ import {
 } from './responses';
 import {
   deriveFirstReviewAt,
+  deriveReadyForReviewAt,
   deriveReviewDecision,
+  DraftEvent,
   isFinalDeploymentState,
   isRunUpdate,
 } from './derive';
@@ -36,12 +38,14 @@ import {
   parseCheck,
   parseCheckRunList,
   parseCombinedStatus,
+  parseCommit,
   parseDeployment,
   parseDeploymentStatus,
   parsePullRequest,
   parsePullRequestHeader,
   parseRepository,
   parseReview,
+  parseTimelineEvent,
   namesItsWorkflow,
   parseWorkflowList,
   parseWorkflowRun,
@@ -53,6 +57,10 @@ import {
 } from './githubRecords';
 
 const PER_PAGE = 100;
+/** Merged pull requests whose commits and timeline one sync reads, at most. */
+const FLOW_PULLS_PER_SYNC = 100;
+/** Timeline pages read per pull request while looking for its first draft event. */
+const TIMELINE_PAGES = 10;
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Runs that stay incomplete longer than this no longer hold the runs cursor back. */
 const STUCK_RUN_MS = DAY_MS;
@@ -206,6 +214,9 @@ export class RepositorySync {
         (async () => {
           const cursor = await this.syncPullRequests();
           await this.pollOpenHeads();
+          if (!this.backfill) {
+            await this.syncPullFlows();
+          }
           await this.checkpoint('pulls', 1);
           return cursor;
         })(),
@@ -713,6 +724,112 @@ export class RepositorySync {
       ci = await this.fetchCi(pull.headSha);
     }
     return { pull, reviews, ci };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Flow of merged pull requests (for delivery metrics)
+
+  /**
+   * Reads, once per merged pull request within the lookback, its first commit's author date and
+   * when it became ready for review. Runs after the backfill, a bounded number per sync, so the
+   * first sync shows the cards as soon as it can; nothing is requested when nothing is pending.
+   */
+  private async syncPullFlows(): Promise<void> {
+    const pending = await this.options.store.pullRequests.listPullsAwaitingFlow(
+      this.repo.id,
+      this.lookbackStart,
+      FLOW_PULLS_PER_SYNC,
+    );
+    if (pending.length === 0) {
+      return;
+    }
+    const flows = await Promise.all(
+      pending.map(async pull => {
+        const [firstCommitAt, draftEvents] = await Promise.all([
+          this.fetchFirstCommitAt(pull.number),
+          this.fetchFirstDraftEvent(pull.number),
+        ]);
+        return {
+          number: pull.number,
+          firstCommitAt,
+          readyForReviewAt: deriveReadyForReviewAt(
+            pull.createdAt,
+            pull.draft,
+            draftEvents,
+          ),
+        };
+      }),
+    );
+    await this.transaction(txStore =>
+      txStore.pullRequests.recordFlow(this.repo.id, flows),
+    );
+    await this.checkpoint();
+  }
+
+  /** A read of a pull request that GitHub no longer has (404) yields `missing`. */
+  private async getOrMissing<T, M>(
+    route: string,
+    params: Record<string, string | number>,
+    parse: (data: unknown) => T,
+    missing: M,
+  ) {
+    try {
+      return await this.get(route, params, undefined, parse);
+    } catch (error) {
+      if ((error as { status?: number }).status === 404) {
+        return { modified: true as const, missing };
+      }
+      throw error;
+    }
+  }
+
+  /** The earliest author date of a pull request's first page of commits (listed oldest first). */
+  private async fetchFirstCommitAt(number: number): Promise<Date | null> {
+    const response = await this.getOrMissing(
+      '/repos/{owner}/{repo}/pulls/{pull_number}/commits',
+      { pull_number: number, per_page: PER_PAGE },
+      data => this.items(data, parseCommit).values,
+      null,
+    );
+    if (!response.modified || 'missing' in response) {
+      return null;
+    }
+    let first: Date | null = null;
+    for (const commit of response.value) {
+      const at = commit.authoredAt ?? commit.committedAt;
+      if (at && (!first || at < first)) {
+        first = at;
+      }
+    }
+    return first;
+  }
+
+  /** The first draft transition on a pull request's timeline (listed oldest first), if any. */
+  private async fetchFirstDraftEvent(number: number): Promise<DraftEvent[]> {
+    for (let page = 1; page <= TIMELINE_PAGES; page++) {
+      const response = await this.getOrMissing(
+        '/repos/{owner}/{repo}/issues/{issue_number}/timeline',
+        { issue_number: number, per_page: PER_PAGE, page },
+        data => this.items(data, parseTimelineEvent),
+        null,
+      );
+      if (!response.modified || 'missing' in response) {
+        return [];
+      }
+      for (const item of response.value.values) {
+        if (
+          item.createdAt &&
+          (item.event === 'ready_for_review' ||
+            item.event === 'convert_to_draft')
+        ) {
+          return [{ event: item.event, at: item.createdAt }];
+        }
+      }
+      if (!response.hasNextPage || response.value.count === 0) {
+        return [];
+      }
+    }
+    return [];
   }
 
   // -------------------------------------------------------------------------------------------

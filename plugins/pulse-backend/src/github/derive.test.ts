@@ -6,6 +6,7 @@ import {
   deriveReviewDecision,
   isRunUpdate,
   ReviewFacts,
+  deriveReadyForReviewAt,
 } from './derive';
 
 let nextId = 1;
@@ -184,5 +185,37 @@ describe('isRunUpdate', () => {
     expect(isRunUpdate(base, { ...base, status: 'completed' })).toBe(true);
     expect(isRunUpdate(base, { ...base, status: 'queued' })).toBe(false);
     expect(isRunUpdate(base, { ...base })).toBe(false);
+  });
+});
+
+describe('deriveReadyForReviewAt', () => {
+  const opened = new Date('2026-01-01T10:00:00Z');
+  const later = (hours: number) =>
+    new Date(opened.getTime() + hours * 60 * 60 * 1000);
+
+  it('is the opening time of a pull request opened ready', () => {
+    expect(deriveReadyForReviewAt(opened, false, [])).toEqual(opened);
+  });
+
+  it('is the first ready_for_review of a pull request opened as a draft', () => {
+    expect(
+      deriveReadyForReviewAt(opened, false, [
+        { event: 'convert_to_draft', at: later(5) },
+        { event: 'ready_for_review', at: later(2) },
+        { event: 'ready_for_review', at: later(6) },
+      ]),
+    ).toEqual(later(2));
+  });
+
+  it('is the opening time when it was first converted to a draft', () => {
+    expect(
+      deriveReadyForReviewAt(opened, true, [
+        { event: 'convert_to_draft', at: later(1) },
+      ]),
+    ).toEqual(opened);
+  });
+
+  it('is null for a draft that was never ready', () => {
+    expect(deriveReadyForReviewAt(opened, true, [])).toBeNull();
   });
 });

@@ -173,3 +173,27 @@ export function isFinalDeploymentState(state: string | null): boolean {
     state === 'inactive'
   );
 }
+
+/** A timeline event that moved a pull request into or out of draft. */
+export interface DraftEvent {
+  event: 'ready_for_review' | 'convert_to_draft';
+  at: Date;
+}
+
+/**
+ * When a pull request first became ready for review: the first draft event tells how it was
+ * opened. A first `ready_for_review` means it was opened as a draft and became ready then; a
+ * first `convert_to_draft`, or none at all on a pull request that is not a draft, means it was
+ * ready when it was opened. A draft with no such event has not been ready yet (null).
+ */
+export function deriveReadyForReviewAt(
+  createdAt: Date,
+  draftNow: boolean,
+  events: DraftEvent[],
+): Date | null {
+  const first = [...events].sort((a, b) => a.at.getTime() - b.at.getTime())[0];
+  if (!first) {
+    return draftNow ? null : createdAt;
+  }
+  return first.event === 'ready_for_review' ? first.at : createdAt;
+}

@@ -4,9 +4,11 @@ import {
   namesItsWorkflow,
   parseCheck,
   parseCombinedStatus,
+  parseCommit,
   parsePullRequest,
   parsePullRequestHeader,
   parseReview,
+  parseTimelineEvent,
   parseWorkflowRun,
 } from './githubRecords';
 
@@ -22,6 +24,7 @@ const pull = {
   updated_at: '2026-01-02T10:00:00Z',
   closed_at: '2026-01-02T10:00:00Z',
   merged_at: '2026-01-02T10:00:00Z',
+  merge_commit_sha: 'm'.repeat(40),
   head: { sha: 'a'.repeat(40), ref: 'feature/retries' },
   base: { ref: 'main' },
   html_url: 'https://github.com/acme/web/pull/7',
@@ -47,6 +50,7 @@ describe('pull requests', () => {
       createdAt: new Date('2026-01-01T10:00:00Z'),
       updatedAt: new Date('2026-01-02T10:00:00Z'),
       mergedAt: new Date('2026-01-02T10:00:00Z'),
+      mergeCommitSha: 'm'.repeat(40),
       closedAt: new Date('2026-01-02T10:00:00Z'),
       headSha: 'a'.repeat(40),
       headRef: 'feature/retries',
@@ -69,6 +73,17 @@ describe('pull requests', () => {
     ).toBe('open');
   });
 
+  it('keeps the merge commit only of a merged pull request', () => {
+    // Before the merge GitHub names a test merge commit that never lands on the base branch.
+    expect(
+      parsePullRequest({ ...pull, merged_at: null, state: 'open' })
+        .mergeCommitSha,
+    ).toBeNull();
+    expect(
+      parsePullRequest({ ...pull, merge_commit_sha: null }).mergeCommitSha,
+    ).toBeNull();
+  });
+
   it('reads a deleted author as ghost', () => {
     expect(parsePullRequest({ ...pull, user: null }).authorLogin).toBe('ghost');
   });
@@ -83,6 +98,57 @@ describe('pull requests', () => {
     expect(() => parsePullRequestHeader('not an object')).toThrow(
       MalformedItemError,
     );
+  });
+});
+
+describe('commits and timeline events', () => {
+  it('reads a commit with its parents and dates', () => {
+    expect(
+      parseCommit({
+        sha: 'c'.repeat(40),
+        commit: {
+          author: { date: '2026-01-01T09:00:00Z' },
+          committer: { date: '2026-01-01T09:30:00Z' },
+        },
+        parents: [{ sha: 'p'.repeat(40) }],
+      }),
+    ).toEqual({
+      sha: 'c'.repeat(40),
+      parentShas: ['p'.repeat(40)],
+      authoredAt: new Date('2026-01-01T09:00:00Z'),
+      committedAt: new Date('2026-01-01T09:30:00Z'),
+    });
+    expect(
+      parseCommit({
+        sha: 'c'.repeat(40),
+        commit: { author: null },
+        parents: [],
+      }).authoredAt,
+    ).toBeNull();
+    expect(() => parseCommit({ sha: 'c'.repeat(40), commit: {} })).toThrow(
+      MalformedItemError,
+    );
+  });
+
+  it('reads a timeline item as its kind and time', () => {
+    expect(
+      parseTimelineEvent({
+        event: 'ready_for_review',
+        created_at: '2026-01-01T12:00:00Z',
+        actor: { login: 'ann' },
+      }),
+    ).toEqual({
+      event: 'ready_for_review',
+      createdAt: new Date('2026-01-01T12:00:00Z'),
+    });
+    // Committed items carry no created_at.
+    expect(parseTimelineEvent({ event: 'committed', sha: 'x' })).toEqual({
+      event: 'committed',
+      createdAt: null,
+    });
+    expect(() =>
+      parseTimelineEvent({ event: 'labeled', created_at: 'soon' }),
+    ).toThrow(MalformedItemError);
   });
 });
 

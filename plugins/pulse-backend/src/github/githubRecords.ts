@@ -55,6 +55,7 @@ const pullRequestSimpleSchema = z.object({
   updated_at: timestamp,
   closed_at: optionalTimestamp,
   merged_at: optionalTimestamp,
+  merge_commit_sha: z.string().max(64).nullish(),
   head: z.object({ sha: z.string().min(7).max(64), ref: z.string() }),
   base: z.object({ ref: z.string() }),
   html_url: z.string(),
@@ -87,6 +88,8 @@ export interface PullRequestRecord extends PullRequestHeader {
   changedFiles: number;
   createdAt: Date;
   mergedAt: Date | null;
+  /** The commit the merge put on the base branch; null until merged (GitHub's test merge is not kept). */
+  mergeCommitSha: string | null;
   closedAt: Date | null;
   headRef: string;
   baseRef: string;
@@ -131,6 +134,7 @@ function simpleRecord(
     createdAt: pull.created_at,
     updatedAt: pull.updated_at,
     mergedAt: pull.merged_at,
+    mergeCommitSha: (pull.merged_at && pull.merge_commit_sha) || null,
     closedAt: pull.closed_at,
     headSha: pull.head.sha,
     headRef: pull.head.ref,
@@ -191,6 +195,52 @@ export function parseReview(value: unknown, pullNumber: number): ReviewRecord {
     submittedAt: review.submitted_at,
     commitId: review.commit_id ?? null,
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commits and the issue timeline
+
+const commitSchema = z.object({
+  sha: z.string().min(7).max(64),
+  commit: z.object({
+    author: z.object({ date: optionalTimestamp }).nullish(),
+    committer: z.object({ date: optionalTimestamp }).nullish(),
+  }),
+  parents: z.array(z.object({ sha: z.string().min(7).max(64) })),
+});
+
+/** A commit as `GET .../commits` and `GET .../pulls/{n}/commits` list it. */
+export interface CommitRecord {
+  sha: string;
+  parentShas: string[];
+  authoredAt: Date | null;
+  committedAt: Date | null;
+}
+
+export function parseCommit(value: unknown): CommitRecord {
+  const commit = parse(commitSchema, 'commit', value);
+  return {
+    sha: commit.sha,
+    parentShas: commit.parents.map(parent => parent.sha),
+    authoredAt: commit.commit.author?.date ?? null,
+    committedAt: commit.commit.committer?.date ?? null,
+  };
+}
+
+const timelineEventSchema = z.object({
+  event: z.string().nullish(),
+  created_at: optionalTimestamp,
+});
+
+/** An issue timeline item reduced to its kind and time (most kinds are of no interest). */
+export interface TimelineEventRecord {
+  event: string | null;
+  createdAt: Date | null;
+}
+
+export function parseTimelineEvent(value: unknown): TimelineEventRecord {
+  const item = parse(timelineEventSchema, 'timeline event', value);
+  return { event: item.event ?? null, createdAt: item.created_at };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -205,7 +205,13 @@ export async function databaseSnapshot(knex: Knex) {
     pullRequests: await rows(
       'pulse_github_pull_requests',
       ['number'],
-      ['reviews_synced'],
+      // The flow is read after the first sync, so a fresh sync has none of it yet.
+      [
+        'reviews_synced',
+        'flow_synced',
+        'first_commit_at',
+        'ready_for_review_at',
+      ],
     ),
     reviews: await rows('pulse_github_reviews', ['id']),
     runs: await rows('pulse_github_workflow_runs', ['id']),

@@ -38,6 +38,7 @@ export function pullRecord(
     createdAt: new Date('2026-01-01T10:00:00Z'),
     updatedAt: new Date('2026-01-02T10:00:00Z'),
     mergedAt: null,
+    mergeCommitSha: null,
     closedAt: null,
     headSha: `sha-${number}`,
     headRef: `feature-${number}`,

@@ -116,6 +116,72 @@ describe.each(databases.eachSupportedId())(
       expect(all.items.map(p => p.record.number)).toEqual([4, 3, 2, 1, 5]);
     });
 
+    it('lists merged pull requests awaiting their flow once, and keeps what the sync and webhooks record', async () => {
+      const day = (d: number) => new Date(Date.UTC(2026, 0, d));
+      const merged = (number: number, mergedAt: Date, draft = false) => ({
+        pull: pullRecord(number, {
+          state: 'merged',
+          draft,
+          createdAt: day(1),
+          updatedAt: mergedAt,
+          mergedAt,
+          mergeCommitSha: `merge-${number}`,
+        }),
+        derived: DERIVED,
+      });
+      await store.upsertPulls(repo, [
+        merged(1, day(4)),
+        merged(2, day(6)),
+        merged(3, day(2)),
+        { pull: pullRecord(4), derived: DERIVED },
+      ]);
+      expect((await store.getPullRecord(repo, 2))?.record.mergeCommitSha).toBe(
+        'merge-2',
+      );
+      // Merged within the window, most recently merged first; the open one is not due.
+      expect(await store.listPullsAwaitingFlow(repo, day(3), 10)).toEqual([
+        { number: 2, createdAt: day(1), draft: false },
+        { number: 1, createdAt: day(1), draft: false },
+      ]);
+      expect(
+        (await store.listPullsAwaitingFlow(repo, day(1), 1)).map(p => p.number),
+      ).toEqual([2]);
+
+      // A webhook saw pull request 1 become ready; the timeline knows better, 2's says nothing.
+      expect(await store.markReadyForReview(repo, 1, day(3))).toBe(true);
+      expect(await store.markReadyForReview(repo, 1, day(4))).toBe(false);
+      expect(await store.markReadyForReview(repo, 2, day(2))).toBe(true);
+      await store.recordFlow(repo, [
+        { number: 1, firstCommitAt: day(1), readyForReviewAt: day(2) },
+        { number: 2, firstCommitAt: null, readyForReviewAt: null },
+      ]);
+      expect(await store.getPullFlow(repo, 1)).toEqual({
+        number: 1,
+        firstCommitAt: day(1),
+        readyForReviewAt: day(2),
+        flowSynced: true,
+      });
+      expect(await store.getPullFlow(repo, 2)).toEqual({
+        number: 2,
+        firstCommitAt: null,
+        readyForReviewAt: day(2),
+        flowSynced: true,
+      });
+      expect(
+        (await store.listPullsAwaitingFlow(repo, day(1), 10)).map(
+          p => p.number,
+        ),
+      ).toEqual([3]);
+
+      // A sync rewriting the pull request keeps its flow.
+      await store.upsertPulls(repo, [merged(1, day(4))]);
+      expect(await store.getPullFlow(repo, 1)).toMatchObject({
+        readyForReviewAt: day(2),
+        flowSynced: true,
+      });
+      expect(await store.getPullFlow(repo, 99)).toBeUndefined();
+    });
+
     it("replaces the given pull requests' reviews", async () => {
       const review = (id: number, pullNumber: number) => ({
         id,

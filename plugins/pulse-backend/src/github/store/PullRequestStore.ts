@@ -47,6 +47,7 @@ interface PullRow {
   updated_at: DbDate;
   first_review_at: DbDate | null;
   merged_at: DbDate | null;
+  merge_commit_sha: string | null;
   closed_at: DbDate | null;
   head_sha: string;
   head_ref: string;
@@ -73,6 +74,7 @@ function pullRecordFromRow(row: PullRow): PullRequestRecord {
     createdAt: requireDate(row.created_at),
     updatedAt: requireDate(row.updated_at),
     mergedAt: toDate(row.merged_at),
+    mergeCommitSha: row.merge_commit_sha,
     closedAt: toDate(row.closed_at),
     headSha: row.head_sha,
     headRef: row.head_ref,
@@ -99,6 +101,14 @@ export interface StoredPullHeader {
   state: string;
   /** False while the pull request holds only the reviews webhooks brought. */
   reviewsSynced: boolean;
+}
+
+/** When a pull request's flow began, as read from its commits and issue timeline. */
+export interface PullFlow {
+  number: number;
+  /** The earliest author date among its commits. */
+  firstCommitAt: Date | null;
+  readyForReviewAt: Date | null;
 }
 
 /** Pull request list filters. */
@@ -187,6 +197,7 @@ export class PullRequestStore {
       updated_at: pull.updatedAt,
       first_review_at: derived.firstReviewAt,
       merged_at: pull.mergedAt,
+      merge_commit_sha: pull.mergeCommitSha,
       closed_at: pull.closedAt,
       head_sha: pull.headSha,
       head_ref: pull.headRef,
@@ -197,6 +208,84 @@ export class PullRequestStore {
       reviews_synced: reviewsSynced,
     }));
     await upsertRows(this.db, TABLES.pulls, rows, ['repository_id', 'number']);
+  }
+
+  /**
+   * Merged pull requests (merged since `mergedSince`) whose commits and timeline the sync has not
+   * read yet, most recently merged first.
+   */
+  async listPullsAwaitingFlow(
+    repositoryId: number,
+    mergedSince: Date,
+    limit: number,
+  ): Promise<Array<{ number: number; createdAt: Date; draft: boolean }>> {
+    const rows = await this.db(TABLES.pulls)
+      .where({ repository_id: repositoryId, flow_synced: false })
+      .andWhere('merged_at', '>=', mergedSince)
+      .orderBy([
+        { column: 'merged_at', order: 'desc' },
+        { column: 'number', order: 'desc' },
+      ])
+      .limit(limit)
+      .select('number', 'created_at', 'draft');
+    return rows.map(row => ({
+      number: Number(row.number),
+      createdAt: requireDate(row.created_at),
+      draft: toBoolean(row.draft),
+    }));
+  }
+
+  /**
+   * Stores what the sync read of pull requests' flow. The timeline's ready-for-review time
+   * replaces one a webhook stored (a webhook may have seen only a later return from draft); when
+   * the timeline told nothing, the stored time is kept.
+   */
+  async recordFlow(repositoryId: number, flows: PullFlow[]): Promise<void> {
+    for (const flow of flows) {
+      await this.db(TABLES.pulls)
+        .where({ repository_id: repositoryId, number: flow.number })
+        .update({
+          first_commit_at: flow.firstCommitAt,
+          ...(flow.readyForReviewAt
+            ? { ready_for_review_at: flow.readyForReviewAt }
+            : {}),
+          flow_synced: true,
+        });
+    }
+  }
+
+  /**
+   * Records when a pull request became ready for review, unless a time is stored already.
+   * Returns whether a row changed.
+   */
+  async markReadyForReview(
+    repositoryId: number,
+    number: number,
+    at: Date,
+  ): Promise<boolean> {
+    const changed = await this.db(TABLES.pulls)
+      .where({ repository_id: repositoryId, number })
+      .whereNull('ready_for_review_at')
+      .update({ ready_for_review_at: at });
+    return changed > 0;
+  }
+
+  /** A pull request's flow as stored; undefined when the pull request is not. */
+  async getPullFlow(
+    repositoryId: number,
+    number: number,
+  ): Promise<(PullFlow & { flowSynced: boolean }) | undefined> {
+    const row = await this.db(TABLES.pulls)
+      .where({ repository_id: repositoryId, number })
+      .first('number', 'first_commit_at', 'ready_for_review_at', 'flow_synced');
+    return row
+      ? {
+          number: Number(row.number),
+          firstCommitAt: toDate(row.first_commit_at),
+          readyForReviewAt: toDate(row.ready_for_review_at),
+          flowSynced: toBoolean(row.flow_synced),
+        }
+      : undefined;
   }
 
   async listReviews(
