@@ -70,7 +70,7 @@ export interface Config {
 
     /** How long Pulse keeps data. */
     retention?: {
-      /** Closed pull requests, completed runs and deployments older than this are deleted. Defaults to 180. */
+      /** Closed pull requests, completed runs, deployments and default-branch commits older than this are deleted. Defaults to 180. */
       days?: number;
       /** Domain events (the live stream's log) older than this are deleted. Defaults to 7. */
       eventLogDays?: number;

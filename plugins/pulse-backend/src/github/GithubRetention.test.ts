@@ -57,6 +57,12 @@ describe.each(databases.eachSupportedId())(
       const deploymentsOld = await count('pulse_github_deployments', q =>
         q.where('created_at', '<', cutoff),
       );
+      const branchCommitsOld = await count('pulse_github_branch_commits', q =>
+        q.where('committed_at', '<', cutoff),
+      );
+      const branchCommitsBefore = await count('pulse_github_branch_commits');
+      expect(branchCommitsOld).toBeGreaterThan(0);
+      expect(branchCommitsBefore).toBeGreaterThan(branchCommitsOld);
       expect(closedOld).toBeGreaterThan(0);
       expect(runsOld).toBeGreaterThan(0);
       expect(deploymentsOld).toBeGreaterThan(0);
@@ -83,6 +89,7 @@ describe.each(databases.eachSupportedId())(
         pullRequests: closedOld,
         workflowRuns: runsOld,
         deployments: deploymentsOld,
+        branchCommits: branchCommitsOld,
         deliveries: 1,
         events: 1,
         repositories: 0,
@@ -97,6 +104,9 @@ describe.each(databases.eachSupportedId())(
       ).toBe(open);
       expect(await count('pulse_github_workflow_runs')).toBe(
         runsBefore - runsOld,
+      );
+      expect(await count('pulse_github_branch_commits')).toBe(
+        branchCommitsBefore - branchCommitsOld,
       );
       expect(await count('pulse_events')).toBe(eventsBefore - 1);
       expect(

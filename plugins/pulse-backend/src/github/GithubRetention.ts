@@ -13,13 +13,15 @@ export interface RetentionResult {
   workflowRuns: number;
   deployments: number;
   commits: number;
+  /** Default-branch commits committed before the retention period. */
+  branchCommits: number;
   deliveries: number;
   events: number;
   repositories: number;
 }
 
 /**
- * The daily clean-up: closed pull requests, completed runs and deployments past
+ * The daily clean-up: closed pull requests, completed runs, deployments and default-branch commits past
  * `pulse.retention.days`, domain events and webhook delivery ids past
  * `pulse.retention.eventLogDays`, and repositories no entity has tracked for the retention period.
  */
@@ -53,6 +55,7 @@ export class GithubRetention {
       workflowRuns: await store.workflowRuns.deleteExpired(dataBefore),
       deployments: await store.deployments.deleteExpired(dataBefore),
       commits,
+      branchCommits: await store.branchCommits.deleteExpired(dataBefore),
       deliveries: await store.deployments.deleteDeliveriesBefore(eventsBefore),
     };
     const events = await publisher.prune(eventsBefore);

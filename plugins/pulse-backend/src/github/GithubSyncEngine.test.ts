@@ -176,6 +176,8 @@ describe.each(databases.eachSupportedId())(
       expect(withEtags.totalRequests).toBeGreaterThanOrEqual(8);
       expect(withEtags.notModified).toBe(withEtags.totalRequests);
       expect(withEtags.quotaUsed).toBe(0);
+      // The default branch's history too: one conditional page per repository.
+      expect(withEtags.byOperation['repos/list-commits']).toBe(2);
 
       h.sim.resetStats();
       await h.makeEngine({ useEtags: false }).runCycle();
@@ -373,6 +375,66 @@ describe.each(databases.eachSupportedId())(
       h.sim.resetStats();
       await h.engine.syncRepository(target);
       expect(flowRequests()).toEqual({ commits: 0, timeline: 0 });
+      await h.stop();
+    });
+
+    it("keeps the default branch's history by ancestry, reading only the new commits", async () => {
+      const knex = await databases.init(databaseId);
+      const h = await createHarness({ knex, repositories: ['acme/web'] });
+      /** What GitHub lists of the default branch within the lookback, as the oracle. */
+      const githubHistory = async () => {
+        const since = new Date(
+          h.clock.now().getTime() - h.syncConfig.lookbackDays * 86_400_000,
+        );
+        const shas: string[] = [];
+        for (let page = 1; ; page++) {
+          const response = await fetch(
+            `${
+              h.sim.url
+            }/repos/acme/web/commits?per_page=100&page=${page}&since=${since.toISOString()}`,
+            { headers: { authorization: `token ${TEST_TOKEN}` } },
+          );
+          const list = (await response.json()) as Array<{ sha: string }>;
+          shas.push(...list.map(commit => commit.sha));
+          if (list.length < 100) {
+            return shas;
+          }
+        }
+      };
+      const stored = async () =>
+        new Set<string>(await knex('pulse_github_branch_commits').pluck('sha'));
+
+      expect((await h.engine.runCycle()).outcomes.synced).toBe(1);
+      const backfilled = await stored();
+      expect(backfilled).toEqual(new Set(await githubHistory()));
+      expect(backfilled.size).toBeGreaterThan(20);
+      const merges = await knex('pulse_github_branch_commits').whereLike(
+        'parent_shas',
+        '%,%',
+      );
+      expect(merges.length).toBeGreaterThan(0);
+
+      // Pull requests merge; the next sync reads the new commits and nothing it has.
+      const activity = [];
+      for (let i = 0; i < 120; i++) {
+        activity.push(...h.sim.tick());
+      }
+      expect(
+        activity.some(
+          e =>
+            e.name === 'pull_request' && (e.payload.pull_request as any).merged,
+        ),
+      ).toBe(true);
+      h.sim.resetStats();
+      const target = (await h.engine.target('github.com', 'acme/web'))!;
+      await h.engine.syncRepository(target);
+      const pagesRead = h.sim.stats().byOperation['repos/list-commits'];
+      const now = await githubHistory();
+      expect(await stored()).toEqual(new Set([...backfilled, ...now]));
+      // The walk stops at the page holding the last new commit: its parents are all stored.
+      const lastNew = now.findLastIndex(sha => !backfilled.has(sha));
+      expect(lastNew).toBeGreaterThan(0);
+      expect(pagesRead).toBe(Math.floor(lastNew / 100) + 1);
       await h.stop();
     });
 

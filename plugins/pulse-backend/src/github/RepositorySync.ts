@@ -32,6 +32,7 @@ import {
 } from './store';
 import {
   CheckRecord,
+  CommitRecord,
   DeploymentRecord,
   latestDeploymentStatus,
   MalformedItemError,
@@ -222,6 +223,7 @@ export class RepositorySync {
         })(),
         this.syncWorkflowRuns(),
         this.syncDeployments(),
+        this.syncBranchCommits(defaultBranch),
       ]);
 
     const finishedAt = this.options.clock.now();
@@ -1162,6 +1164,92 @@ export class RepositorySync {
     return fetched.filter(
       (attempt): attempt is WorkflowRunAttemptRecord => attempt !== undefined,
     );
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Default-branch history
+
+  /**
+   * Reads the default branch's new commits, newest first. The first page is conditional (an
+   * unchanged branch costs nothing); the walk ends once every new commit's parents are stored,
+   * which holds whatever the commits' dates (a merged branch brings older commits), or at the
+   * lookback. A repository with no stored history yet is read from the lookback (`since`).
+   */
+  private async syncBranchCommits(branch: string | null): Promise<void> {
+    if (!branch) {
+      return;
+    }
+    const { branchCommits } = this.options.store;
+    const fromLookback =
+      this.backfill || !(await branchCommits.hasCommits(this.repo.id));
+    const seen = new Set<string>();
+    const missingParents = new Set<string>();
+    for (let page = 1; ; page++) {
+      const params = {
+        sha: branch,
+        ...(fromLookback ? { since: isoSeconds(this.lookbackStart) } : {}),
+        per_page: PER_PAGE,
+        page,
+      };
+      const requestKey = JSON.stringify(params);
+      const response = await this.get(
+        '/repos/{owner}/{repo}/commits',
+        params,
+        page === 1 ? this.etagFor('branch-commits', requestKey) : undefined,
+        data => this.items(data, parseCommit),
+      );
+      if (!response.modified) {
+        return;
+      }
+      if (page === 1) {
+        this.keepEtag('branch-commits', requestKey, response.etag);
+      }
+      const commits = response.value.values;
+      const known = await branchCommits.knownShas(
+        this.repo.id,
+        commits.map(commit => commit.sha),
+      );
+      const fresh: CommitRecord[] = [];
+      for (const commit of commits) {
+        missingParents.delete(commit.sha);
+        if (
+          known.has(commit.sha) ||
+          seen.has(commit.sha) ||
+          (commit.committedAt && commit.committedAt < this.lookbackStart)
+        ) {
+          continue;
+        }
+        seen.add(commit.sha);
+        fresh.push(commit);
+        for (const parent of commit.parentShas) {
+          if (!seen.has(parent)) {
+            missingParents.add(parent);
+          }
+        }
+      }
+      for (const parent of await branchCommits.knownShas(this.repo.id, [
+        ...missingParents,
+      ])) {
+        missingParents.delete(parent);
+      }
+      if (fresh.length > 0) {
+        await this.transaction(txStore =>
+          txStore.branchCommits.addCommits(this.repo.id, fresh),
+        );
+      }
+      await this.checkpoint();
+      const pastLookback = commits.every(
+        commit => commit.committedAt && commit.committedAt < this.lookbackStart,
+      );
+      if (
+        missingParents.size === 0 ||
+        pastLookback ||
+        !response.hasNextPage ||
+        response.value.count === 0
+      ) {
+        return;
+      }
+    }
   }
 
   // -------------------------------------------------------------------------------------------

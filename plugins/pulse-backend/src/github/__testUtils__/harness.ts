@@ -224,6 +224,7 @@ export async function databaseSnapshot(knex: Knex) {
       ['id'],
       ['statuses_etag'],
     ),
+    branchCommits: await rows('pulse_github_branch_commits', ['sha']),
     commits: await rows(
       'pulse_github_commits',
       ['sha'],

@@ -1,4 +1,5 @@
 import { Knex } from 'knex';
+import { BranchCommitStore } from './BranchCommitStore';
 import { DeploymentStore } from './DeploymentStore';
 import { PullRequestStore } from './PullRequestStore';
 import { RepositoryStore } from './RepositoryStore';
@@ -13,12 +14,14 @@ export class GithubStore {
   readonly pullRequests: PullRequestStore;
   readonly workflowRuns: WorkflowRunStore;
   readonly deployments: DeploymentStore;
+  readonly branchCommits: BranchCommitStore;
 
   constructor(private readonly db: Knex) {
     this.repositories = new RepositoryStore(db);
     this.pullRequests = new PullRequestStore(db);
     this.workflowRuns = new WorkflowRunStore(db);
     this.deployments = new DeploymentStore(db);
+    this.branchCommits = new BranchCommitStore(db);
   }
 
   /** Runs `fn` in one transaction with stores bound to it. */

@@ -1,4 +1,5 @@
 export { GithubStore } from './GithubStore';
+export { BranchCommitStore } from './BranchCommitStore';
 export { DeploymentStore } from './DeploymentStore';
 export type { StoredDeployment } from './DeploymentStore';
 export { PullRequestStore } from './PullRequestStore';

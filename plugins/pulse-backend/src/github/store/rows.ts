@@ -8,6 +8,7 @@ export const TABLES = {
   pulls: 'pulse_github_pull_requests',
   reviews: 'pulse_github_reviews',
   commits: 'pulse_github_commits',
+  branchCommits: 'pulse_github_branch_commits',
   checks: 'pulse_github_checks',
   runs: 'pulse_github_workflow_runs',
   runAttempts: 'pulse_github_workflow_run_attempts',
