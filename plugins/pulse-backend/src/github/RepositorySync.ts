@@ -768,18 +768,18 @@ export class RepositorySync {
     await this.checkpoint();
   }
 
-  /** A read of a pull request that GitHub no longer has (404) yields `missing`. */
-  private async getOrMissing<T, M>(
+  /** A GET whose answer is `undefined` when GitHub no longer has the resource (404). */
+  private async getUnlessGone<T>(
     route: string,
     params: Record<string, string | number>,
     parse: (data: unknown) => T,
-    missing: M,
-  ) {
+  ): Promise<{ value: T; hasNextPage: boolean } | undefined> {
     try {
-      return await this.get(route, params, undefined, parse);
+      const response = await this.get(route, params, undefined, parse);
+      return response.modified ? response : undefined;
     } catch (error) {
       if ((error as { status?: number }).status === 404) {
-        return { modified: true as const, missing };
+        return undefined;
       }
       throw error;
     }
@@ -787,13 +787,12 @@ export class RepositorySync {
 
   /** The earliest author date of a pull request's first page of commits (listed oldest first). */
   private async fetchFirstCommitAt(number: number): Promise<Date | null> {
-    const response = await this.getOrMissing(
+    const response = await this.getUnlessGone(
       '/repos/{owner}/{repo}/pulls/{pull_number}/commits',
       { pull_number: number, per_page: PER_PAGE },
       data => this.items(data, parseCommit).values,
-      null,
     );
-    if (!response.modified || 'missing' in response) {
+    if (!response) {
       return null;
     }
     let first: Date | null = null;
@@ -809,13 +808,12 @@ export class RepositorySync {
   /** The first draft transition on a pull request's timeline (listed oldest first), if any. */
   private async fetchFirstDraftEvent(number: number): Promise<DraftEvent[]> {
     for (let page = 1; page <= TIMELINE_PAGES; page++) {
-      const response = await this.getOrMissing(
+      const response = await this.getUnlessGone(
         '/repos/{owner}/{repo}/issues/{issue_number}/timeline',
         { issue_number: number, per_page: PER_PAGE, page },
         data => this.items(data, parseTimelineEvent),
-        null,
       );
-      if (!response.modified || 'missing' in response) {
+      if (!response) {
         return [];
       }
       for (const item of response.value.values) {
@@ -1139,22 +1137,18 @@ export class RepositorySync {
       );
     const fetched = await Promise.all(
       missing.map(({ runId, attempt }) =>
-        this.get(
+        this.getUnlessGone(
           '/repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}',
           { run_id: runId, attempt_number: attempt },
-          undefined,
           raw => parseWorkflowRun(raw),
         ).then(
           response =>
-            response.modified &&
+            response &&
             response.value.id === runId &&
             response.value.runAttempt === attempt
               ? attemptOfRun(response.value)
               : undefined,
           error => {
-            if ((error as { status?: number }).status === 404) {
-              return undefined;
-            }
             this.skipMalformed(error);
             return undefined;
           },
@@ -1205,9 +1199,10 @@ export class RepositorySync {
         this.keepEtag('branch-commits', requestKey, response.etag);
       }
       const commits = response.value.values;
+      // One query tells which of the page's commits and of their parents are stored.
       const known = await branchCommits.knownShas(
         this.repo.id,
-        commits.map(commit => commit.sha),
+        commits.flatMap(commit => [commit.sha, ...commit.parentShas]),
       );
       const fresh: CommitRecord[] = [];
       for (const commit of commits) {
@@ -1222,15 +1217,10 @@ export class RepositorySync {
         seen.add(commit.sha);
         fresh.push(commit);
         for (const parent of commit.parentShas) {
-          if (!seen.has(parent)) {
+          if (!seen.has(parent) && !known.has(parent)) {
             missingParents.add(parent);
           }
         }
-      }
-      for (const parent of await branchCommits.knownShas(this.repo.id, [
-        ...missingParents,
-      ])) {
-        missingParents.delete(parent);
       }
       if (fresh.length > 0) {
         await this.transaction(txStore =>
