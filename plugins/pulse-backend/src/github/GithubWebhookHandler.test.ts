@@ -165,6 +165,49 @@ describe.each(databases.eachSupportedId())(
       await h.stop();
     });
 
+    it('keeps when a deployment succeeded once it is inactive, whatever order the statuses come in', async () => {
+      const h = await backfilled();
+      const handler = handlerFor(h);
+      const events: WebhookEvent[] = [];
+      while (!events.some(e => e.name === 'deployment_status')) {
+        events.push(...h.sim.tick());
+      }
+      const template = events.find(e => e.name === 'deployment_status')!;
+      const deployment = template.payload.deployment as { id: number };
+      const statusEvent = (id: number, state: string, createdAt: string) => ({
+        ...template,
+        deliveryId: `status-${deployment.id}-${id}`,
+        payload: {
+          ...template.payload,
+          deployment_status: {
+            ...(template.payload.deployment_status as object),
+            id: 900_000 + id,
+            state,
+            created_at: createdAt,
+          },
+        },
+      });
+      const row = async () =>
+        h.knex('pulse_github_deployments').where({ id: deployment.id }).first();
+      const inactive = statusEvent(2, 'inactive', '2030-01-01T11:00:00Z');
+      const success = statusEvent(1, 'success', '2030-01-01T10:00:00Z');
+      // The inactive status arrives first; the success after it still records when it succeeded.
+      expect(await handler.handle(asEventParams(inactive))).toBe('applied');
+      expect(await handler.handle(asEventParams(success))).toBe('applied');
+      const stored = await row();
+      expect(stored.state).toBe('inactive');
+      expect(new Date(stored.succeeded_at).toISOString()).toBe(
+        '2030-01-01T10:00:00.000Z',
+      );
+      // Delivered again under another id, it changes nothing.
+      expect(
+        await handler.handle(
+          asEventParams(success, `${success.deliveryId}-again`),
+        ),
+      ).toBe('unchanged');
+      await h.stop();
+    });
+
     it("shows the workflow's name for a run delivered with an empty name", async () => {
       const h = await backfilled();
       const handler = handlerFor(h);

@@ -19,6 +19,7 @@ import {
 import { Clock, systemClock } from './GithubClient';
 import { attemptOfRun, GithubStore } from './store';
 import {
+  earlierSuccess,
   MalformedItemError,
   parseCheck,
   parseDeployment,
@@ -402,6 +403,7 @@ export class GithubWebhookHandler {
           state: stored?.state ?? null,
           statusId: stored?.statusId ?? null,
           statusAt: stored?.statusAt ?? null,
+          succeededAt: stored?.succeededAt ?? null,
           statusesEtag: stored?.statusesEtag ?? null,
         });
         const item: DeploymentEventPayload = {
@@ -423,28 +425,38 @@ export class GithubWebhookHandler {
         const stored = (
           await store.deployments.getDeployments(repoId, [deployment.id])
         ).get(deployment.id);
-        if (
+        const succeededAt = earlierSuccess(
+          stored?.succeededAt ?? null,
+          status.state === 'success' ? status.createdAt : null,
+        );
+        const older =
           stored?.statusAt &&
           (status.createdAt < stored.statusAt ||
             (status.createdAt.getTime() === stored.statusAt.getTime() &&
-              (stored.statusId ?? 0) >= status.id))
-        ) {
+              (stored.statusId ?? 0) >= status.id));
+        if (older && succeededAt?.getTime() === stored.succeededAt?.getTime()) {
           return 'unchanged';
         }
-        await store.deployments.upsertDeployment(repoId, {
-          ...deployment,
-          state: status.state,
-          statusId: status.id,
-          statusAt: status.createdAt,
-          // The stored ETag no longer describes the statuses list.
-          statusesEtag: null,
-        });
+        // A late `success` (delivered after the `inactive` that followed it) keeps the newer
+        // status and records only when the deployment succeeded.
+        const next = older
+          ? { ...stored, succeededAt }
+          : {
+              ...deployment,
+              state: status.state,
+              statusId: status.id,
+              statusAt: status.createdAt,
+              succeededAt,
+              // The stored ETag no longer describes the statuses list.
+              statusesEtag: null,
+            };
+        await store.deployments.upsertDeployment(repoId, next);
         const item: DeploymentEventPayload = {
           id: deployment.id,
           environment: deployment.environment,
           sha: deployment.sha,
           ref: deployment.ref,
-          state: status.state,
+          state: next.state,
           createdAt: deployment.createdAt.toISOString(),
           updatedAt: deployment.updatedAt.toISOString(),
         };

@@ -34,6 +34,8 @@ import {
   CheckRecord,
   CommitRecord,
   DeploymentRecord,
+  earlierSuccess,
+  firstSuccessAt,
   latestDeploymentStatus,
   MalformedItemError,
   parseCheck,
@@ -1292,6 +1294,7 @@ export class RepositorySync {
               state: existing?.state ?? null,
               statusId: existing?.statusId ?? null,
               statusAt: existing?.statusAt ?? null,
+              succeededAt: existing?.succeededAt ?? null,
               statusesEtag: existing?.statusesEtag ?? null,
             },
             known: Boolean(existing),
@@ -1377,16 +1380,22 @@ export class RepositorySync {
       known && this.options.useEtags
         ? deployment.statusesEtag ?? undefined
         : undefined,
-      data =>
-        latestDeploymentStatus(this.items(data, parseDeploymentStatus).values),
+      data => {
+        const statuses = this.items(data, parseDeploymentStatus).values;
+        return {
+          latest: latestDeploymentStatus(statuses),
+          succeededAt: firstSuccessAt(statuses),
+        };
+      },
     );
     if (!response.modified) {
       return known ? undefined : { next: deployment, changed: true };
     }
-    const latest = response.value;
+    const { latest, succeededAt } = response.value;
     const next: StoredDeployment = {
       ...deployment,
       statusesEtag: response.etag,
+      succeededAt: earlierSuccess(deployment.succeededAt, succeededAt),
       ...(latest &&
       (!deployment.statusAt || latest.createdAt >= deployment.statusAt)
         ? {
@@ -1401,7 +1410,8 @@ export class RepositorySync {
       changed:
         !known ||
         next.state !== deployment.state ||
-        next.statusId !== deployment.statusId,
+        next.statusId !== deployment.statusId ||
+        next.succeededAt?.getTime() !== deployment.succeededAt?.getTime(),
     };
   }
 }

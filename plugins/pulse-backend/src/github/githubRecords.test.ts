@@ -1,4 +1,6 @@
 import {
+  earlierSuccess,
+  firstSuccessAt,
   latestDeploymentStatus,
   MalformedItemError,
   namesItsWorkflow,
@@ -281,5 +283,24 @@ describe('latestDeploymentStatus', () => {
     ];
     expect(latestDeploymentStatus(statuses)?.state).toBe('success');
     expect(latestDeploymentStatus([])).toBeUndefined();
+  });
+});
+
+describe('firstSuccessAt', () => {
+  it('keeps when a deployment first succeeded, after GitHub made it inactive', () => {
+    const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 10, minute));
+    expect(
+      firstSuccessAt([
+        { id: 4, state: 'inactive', createdAt: at(30) },
+        { id: 2, state: 'success', createdAt: at(5) },
+        { id: 1, state: 'in_progress', createdAt: at(1) },
+      ]),
+    ).toEqual(at(5));
+    expect(
+      firstSuccessAt([{ id: 1, state: 'failure', createdAt: at(1) }]),
+    ).toBeNull();
+    expect(earlierSuccess(null, at(2))).toEqual(at(2));
+    expect(earlierSuccess(at(1), at(2))).toEqual(at(1));
+    expect(earlierSuccess(at(3), null)).toEqual(at(3));
   });
 });

@@ -535,6 +535,27 @@ export function parseDeploymentStatus(value: unknown): DeploymentStatusRecord {
   return { id: status.id, state: status.state, createdAt: status.created_at };
 }
 
+/** When a deployment first succeeded, from its statuses; `null` if none is `success`. */
+export function firstSuccessAt(
+  statuses: DeploymentStatusRecord[],
+): Date | null {
+  let first: Date | null = null;
+  for (const status of statuses) {
+    if (status.state === 'success' && (!first || status.createdAt < first)) {
+      first = status.createdAt;
+    }
+  }
+  return first;
+}
+
+/** The earlier of two success times, either of which may be unknown. */
+export function earlierSuccess(a: Date | null, b: Date | null): Date | null {
+  if (!a || !b) {
+    return a ?? b;
+  }
+  return a <= b ? a : b;
+}
+
 /** The newest of a deployment's statuses (GitHub lists them newest first; this does not rely on it). */
 export function latestDeploymentStatus(
   statuses: DeploymentStatusRecord[],

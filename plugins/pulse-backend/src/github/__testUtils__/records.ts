@@ -94,6 +94,11 @@ export function storedDeployment(
   id: number,
   overrides: Partial<StoredDeployment> = {},
 ): StoredDeployment {
+  const state = overrides.state === undefined ? 'success' : overrides.state;
+  const statusAt =
+    overrides.statusAt === undefined
+      ? new Date('2026-01-01T10:01:00Z')
+      : overrides.statusAt;
   return {
     id,
     environment: 'production',
@@ -104,6 +109,7 @@ export function storedDeployment(
     state: 'success',
     statusId: 500 + id,
     statusAt: new Date('2026-01-01T10:01:00Z'),
+    succeededAt: state === 'success' ? statusAt : null,
     statusesEtag: '"etag"',
     ...overrides,
   };

@@ -14,6 +14,11 @@ export interface StoredDeployment extends DeploymentRecord {
   state: string | null;
   statusId: number | null;
   statusAt: Date | null;
+  /**
+   * When it got its first `success` status: kept when GitHub later marks it `inactive` (a newer
+   * deployment to the environment succeeded) or it fails afterwards.
+   */
+  succeededAt: Date | null;
   statusesEtag: string | null;
 }
 
@@ -77,6 +82,7 @@ export class DeploymentStore {
       updated_at: deployment.updatedAt,
       status_id: deployment.statusId,
       status_at: deployment.statusAt,
+      succeeded_at: deployment.succeededAt,
       statuses_etag: deployment.statusesEtag,
     }));
     await upsertRows(this.db, TABLES.deployments, rows, [
@@ -130,6 +136,7 @@ function deploymentFromRow(row: Record<string, any>): StoredDeployment {
     state: row.state,
     statusId: toNumberOrNull(row.status_id),
     statusAt: toDate(row.status_at),
+    succeededAt: toDate(row.succeeded_at),
     statusesEtag: row.statuses_etag,
   };
 }
