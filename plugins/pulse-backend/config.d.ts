@@ -68,6 +68,62 @@ export interface Config {
       manualSyncCooldownSeconds?: number;
     };
 
+    /**
+     * Delivery metrics (DORA four keys, pull request flow, CI health), computed by the
+     * `pulse-metrics-aggregation` task from the synced GitHub data and Pulse's incidents.
+     * Definitions: the backend plugin's README.
+     */
+    metrics?: {
+      /**
+       * The windows the API serves, in whole days (1 to 3650). The longest must not exceed
+       * `pulse.retention.days` or `pulse.retention.oncall.resolvedIncidentDays` (start-up fails
+       * otherwise: the data it needs would be deleted), nor, for full figures from the first
+       * day, `pulse.github.lookbackDays`. Defaults to [7, 30, 90].
+       */
+      windows?: number[];
+      /** The IANA time zone days are counted in (e.g. `Europe/Berlin`). Defaults to UTC. */
+      timeZone?: string;
+      /**
+       * The GitHub deployment environments that are production (compared case-insensitively).
+       * A successful deployment status to one of them is a deployment. Defaults to
+       * [production, prod].
+       */
+      productionEnvironments?: string[];
+      /**
+       * How long after a production deployment an incident or a failed deployment counts as
+       * its failure (and only before the next production deployment). A duration object
+       * (`{ hours: 24 }`) or string (`24h`, `PT24H`), up to 30 days. Defaults to 24 hours.
+       */
+      failureWindow?: { [unit: string]: number } | string;
+      /**
+       * The lowest incident severity that fails a deployment: info, warning, error or critical.
+       * Defaults to error.
+       */
+      failureSeverity?: 'info' | 'warning' | 'error' | 'critical';
+      /**
+       * Below this many items a key says "not enough data" instead of a DORA band. From 1 to
+       * 10000. Defaults to 5.
+       */
+      minimumSample?: number;
+      /**
+       * Login patterns (globs; `[` and `]` are literal) of bots, whose pull requests and reviews
+       * pull request flow leaves out. Defaults to ['*[bot]'].
+       */
+      botLogins?: string[];
+      /**
+       * When the aggregation runs, on one replica at a time. Each run recomputes only the entities
+       * whose data changed (and every entity once a day, as the windows move); a run stops
+       * starting entities after 40 s and the next starts at once. Defaults to every hour with a
+       * one-minute timeout.
+       */
+      schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
+      /**
+       * How long after a change to an entity's pull requests, runs, deployments or incidents the
+       * aggregation runs, gathering the changes that follow, in seconds (0 to 3600). Defaults to 30.
+       */
+      debounceSeconds?: number;
+    };
+
     /** How long Pulse keeps data. */
     retention?: {
       /** Closed pull requests, completed runs, deployments and default-branch commits older than this are deleted. Defaults to 180. */

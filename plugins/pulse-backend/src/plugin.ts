@@ -13,7 +13,11 @@ import { applyMigrations } from './database/migrations';
 import { addEntityRoutes } from './entities/router';
 import { TrackedEntityRefresher } from './entities/TrackedEntityRefresher';
 import { TrackedEntityStore } from './entities/TrackedEntityStore';
+import { setupMetricsDomain } from './metrics';
+import { readMetricsConfig } from './metrics/config';
 import { setupOncallDomain } from './oncall';
+import { readOncallRetentionConfig } from './oncall/retention/config';
+import { readGithubSyncConfig } from './github/config';
 import { GithubWebhookSubscription, setupGithubDomain } from './github';
 import { CATALOG_REFRESH_TASK_ID } from './github/router';
 import { DomainEventPublisher } from './events/DomainEventPublisher';
@@ -69,8 +73,24 @@ export const pulsePlugin = createBackendPlugin({
           { logger: logger.child({ domain: 'github' }) },
         );
         const pulseConfig = readPulseConfig(config);
+        const githubSyncConfig = readGithubSyncConfig(config);
+        const metricsConfig = readMetricsConfig(config, {
+          githubDays: githubSyncConfig.retention.days,
+          resolvedIncidentDays:
+            readOncallRetentionConfig(config).resolvedIncidentDays,
+        });
         const githubHosts = githubHostsFromConfig(config);
 
+        const longestWindow = Math.max(...metricsConfig.windowDays);
+        if (longestWindow > githubSyncConfig.lookbackDays) {
+          logger.warn(
+            `The longest delivery metrics window (${longestWindow} days) is longer than 'pulse.github.lookbackDays' (${
+              githubSyncConfig.lookbackDays
+            }): a repository's first ${
+              longestWindow - githubSyncConfig.lookbackDays
+            } days of that window stay empty until the sync has collected them`,
+          );
+        }
         const knex = await database.getClient();
         if (!database.migrations?.skip) {
           await applyMigrations(knex);
@@ -124,6 +144,18 @@ export const pulsePlugin = createBackendPlugin({
           webhooks: githubWebhooks,
         });
         const oncall = await setupOncallDomain(context, { clock });
+        const delivery = await setupMetricsDomain(context, {
+          config: metricsConfig,
+          targets: async () =>
+            (
+              await github.targets({ fresh: true })
+            ).map(target => ({
+              repositoryId: target.repository.id,
+              defaultBranch: target.repository.defaultBranch,
+              entityRefs: target.entityRefs,
+            })),
+          clock,
+        });
         httpRouter.use(
           await createRouter({
             kit: requestKit,
@@ -139,6 +171,7 @@ export const pulsePlugin = createBackendPlugin({
               }),
               github.routes,
               oncall.routes,
+              delivery.routes,
               addLiveRoutes({
                 kit: requestKit,
                 catalog: services.catalog,

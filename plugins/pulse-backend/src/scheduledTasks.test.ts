@@ -54,6 +54,7 @@ describe('Pulse scheduled tasks', () => {
         ['pulse-oncall-directory', 'global'],
         ['pulse-github-retention', 'global'],
         ['pulse-oncall-retention', 'global'],
+        ['pulse-metrics-aggregation', 'global'],
       ]),
     );
     expect(

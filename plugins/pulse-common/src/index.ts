@@ -10,3 +10,4 @@ export * from './annotations';
 export * from './events';
 export * from './github';
 export * from './oncall';
+export * from './metrics';

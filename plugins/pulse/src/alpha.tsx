@@ -101,6 +101,17 @@ const pulseGroupActivityCard = EntityCardBlueprint.make({
   },
 });
 
+const pulseDeliveryMetricsCard = EntityCardBlueprint.make({
+  name: 'delivery-metrics',
+  params: {
+    filter: isPulseAvailable,
+    loader: () =>
+      import('./components/EntityDeliveryMetricsCard').then(m => (
+        <m.EntityDeliveryMetricsCard />
+      )),
+  },
+});
+
 // The entity's "Pulse" tab: every card above on one page, for the entities that have any of them.
 const pulseEntityContent = EntityContentBlueprint.makeWithOverrides({
   name: 'pulse',
@@ -163,6 +174,7 @@ export default createFrontendPlugin({
     pulsePullRequestsCard,
     pulseWorkflowRunsCard,
     pulseOnCallCard,
+    pulseDeliveryMetricsCard,
     pulseActivityCard,
     pulseGroupActivityCard,
     pulseEntityContent,

@@ -44,7 +44,11 @@ export {
   PulseOnCallPage,
 } from './plugin';
 
-export { EntityActivityCard, EntityGroupActivityCard } from './plugin';
+export {
+  EntityActivityCard,
+  EntityDeliveryMetricsCard,
+  EntityGroupActivityCard,
+} from './plugin';
 export type { ActivityQuery, ScheduleVersions } from './api';
 export type {
   ActivityItem,

@@ -135,6 +135,24 @@ export const EntityActivityCard = pulsePlugin.provide(
 );
 
 /**
+ * Entity card with the entity's delivery metrics (DORA four keys, pull request flow, CI health),
+ * each number opening what it counts, live.
+ *
+ * @public
+ */
+export const EntityDeliveryMetricsCard = pulsePlugin.provide(
+  createComponentExtension({
+    name: 'EntityDeliveryMetricsCard',
+    component: {
+      lazy: () =>
+        import('./components/EntityDeliveryMetricsCard').then(
+          m => m.EntityDeliveryMetricsCard,
+        ),
+    },
+  }),
+);
+
+/**
  * Card for a group's page with what changed about everything the group and its child groups own, live.
  *
  * @public

@@ -1,10 +1,7 @@
-import {
-  readSchedulerServiceTaskScheduleDefinitionFromConfig,
-  SchedulerServiceTaskScheduleDefinition,
-} from '@backstage/backend-plugin-api';
+import { SchedulerServiceTaskScheduleDefinition } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
-import { InputError } from '@backstage/errors';
 import { Duration } from 'luxon';
+import { readNumber, readSchedule } from '../service/configValues';
 
 /** `pulse.github` and `pulse.retention`, read once at start-up and validated. */
 export interface GithubSyncConfig {
@@ -47,32 +44,6 @@ export const defaultRetentionSchedule: SchedulerServiceTaskScheduleDefinition =
     scope: 'global',
   };
 
-function invalid(key: string, message: string): InputError {
-  return new InputError(
-    `Invalid Pulse configuration at 'pulse.${key}': ${message}`,
-  );
-}
-
-function readSchedule(
-  config: Config | undefined,
-  key: string,
-  fallback: SchedulerServiceTaskScheduleDefinition,
-): SchedulerServiceTaskScheduleDefinition {
-  if (!config?.has(key)) {
-    return fallback;
-  }
-  try {
-    return {
-      ...readSchedulerServiceTaskScheduleDefinitionFromConfig(
-        config.getConfig(key),
-      ),
-      scope: fallback.scope,
-    };
-  } catch (error) {
-    throw invalid(key, (error as Error).message);
-  }
-}
-
 /**
  * The longest a replica waits before looking for due repositories again: after a restart, a
  * repository that fell due is synced within this (plus the schedule's initial delay).
@@ -90,38 +61,6 @@ function frequencyMs(
     ? frequency
     : Duration.fromObject(frequency);
   return duration.toMillis();
-}
-
-function readNumber(
-  config: Config | undefined,
-  key: string,
-  fallback: number,
-  rule: { min: number; max: number; integer: boolean; describe: string },
-): number {
-  if (!config?.has(key)) {
-    return fallback;
-  }
-  let value: number | undefined;
-  try {
-    value = config.getOptionalNumber(key);
-  } catch {
-    value = undefined;
-  }
-  if (
-    value === undefined ||
-    !Number.isFinite(value) ||
-    (rule.integer && !Number.isInteger(value)) ||
-    value < rule.min ||
-    value > rule.max
-  ) {
-    throw invalid(
-      key,
-      `must be ${rule.describe}, got ${JSON.stringify(
-        config.getOptional(key),
-      )}`,
-    );
-  }
-  return value;
 }
 
 /**

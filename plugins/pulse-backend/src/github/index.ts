@@ -22,7 +22,11 @@ export async function setupGithubDomain(
      */
     webhooks?: GithubWebhookSubscription;
   } = {},
-): Promise<{ routes: (router: PulseApiRouter) => void }> {
+): Promise<{
+  routes: (router: PulseApiRouter) => void;
+  /** The repositories of the tracked entities (see `GithubSyncEngine.targets`). */
+  targets: GithubSyncEngine['targets'];
+}> {
   const syncConfig = readGithubSyncConfig(context.config);
   const store = new GithubStore(context.knex);
   const engine = new GithubSyncEngine({
@@ -84,6 +88,7 @@ export async function setupGithubDomain(
   context.lifecycle.addShutdownHook(() => engine.stop());
 
   return {
+    targets: targetOptions => engine.targets(targetOptions),
     routes: addGithubRoutes({
       kit: context.requestKit,
       hosts: context.githubHosts,

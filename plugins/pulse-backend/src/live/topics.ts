@@ -13,6 +13,7 @@ export const LIVE_TOPICS = [
   'oncall',
   'incidents',
   'activity',
+  'metrics',
 ] as const;
 
 /** One kind of change to an entity's (or a schedule's) Pulse data. */
@@ -46,6 +47,10 @@ export function topicsOf(type: string): LiveTopic[] {
   if (domain === 'incident') {
     // The on-call card lists open incidents; the incident pages list them all.
     return ['incidents', 'oncall', 'activity'];
+  }
+  if (domain === 'metrics') {
+    // Recomputed figures: not something the feed shows.
+    return ['metrics'];
   }
   if (domain === 'oncall') {
     return ['oncall', 'activity'];

@@ -6,7 +6,7 @@
  * reported as baselined and credited to no deployment (otherwise a first deployment would add
  * lead times of months). A merged pull request no deployment contains yet is waiting.
  */
-import { CommitGraph, deploymentRange } from './commitRanges';
+import { CommitGraph, DeploymentRange, deploymentRange } from './commitRanges';
 import { percentile } from './percentiles';
 
 /** A successful deployment to a production environment. */
@@ -45,7 +45,7 @@ export interface LeadTimes {
   unmeasured: number[];
 }
 
-interface FirstShipment {
+export interface FirstShipment {
   deploymentId: string;
   deployedAt: Date;
   baseline: boolean;
@@ -56,24 +56,39 @@ function byTime(a: ProductionDeploymentFact, b: ProductionDeploymentFact) {
   return difference !== 0 ? difference : a.id.localeCompare(b.id);
 }
 
-/** For each default-branch commit, the earliest production deployment that shipped it. */
-export function firstShipments(
+/**
+ * Each deployment's range, in time order: per environment, from the previous deployment whose
+ * SHA is on the known history (a deployment of an unknown SHA is skipped and moves nothing).
+ */
+export function deploymentRanges(
   graph: CommitGraph,
   deployments: readonly ProductionDeploymentFact[],
-): Map<string, FirstShipment> {
+): Array<{ deployment: ProductionDeploymentFact; range: DeploymentRange }> {
   const ordered = [...deployments].sort(byTime);
   const previousShaByEnvironment = new Map<string, string>();
-  const shipped = new Map<string, FirstShipment>();
-  for (const deployment of ordered) {
+  return ordered.map(deployment => {
     const range = deploymentRange(
       graph,
       deployment.sha,
       previousShaByEnvironment.get(deployment.environment) ?? null,
     );
+    if (range.kind !== 'unknown-sha') {
+      previousShaByEnvironment.set(deployment.environment, deployment.sha);
+    }
+    return { deployment, range };
+  });
+}
+
+/** For each default-branch commit, the earliest production deployment that shipped it. */
+export function firstShipments(
+  graph: CommitGraph,
+  deployments: readonly ProductionDeploymentFact[],
+): Map<string, FirstShipment> {
+  const shipped = new Map<string, FirstShipment>();
+  for (const { deployment, range } of deploymentRanges(graph, deployments)) {
     if (range.kind === 'unknown-sha') {
       continue;
     }
-    previousShaByEnvironment.set(deployment.environment, deployment.sha);
     for (const sha of range.commits) {
       if (!shipped.has(sha)) {
         shipped.set(sha, {
@@ -92,7 +107,14 @@ export function leadTimes(
   deployments: readonly ProductionDeploymentFact[],
   pullRequests: readonly MergedPullRequestFact[],
 ): LeadTimes {
-  const shipped = firstShipments(graph, deployments);
+  return leadTimesOf(firstShipments(graph, deployments), pullRequests);
+}
+
+/** `leadTimes`, from the first shipments already worked out. */
+export function leadTimesOf(
+  shipped: ReadonlyMap<string, FirstShipment>,
+  pullRequests: readonly MergedPullRequestFact[],
+): LeadTimes {
   const result: LeadTimes = {
     deployed: [],
     waiting: [],

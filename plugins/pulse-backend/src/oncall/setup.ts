@@ -30,7 +30,7 @@ import {
 } from './permissions/scheduleAccess';
 import { EscalationRunner } from './engine/EscalationRunner';
 import { Pager } from './engine/Pager';
-import { EscalationRunRequests } from './engine/EscalationRunRequests';
+import { TaskRunRequests } from '../service/TaskRunRequests';
 import {
   createIncidentServices,
   IncidentServices,
@@ -68,7 +68,7 @@ export interface OncallDomain {
   policies: CatalogPolicySource;
   runner: EscalationRunner;
   /** Requests for an escalation run now; the escalation task's body runs through it. */
-  runRequests: EscalationRunRequests;
+  runRequests: TaskRunRequests;
   directory: DirectoryRefresher;
   audience: ScheduleAudienceStore;
   retention: OncallRetention;
@@ -106,7 +106,8 @@ export function createOncallDomain(
     clock,
   });
   const incidentStore = new IncidentStore(context.knex);
-  const runRequests = new EscalationRunRequests({
+  const runRequests = new TaskRunRequests({
+    describe: 'escalation run',
     trigger: () => context.scheduler.triggerTask(ESCALATION_TASK_ID),
     retryLater: retry => setTimeout(retry, 100).unref(),
     logger,

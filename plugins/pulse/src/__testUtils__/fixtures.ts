@@ -1,4 +1,5 @@
 import {
+  EntityDeliveryMetrics,
   EntityOnCall,
   PullRequest,
   SyncStatus,
@@ -120,6 +121,147 @@ export function entityOnCallFixture(
   };
 }
 
+const HOUR_SECONDS = 3600;
+
+/** A percentile set in hours. */
+function hours(p50: number, p75: number, p90: number, sample: number) {
+  return {
+    sample,
+    p50Seconds: p50 * HOUR_SECONDS,
+    p75Seconds: p75 * HOUR_SECONDS,
+    p90Seconds: p90 * HOUR_SECONDS,
+  };
+}
+
+/** Delivery metrics of payments-api over 7 days: some keys banded, one without enough data. */
+export function deliveryMetricsFixture(
+  overrides: Partial<EntityDeliveryMetrics> = {},
+): EntityDeliveryMetrics {
+  const days = [
+    '2026-11-24',
+    '2026-11-25',
+    '2026-11-26',
+    '2026-11-27',
+    '2026-11-28',
+    '2026-11-29',
+    '2026-11-30',
+  ];
+  const series = (values: Array<number | null>) =>
+    days.map((day, index) => ({
+      day,
+      value: values[index],
+      sample: values[index] === null ? 0 : 1,
+    }));
+  return {
+    entityRef: 'component:default/payments-api',
+    window: { days: 7, firstDay: days[0], lastDay: days[6], timeZone: 'UTC' },
+    windows: [7, 30, 90],
+    computedAt: new Date(Date.now() - 5 * 60_000).toISOString(),
+    productionEnvironments: ['production', 'prod'],
+    bands: { year: 2023, source: 'Accelerate State of DevOps Report 2023' },
+    deploymentFrequency: {
+      value: 9,
+      sample: 9,
+      minimumSample: 5,
+      level: 'elite',
+      series: series([1, 2, 1, 0, 3, 1, 1]),
+      perDay: 9 / 7,
+      medianDeploymentDaysPerWeek: 6,
+    },
+    leadTime: {
+      value: 51 * HOUR_SECONDS,
+      sample: 6,
+      minimumSample: 5,
+      level: 'high',
+      series: series([
+        null,
+        40 * HOUR_SECONDS,
+        null,
+        51 * HOUR_SECONDS,
+        null,
+        null,
+        60 * HOUR_SECONDS,
+      ]),
+      p90Seconds: 74 * HOUR_SECONDS,
+      waiting: 1,
+      baselined: 0,
+      unmeasured: 0,
+    },
+    changeFailureRate: {
+      value: 1 / 9,
+      sample: 9,
+      minimumSample: 5,
+      level: 'medium',
+      series: series([0, 0.5, 0, null, 0, 0, 0]),
+      failed: 1,
+    },
+    timeToRestore: {
+      value: 1800,
+      sample: 2,
+      minimumSample: 5,
+      level: null,
+      series: series([null, null, null, 7200, 1800, null, null]),
+      p90Seconds: 7200,
+      unresolved: 0,
+      failedDeploymentRecovery: {
+        sample: 1,
+        p50Seconds: 3 * HOUR_SECONDS,
+        p90Seconds: 3 * HOUR_SECONDS,
+        unresolved: 0,
+      },
+    },
+    pullRequestFlow: {
+      merged: 6,
+      phases: {
+        coding: hours(2, 3, 5, 6),
+        pickup: hours(3, 4, 6, 5),
+        review: hours(15, 20, 26, 5),
+        deploy: hours(25, 48, 48, 5),
+      },
+      sizes: { S: 3, M: 1, L: 1, XL: 1 },
+      mergedWithoutApproval: 1,
+      open: { count: 2, ages: hours(24, 30, 30, 2) },
+      botPullRequests: 2,
+    },
+    ciHealth: {
+      branch: 'main',
+      workflows: [
+        {
+          workflowId: 1,
+          workflowName: 'Build and test',
+          branch: 'main',
+          runs: 20,
+          succeeded: 18,
+          failed: 2,
+          successRate: 0.9,
+          durationP50Seconds: 300,
+          durationP95Seconds: 540,
+          queueP50Seconds: 20,
+          queueP95Seconds: 90,
+        },
+      ],
+      flaky: [
+        {
+          workflowId: 1,
+          workflowName: 'Build and test',
+          shas: ['c4f00d1234567890'],
+        },
+      ],
+      defaultBranch: [
+        {
+          workflowId: 1,
+          workflowName: 'Build and test',
+          redSeconds: 3 * HOUR_SECONDS,
+          redNow: false,
+          redSince: null,
+        },
+      ],
+    },
+    version: 4,
+    ...overrides,
+  };
+}
+
 /**
  * The Pulse API as the cards of payments-api read it: tracked, synced, one open pull request
  * ({@link pullRequestFixture}), one workflow with one run ({@link workflowRunFixture}), no activity.
@@ -130,6 +272,8 @@ export function pulseApiFixture(): Partial<PulseApi> {
   const workflowRun = workflowRunFixture();
   return {
     getTrackedEntity: async () => trackedEntityFixture(),
+    getDeliveryMetrics: async () => deliveryMetricsFixture(),
+    getMetricItems: async () => ({ items: [], nextCursor: null, version: 4 }),
     getSyncStatus: async () => syncStatus,
     requestSync: async () => syncStatus,
     getPullRequests: async () => ({

@@ -2,7 +2,10 @@ import { CompoundEntityRef } from '@backstage/catalog-model';
 import { createApiRef } from '@backstage/core-plugin-api';
 import {
   ActivityPage,
+  EntityDeliveryMetrics,
   EntityOnCall,
+  MetricItemsKind,
+  MetricItemsPage,
   EntityVersions,
   Incident,
   IncidentDetail,
@@ -199,6 +202,19 @@ export interface PulseApi {
    * What changed about the entity, newest first; for a group, about what it and its child groups
    * own.
    */
+  /** The entity's delivery metrics over a window of `windowDays` (the backend's default when omitted). */
+  getDeliveryMetrics(
+    ref: CompoundEntityRef,
+    windowDays?: number,
+  ): Promise<EntityDeliveryMetrics>;
+
+  /** A page of the items one metric counts, newest first. */
+  getMetricItems(
+    ref: CompoundEntityRef,
+    metric: MetricItemsKind,
+    query: { windowDays?: number; cursor?: string; limit?: number },
+  ): Promise<MetricItemsPage>;
+
   getActivity(
     ref: CompoundEntityRef,
     query?: ActivityQuery,

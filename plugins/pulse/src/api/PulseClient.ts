@@ -3,6 +3,9 @@ import { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import {
   ActivityPage,
+  EntityDeliveryMetrics,
+  MetricItemsKind,
+  MetricItemsPage,
   EntityOnCall,
   EntityVersions,
   Incident,
@@ -238,6 +241,34 @@ export class PulseClient implements PulseApi {
 
   async getScheduleVersions(scheduleId: string): Promise<ScheduleVersions> {
     return this.get<ScheduleVersions>(`${schedulePath(scheduleId)}/versions`);
+  }
+
+  async getDeliveryMetrics(
+    ref: CompoundEntityRef,
+    windowDays?: number,
+  ): Promise<EntityDeliveryMetrics> {
+    return this.get<EntityDeliveryMetrics>(
+      withQuery(`${entityPath(ref)}/metrics`, {
+        window: windowDays ? `${windowDays}d` : undefined,
+      }),
+    );
+  }
+
+  async getMetricItems(
+    ref: CompoundEntityRef,
+    metric: MetricItemsKind,
+    query: { windowDays?: number; cursor?: string; limit?: number },
+  ): Promise<MetricItemsPage> {
+    return this.get<MetricItemsPage>(
+      withQuery(
+        `${entityPath(ref)}/metrics/${encodeURIComponent(metric)}/items`,
+        {
+          window: query.windowDays ? `${query.windowDays}d` : undefined,
+          cursor: query.cursor,
+          limit: query.limit,
+        },
+      ),
+    );
   }
 
   async getActivity(

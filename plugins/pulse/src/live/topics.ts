@@ -15,7 +15,8 @@ export type LiveTopic =
   | 'sync'
   | 'oncall'
   | 'incidents'
-  | 'activity';
+  | 'activity'
+  | 'metrics';
 
 /** The broadcast channel of the incident lists: every incident change, as the entity it belongs to. */
 export const INCIDENTS_CHANNEL = 'pulse:incidents';

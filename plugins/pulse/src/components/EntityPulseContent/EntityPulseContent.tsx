@@ -2,6 +2,7 @@ import { useEntity } from '@backstage/plugin-catalog-react';
 import { isPulseAvailable } from '@pulse-oss/plugin-pulse-common';
 import Grid from '@material-ui/core/Grid';
 import { EntityActivityCard } from '../EntityActivityCard';
+import { EntityDeliveryMetricsCard } from '../EntityDeliveryMetricsCard';
 import { EntityOnCallCard } from '../EntityOnCallCard';
 import { EntityPullRequestsCard } from '../EntityPullRequestsCard';
 import { EntityPulseStatusCard } from '../EntityPulseStatusCard';
@@ -20,7 +21,7 @@ export interface EntityPulseContentProps {
 /**
  * Every Pulse card of the entity on one page, laid out for a wide screen and stacked on a narrow
  * one: where the sync and on call stand first, then pull requests and runs side by side, then what
- * happened. An entity without a GitHub repository gets the on-call and activity cards only.
+ * happened, with delivery metrics before the activity. An entity without a GitHub repository gets the on-call and activity cards only.
  */
 export function EntityPulseContent(props: EntityPulseContentProps) {
   const { entity } = useEntity();
@@ -46,6 +47,9 @@ export function EntityPulseContent(props: EntityPulseContentProps) {
           </Grid>
           <Grid item xs={12} lg={6}>
             <EntityWorkflowRunsCard />
+          </Grid>
+          <Grid item xs={12}>
+            <EntityDeliveryMetricsCard />
           </Grid>
         </>
       )}

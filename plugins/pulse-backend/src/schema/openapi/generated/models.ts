@@ -377,6 +377,46 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/entities/{kind}/{namespace}/{name}/metrics': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * An entity's delivery metrics over one window (permission pulse.read).
+     * @description The four DORA keys with value, band, sample and daily trend, pull request flow and CI health, computed from the items the metrics aggregation stored. Definitions: the backend plugin's README.
+     */
+    get: operations['getEntityMetrics'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/entities/{kind}/{namespace}/{name}/metrics/{metric}/items': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * What a metric counts, newest first (permission pulse.read).
+     * @description deployments (successful and failed production deployments), lead-time (merged pull requests with their lead time or status), change-failures (the deployments that failed, with their causes), incidents, recoveries (failed deployments and their recovery), pull-requests (merged in the window and open now), unapproved-merges, workflow-runs.
+     */
+    get: operations['getEntityMetricItems'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/entities/{kind}/{namespace}/{name}/versions': {
     parameters: {
       query?: never;
@@ -949,6 +989,150 @@ export interface components {
       nextCursor: string | null;
       version: number;
     };
+    /**
+     * @description The DORA level; null is "not enough data" (a sample below its minimum, or no value).
+     * @enum {string|null}
+     */
+    DoraLevel: 'elite' | 'high' | 'medium' | 'low' | null;
+    MetricDayPoint: {
+      /** Format: date */
+      day: string;
+      value: number | null;
+      sample: number;
+    };
+    DoraKeyFigure: {
+      value: number | null;
+      sample: number;
+      minimumSample: number;
+      level: components['schemas']['DoraLevel'];
+      series: components['schemas']['MetricDayPoint'][];
+    };
+    DurationPercentiles: {
+      sample: number;
+      p50Seconds: number | null;
+      p75Seconds: number | null;
+      p90Seconds: number | null;
+    };
+    EntityDeliveryMetrics: {
+      entityRef: string;
+      window: {
+        days: number;
+        /** Format: date */
+        firstDay: string;
+        /** Format: date */
+        lastDay: string;
+        timeZone: string;
+      };
+      /** @description The windows the API serves (`pulse.metrics.windows`), in days. */
+      windows: number[];
+      /**
+       * Format: date-time
+       * @description When the aggregation last computed the entity; null before its first run.
+       */
+      computedAt: string | null;
+      productionEnvironments: string[];
+      bands: {
+        year: number;
+        source: string;
+      };
+      /** @description Successful production deployments per week (value), per day, and the median days with a deployment per week. */
+      deploymentFrequency: components['schemas']['DoraKeyFigure'] & {
+        perDay: number;
+        medianDeploymentDaysPerWeek: number | null;
+      };
+      /** @description First commit to production, p50 (value) and p90 in seconds, for pull requests merged in the window. */
+      leadTime: components['schemas']['DoraKeyFigure'] & {
+        p90Seconds: number | null;
+        waiting: number;
+        baselined: number;
+        unmeasured: number;
+      };
+      /** @description The share (0..1, value) of the window's production deployments that failed. */
+      changeFailureRate: components['schemas']['DoraKeyFigure'] & {
+        failed: number;
+      };
+      /** @description Incidents triggered to resolved, p50 (value) and p90 in seconds; and failed deployment recovery. */
+      timeToRestore: components['schemas']['DoraKeyFigure'] & {
+        p90Seconds: number | null;
+        unresolved: number;
+        failedDeploymentRecovery: {
+          sample: number;
+          p50Seconds: number | null;
+          p90Seconds: number | null;
+          unresolved: number;
+        };
+      };
+      pullRequestFlow: {
+        merged: number;
+        phases: {
+          coding: components['schemas']['DurationPercentiles'];
+          pickup: components['schemas']['DurationPercentiles'];
+          review: components['schemas']['DurationPercentiles'];
+          deploy: components['schemas']['DurationPercentiles'];
+        };
+        sizes: {
+          S: number;
+          M: number;
+          L: number;
+          XL: number;
+        };
+        mergedWithoutApproval: number;
+        open: {
+          count: number;
+          ages: components['schemas']['DurationPercentiles'];
+        };
+        botPullRequests: number;
+      };
+      ciHealth: {
+        /** @description The repository's default branch, which `defaultBranch` describes. */
+        branch: string | null;
+        workflows: {
+          workflowId: number;
+          workflowName: string;
+          branch: string;
+          runs: number;
+          succeeded: number;
+          failed: number;
+          successRate: number | null;
+          durationP50Seconds: number | null;
+          durationP95Seconds: number | null;
+          queueP50Seconds: number | null;
+          queueP95Seconds: number | null;
+        }[];
+        flaky: {
+          workflowId: number;
+          workflowName: string;
+          shas: string[];
+        }[];
+        defaultBranch: {
+          workflowId: number;
+          workflowName: string;
+          redSeconds: number;
+          redNow: boolean;
+          /** Format: date-time */
+          redSince: string | null;
+        }[];
+      };
+      version: number;
+    };
+    MetricItem: {
+      key: string;
+      /** Format: date-time */
+      occurredAt: string;
+      /** Format: date */
+      day: string;
+      /** @description The item's measure in seconds where it has one (lead time, time to restore). */
+      value: number | null;
+      /** @description What identifies the item (a pull request, deployment, incident or run). */
+      detail: {
+        [key: string]: unknown;
+      };
+    };
+    MetricItemsPage: {
+      items: components['schemas']['MetricItem'][];
+      nextCursor: string | null;
+      version: number;
+    };
     /** @description What became of one alert of a delivery. */
     IntakeResult: {
       dedupKey: string;
@@ -1104,6 +1288,8 @@ export interface components {
     entityNamespace: string;
     /** @description The entity's name. */
     entityName: string;
+    /** @description The window in days, one of `pulse.metrics.windows` (e.g. `30d`); defaults to 30d when configured, else the longest window. */
+    metricsWindow: string;
     /** @description Page size. */
     pageLimit: number;
     /** @description The `nextCursor` of the previous page, with the same filters. */
@@ -1798,6 +1984,87 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['ScheduleNotFound'];
+    };
+  };
+  getEntityMetrics: {
+    parameters: {
+      query?: {
+        /** @description The window in days, one of `pulse.metrics.windows` (e.g. `30d`); defaults to 30d when configured, else the longest window. */
+        window?: components['parameters']['metricsWindow'];
+      };
+      header?: never;
+      path: {
+        /** @description The entity's kind, e.g. `component` (letters, digits, `.`, `_`, `-`). */
+        kind: components['parameters']['entityKind'];
+        /** @description The entity's namespace, e.g. `default`. */
+        namespace: components['parameters']['entityNamespace'];
+        /** @description The entity's name. */
+        name: components['parameters']['entityName'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The metrics. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['EntityDeliveryMetrics'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['EntityNotFound'];
+    };
+  };
+  getEntityMetricItems: {
+    parameters: {
+      query?: {
+        /** @description The window in days, one of `pulse.metrics.windows` (e.g. `30d`); defaults to 30d when configured, else the longest window. */
+        window?: components['parameters']['metricsWindow'];
+        /** @description The `nextCursor` of the previous page, with the same filters. */
+        cursor?: components['parameters']['pageCursor'];
+        /** @description Page size. */
+        limit?: components['parameters']['pageLimit'];
+      };
+      header?: never;
+      path: {
+        /** @description The entity's kind, e.g. `component` (letters, digits, `.`, `_`, `-`). */
+        kind: components['parameters']['entityKind'];
+        /** @description The entity's namespace, e.g. `default`. */
+        namespace: components['parameters']['entityNamespace'];
+        /** @description The entity's name. */
+        name: components['parameters']['entityName'];
+        metric:
+          | 'deployments'
+          | 'lead-time'
+          | 'change-failures'
+          | 'incidents'
+          | 'recoveries'
+          | 'pull-requests'
+          | 'unapproved-merges'
+          | 'workflow-runs';
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of items. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['MetricItemsPage'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['EntityNotFound'];
     };
   };
   getEntityVersions: {

@@ -61,6 +61,17 @@ export const spec = {
           pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$',
         },
       },
+      metricsWindow: {
+        name: 'window',
+        in: 'query',
+        description:
+          'The window in days, one of `pulse.metrics.windows` (e.g. `30d`); defaults to 30d when configured, else the longest window.',
+        allowReserved: true,
+        schema: {
+          type: 'string',
+          pattern: '^[1-9][0-9]{0,3}d$',
+        },
+      },
       pageLimit: {
         name: 'limit',
         in: 'query',
@@ -1427,6 +1438,538 @@ export const spec = {
           },
         },
       },
+      DoraLevel: {
+        type: ['string', 'null'],
+        enum: ['elite', 'high', 'medium', 'low', null],
+        description:
+          'The DORA level; null is "not enough data" (a sample below its minimum, or no value).',
+      },
+      MetricDayPoint: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['day', 'value', 'sample'],
+        properties: {
+          day: {
+            type: 'string',
+            format: 'date',
+          },
+          value: {
+            type: ['number', 'null'],
+          },
+          sample: {
+            type: 'integer',
+            minimum: 0,
+          },
+        },
+      },
+      DoraKeyFigure: {
+        type: 'object',
+        required: ['value', 'sample', 'minimumSample', 'level', 'series'],
+        properties: {
+          value: {
+            type: ['number', 'null'],
+          },
+          sample: {
+            type: 'integer',
+            minimum: 0,
+          },
+          minimumSample: {
+            type: 'integer',
+            minimum: 1,
+          },
+          level: {
+            $ref: '#/components/schemas/DoraLevel',
+          },
+          series: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/MetricDayPoint',
+            },
+          },
+        },
+      },
+      DurationPercentiles: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['sample', 'p50Seconds', 'p75Seconds', 'p90Seconds'],
+        properties: {
+          sample: {
+            type: 'integer',
+            minimum: 0,
+          },
+          p50Seconds: {
+            type: ['number', 'null'],
+          },
+          p75Seconds: {
+            type: ['number', 'null'],
+          },
+          p90Seconds: {
+            type: ['number', 'null'],
+          },
+        },
+      },
+      EntityDeliveryMetrics: {
+        type: 'object',
+        additionalProperties: false,
+        required: [
+          'entityRef',
+          'window',
+          'windows',
+          'computedAt',
+          'productionEnvironments',
+          'bands',
+          'deploymentFrequency',
+          'leadTime',
+          'changeFailureRate',
+          'timeToRestore',
+          'pullRequestFlow',
+          'ciHealth',
+          'version',
+        ],
+        properties: {
+          entityRef: {
+            type: 'string',
+          },
+          window: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['days', 'firstDay', 'lastDay', 'timeZone'],
+            properties: {
+              days: {
+                type: 'integer',
+                minimum: 1,
+              },
+              firstDay: {
+                type: 'string',
+                format: 'date',
+              },
+              lastDay: {
+                type: 'string',
+                format: 'date',
+              },
+              timeZone: {
+                type: 'string',
+              },
+            },
+          },
+          windows: {
+            type: 'array',
+            description:
+              'The windows the API serves (`pulse.metrics.windows`), in days.',
+            items: {
+              type: 'integer',
+              minimum: 1,
+            },
+          },
+          computedAt: {
+            type: ['string', 'null'],
+            format: 'date-time',
+            description:
+              'When the aggregation last computed the entity; null before its first run.',
+          },
+          productionEnvironments: {
+            type: 'array',
+            items: {
+              type: 'string',
+            },
+          },
+          bands: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['year', 'source'],
+            properties: {
+              year: {
+                type: 'integer',
+              },
+              source: {
+                type: 'string',
+              },
+            },
+          },
+          deploymentFrequency: {
+            description:
+              'Successful production deployments per week (value), per day, and the median days with a deployment per week.',
+            allOf: [
+              {
+                $ref: '#/components/schemas/DoraKeyFigure',
+              },
+              {
+                type: 'object',
+                required: ['perDay', 'medianDeploymentDaysPerWeek'],
+                properties: {
+                  perDay: {
+                    type: 'number',
+                  },
+                  medianDeploymentDaysPerWeek: {
+                    type: ['number', 'null'],
+                  },
+                },
+              },
+            ],
+          },
+          leadTime: {
+            description:
+              'First commit to production, p50 (value) and p90 in seconds, for pull requests merged in the window.',
+            allOf: [
+              {
+                $ref: '#/components/schemas/DoraKeyFigure',
+              },
+              {
+                type: 'object',
+                required: ['p90Seconds', 'waiting', 'baselined', 'unmeasured'],
+                properties: {
+                  p90Seconds: {
+                    type: ['number', 'null'],
+                  },
+                  waiting: {
+                    type: 'integer',
+                    minimum: 0,
+                  },
+                  baselined: {
+                    type: 'integer',
+                    minimum: 0,
+                  },
+                  unmeasured: {
+                    type: 'integer',
+                    minimum: 0,
+                  },
+                },
+              },
+            ],
+          },
+          changeFailureRate: {
+            description:
+              "The share (0..1, value) of the window's production deployments that failed.",
+            allOf: [
+              {
+                $ref: '#/components/schemas/DoraKeyFigure',
+              },
+              {
+                type: 'object',
+                required: ['failed'],
+                properties: {
+                  failed: {
+                    type: 'integer',
+                    minimum: 0,
+                  },
+                },
+              },
+            ],
+          },
+          timeToRestore: {
+            description:
+              'Incidents triggered to resolved, p50 (value) and p90 in seconds; and failed deployment recovery.',
+            allOf: [
+              {
+                $ref: '#/components/schemas/DoraKeyFigure',
+              },
+              {
+                type: 'object',
+                required: [
+                  'p90Seconds',
+                  'unresolved',
+                  'failedDeploymentRecovery',
+                ],
+                properties: {
+                  p90Seconds: {
+                    type: ['number', 'null'],
+                  },
+                  unresolved: {
+                    type: 'integer',
+                    minimum: 0,
+                  },
+                  failedDeploymentRecovery: {
+                    type: 'object',
+                    additionalProperties: false,
+                    required: [
+                      'sample',
+                      'p50Seconds',
+                      'p90Seconds',
+                      'unresolved',
+                    ],
+                    properties: {
+                      sample: {
+                        type: 'integer',
+                        minimum: 0,
+                      },
+                      p50Seconds: {
+                        type: ['number', 'null'],
+                      },
+                      p90Seconds: {
+                        type: ['number', 'null'],
+                      },
+                      unresolved: {
+                        type: 'integer',
+                        minimum: 0,
+                      },
+                    },
+                  },
+                },
+              },
+            ],
+          },
+          pullRequestFlow: {
+            type: 'object',
+            additionalProperties: false,
+            required: [
+              'merged',
+              'phases',
+              'sizes',
+              'mergedWithoutApproval',
+              'open',
+              'botPullRequests',
+            ],
+            properties: {
+              merged: {
+                type: 'integer',
+                minimum: 0,
+              },
+              phases: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['coding', 'pickup', 'review', 'deploy'],
+                properties: {
+                  coding: {
+                    $ref: '#/components/schemas/DurationPercentiles',
+                  },
+                  pickup: {
+                    $ref: '#/components/schemas/DurationPercentiles',
+                  },
+                  review: {
+                    $ref: '#/components/schemas/DurationPercentiles',
+                  },
+                  deploy: {
+                    $ref: '#/components/schemas/DurationPercentiles',
+                  },
+                },
+              },
+              sizes: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['S', 'M', 'L', 'XL'],
+                properties: {
+                  S: {
+                    type: 'integer',
+                    minimum: 0,
+                  },
+                  M: {
+                    type: 'integer',
+                    minimum: 0,
+                  },
+                  L: {
+                    type: 'integer',
+                    minimum: 0,
+                  },
+                  XL: {
+                    type: 'integer',
+                    minimum: 0,
+                  },
+                },
+              },
+              mergedWithoutApproval: {
+                type: 'integer',
+                minimum: 0,
+              },
+              open: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['count', 'ages'],
+                properties: {
+                  count: {
+                    type: 'integer',
+                    minimum: 0,
+                  },
+                  ages: {
+                    $ref: '#/components/schemas/DurationPercentiles',
+                  },
+                },
+              },
+              botPullRequests: {
+                type: 'integer',
+                minimum: 0,
+              },
+            },
+          },
+          ciHealth: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['branch', 'workflows', 'flaky', 'defaultBranch'],
+            properties: {
+              branch: {
+                type: ['string', 'null'],
+                description:
+                  "The repository's default branch, which `defaultBranch` describes.",
+              },
+              workflows: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: [
+                    'workflowId',
+                    'workflowName',
+                    'branch',
+                    'runs',
+                    'succeeded',
+                    'failed',
+                    'successRate',
+                    'durationP50Seconds',
+                    'durationP95Seconds',
+                    'queueP50Seconds',
+                    'queueP95Seconds',
+                  ],
+                  properties: {
+                    workflowId: {
+                      type: 'integer',
+                    },
+                    workflowName: {
+                      type: 'string',
+                    },
+                    branch: {
+                      type: 'string',
+                    },
+                    runs: {
+                      type: 'integer',
+                      minimum: 0,
+                    },
+                    succeeded: {
+                      type: 'integer',
+                      minimum: 0,
+                    },
+                    failed: {
+                      type: 'integer',
+                      minimum: 0,
+                    },
+                    successRate: {
+                      type: ['number', 'null'],
+                    },
+                    durationP50Seconds: {
+                      type: ['number', 'null'],
+                    },
+                    durationP95Seconds: {
+                      type: ['number', 'null'],
+                    },
+                    queueP50Seconds: {
+                      type: ['number', 'null'],
+                    },
+                    queueP95Seconds: {
+                      type: ['number', 'null'],
+                    },
+                  },
+                },
+              },
+              flaky: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['workflowId', 'workflowName', 'shas'],
+                  properties: {
+                    workflowId: {
+                      type: 'integer',
+                    },
+                    workflowName: {
+                      type: 'string',
+                    },
+                    shas: {
+                      type: 'array',
+                      items: {
+                        type: 'string',
+                      },
+                    },
+                  },
+                },
+              },
+              defaultBranch: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: [
+                    'workflowId',
+                    'workflowName',
+                    'redSeconds',
+                    'redNow',
+                    'redSince',
+                  ],
+                  properties: {
+                    workflowId: {
+                      type: 'integer',
+                    },
+                    workflowName: {
+                      type: 'string',
+                    },
+                    redSeconds: {
+                      type: 'number',
+                      minimum: 0,
+                    },
+                    redNow: {
+                      type: 'boolean',
+                    },
+                    redSince: {
+                      type: ['string', 'null'],
+                      format: 'date-time',
+                    },
+                  },
+                },
+              },
+            },
+          },
+          version: {
+            type: 'integer',
+            minimum: 0,
+          },
+        },
+      },
+      MetricItem: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['key', 'occurredAt', 'day', 'value', 'detail'],
+        properties: {
+          key: {
+            type: 'string',
+          },
+          occurredAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+          day: {
+            type: 'string',
+            format: 'date',
+          },
+          value: {
+            type: ['number', 'null'],
+            description:
+              "The item's measure in seconds where it has one (lead time, time to restore).",
+          },
+          detail: {
+            type: 'object',
+            additionalProperties: true,
+            description:
+              'What identifies the item (a pull request, deployment, incident or run).',
+          },
+        },
+      },
+      MetricItemsPage: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['items', 'nextCursor', 'version'],
+        properties: {
+          items: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/MetricItem',
+            },
+          },
+          nextCursor: {
+            type: ['string', 'null'],
+          },
+          version: {
+            type: 'integer',
+            minimum: 0,
+          },
+        },
+      },
       IntakeResult: {
         type: 'object',
         description: 'What became of one alert of a delivery.',
@@ -2631,6 +3174,123 @@ export const spec = {
         },
       },
     },
+    '/entities/{kind}/{namespace}/{name}/metrics': {
+      get: {
+        operationId: 'getEntityMetrics',
+        summary:
+          "An entity's delivery metrics over one window (permission pulse.read).",
+        description:
+          "The four DORA keys with value, band, sample and daily trend, pull request flow and CI health, computed from the items the metrics aggregation stored. Definitions: the backend plugin's README.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/entityKind',
+          },
+          {
+            $ref: '#/components/parameters/entityNamespace',
+          },
+          {
+            $ref: '#/components/parameters/entityName',
+          },
+          {
+            $ref: '#/components/parameters/metricsWindow',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The metrics.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/EntityDeliveryMetrics',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/BadRequest',
+          },
+          '401': {
+            $ref: '#/components/responses/Unauthorized',
+          },
+          '403': {
+            $ref: '#/components/responses/Forbidden',
+          },
+          '404': {
+            $ref: '#/components/responses/EntityNotFound',
+          },
+        },
+      },
+    },
+    '/entities/{kind}/{namespace}/{name}/metrics/{metric}/items': {
+      get: {
+        operationId: 'getEntityMetricItems',
+        summary: 'What a metric counts, newest first (permission pulse.read).',
+        description:
+          'deployments (successful and failed production deployments), lead-time (merged pull requests with their lead time or status), change-failures (the deployments that failed, with their causes), incidents, recoveries (failed deployments and their recovery), pull-requests (merged in the window and open now), unapproved-merges, workflow-runs.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/entityKind',
+          },
+          {
+            $ref: '#/components/parameters/entityNamespace',
+          },
+          {
+            $ref: '#/components/parameters/entityName',
+          },
+          {
+            name: 'metric',
+            in: 'path',
+            required: true,
+            schema: {
+              type: 'string',
+              enum: [
+                'deployments',
+                'lead-time',
+                'change-failures',
+                'incidents',
+                'recoveries',
+                'pull-requests',
+                'unapproved-merges',
+                'workflow-runs',
+              ],
+            },
+          },
+          {
+            $ref: '#/components/parameters/metricsWindow',
+          },
+          {
+            $ref: '#/components/parameters/pageCursor',
+          },
+          {
+            $ref: '#/components/parameters/pageLimit',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'A page of items.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/MetricItemsPage',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/BadRequest',
+          },
+          '401': {
+            $ref: '#/components/responses/Unauthorized',
+          },
+          '403': {
+            $ref: '#/components/responses/Forbidden',
+          },
+          '404': {
+            $ref: '#/components/responses/EntityNotFound',
+          },
+        },
+      },
+    },
     '/entities/{kind}/{namespace}/{name}/versions': {
       get: {
         operationId: 'getEntityVersions',
@@ -3344,6 +4004,22 @@ export type EndpointMap = {
   '#_delete|/schedules/{id}/overrides/{overrideId}': {
     path: operations['deleteScheduleOverride']['parameters']['path'];
     response: void | components['schemas']['Error'];
+  };
+  '#get|/entities/{kind}/{namespace}/{name}/metrics': {
+    path: operations['getEntityMetrics']['parameters']['path'];
+    query: NonNullable<operations['getEntityMetrics']['parameters']['query']>;
+    response:
+      | operations['getEntityMetrics']['responses'][200]['content']['application/json']
+      | components['schemas']['Error'];
+  };
+  '#get|/entities/{kind}/{namespace}/{name}/metrics/{metric}/items': {
+    path: operations['getEntityMetricItems']['parameters']['path'];
+    query: NonNullable<
+      operations['getEntityMetricItems']['parameters']['query']
+    >;
+    response:
+      | operations['getEntityMetricItems']['responses'][200]['content']['application/json']
+      | components['schemas']['Error'];
   };
   '#get|/entities/{kind}/{namespace}/{name}/versions': {
     path: operations['getEntityVersions']['parameters']['path'];

@@ -1,12 +1,13 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConflictError, NotFoundError } from '@backstage/errors';
-import { EscalationRunRequests } from './EscalationRunRequests';
+import { TaskRunRequests } from './TaskRunRequests';
 
 /** A task worker as the scheduler's: a trigger is refused while the task is not waiting. */
 function harness() {
   const retries: Array<() => void> = [];
   const state = { waiting: true, triggers: 0, refused: 0 };
-  const requests = new EscalationRunRequests({
+  const requests = new TaskRunRequests({
+    describe: 'test run',
     trigger: async () => {
       if (!state.waiting) {
         state.refused += 1;
@@ -21,7 +22,7 @@ function harness() {
   return { requests, retries, state, settle };
 }
 
-describe('EscalationRunRequests', () => {
+describe('TaskRunRequests', () => {
   it('triggers the task when it is waiting for its next tick', async () => {
     const { requests, state, retries, settle } = harness();
     requests.request();
@@ -101,7 +102,8 @@ describe('EscalationRunRequests', () => {
 
   it('does not retry what the scheduler cannot trigger at all', async () => {
     const retries: Array<() => void> = [];
-    const requests = new EscalationRunRequests({
+    const requests = new TaskRunRequests({
+      describe: 'test run',
       trigger: async () => {
         throw new NotFoundError('No task pulse-oncall-escalation');
       },

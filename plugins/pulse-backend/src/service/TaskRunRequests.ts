@@ -1,8 +1,10 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 
-export interface EscalationRunRequestsOptions {
-  /** Starts the escalation task now (the scheduler's `triggerTask`). */
+export interface TaskRunRequestsOptions {
+  /** Starts the task now (the scheduler's `triggerTask`). */
   trigger: () => Promise<void>;
+  /** What the task does, for the log: "escalation run", "metrics aggregation". */
+  describe: string;
   /** Calls `retry` a moment later; a timer in production, a queue in tests. */
   retryLater: (retry: () => void) => void;
   logger: LoggerService;
@@ -13,21 +15,21 @@ function isConflict(error: unknown) {
 }
 
 /**
- * Asks for an escalation run right after a change made a step due (a new incident, an
- * escalation, a withdrawn acknowledgement, a reassignment), so that it is paged now rather than
- * at the next tick, without losing the request to a run already in progress.
+ * Asks for a run of a scheduled task right after a change it must act on (the escalation
+ * engine: a step that fell due; the metrics aggregation: changed source data), so that it runs
+ * now rather than at the next tick, without losing the request to a run already in progress.
  *
  * The scheduler refuses to trigger a task that is running (`ConflictError`), and a run that has
  * already read what is due misses a change committed after that read. So a request made while a
  * run is in progress makes that run go round once more, and a request refused in the moment
  * between two runs is retried.
  */
-export class EscalationRunRequests {
+export class TaskRunRequests {
   private running = false;
   private requestedDuringRun = false;
   private retryPending = false;
 
-  constructor(private readonly options: EscalationRunRequestsOptions) {}
+  constructor(private readonly options: TaskRunRequestsOptions) {}
 
   request(): void {
     if (this.running) {
@@ -37,7 +39,7 @@ export class EscalationRunRequests {
     this.options.trigger().catch(error => {
       if (!isConflict(error)) {
         this.options.logger.debug(
-          `Could not trigger the escalation run: ${error}`,
+          `Could not trigger the ${this.options.describe}: ${error}`,
         );
       } else if (this.running) {
         this.requestedDuringRun = true;

@@ -1,0 +1,44 @@
+import { expect, test } from '@playwright/test';
+import { screenshotPath, signInAsGuest } from './helpers';
+
+test('a service page shows its delivery metrics, and a number opens what it counts', async ({
+  page,
+}) => {
+  await signInAsGuest(page);
+  await page.goto('/catalog/default/component/checkout-service');
+
+  const card = page
+    .locator('.MuiCard-root')
+    .filter({ has: page.getByRole('group', { name: 'Window' }) })
+    .first();
+  // The first sync, then the aggregation it triggers, may still be running when the page opens:
+  // the card shows "not computed yet" and fills in when the metrics hint arrives.
+  const frequency = card.getByRole('button', {
+    name: /^Deployment frequency: /,
+  });
+  await expect(frequency).toBeVisible({ timeout: 180_000 });
+  await card.getByRole('button', { name: 'Last 30 days' }).click();
+  await expect(card.getByText(/to \d{4}-\d{2}-\d{2} \(UTC\)/)).toBeVisible();
+  await expect(
+    card.getByRole('button', { name: /^Lead time for changes: / }),
+  ).toBeVisible();
+  await expect(
+    card.getByRole('table', { name: 'CI health per workflow and branch' }),
+  ).toBeVisible();
+  await card.scrollIntoViewIfNeeded();
+  await card.screenshot({
+    path: screenshotPath('checkout-service-delivery-metrics'),
+  });
+
+  await frequency.click();
+  const dialog = page.getByRole('dialog');
+  await expect(dialog.getByText(/^Deployments · last 30 days$/)).toBeVisible();
+  await expect(
+    dialog.getByText(/^production: [0-9a-f]{7} \(/).first(),
+  ).toBeVisible();
+  await page.screenshot({
+    path: screenshotPath('checkout-service-delivery-metrics-drilldown'),
+  });
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await expect(dialog).toBeHidden();
+});

@@ -1,0 +1,192 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { Knex } from 'knex';
+import { DomainEventPublisher } from '../events/DomainEventPublisher';
+import { Clock } from '../service/clock';
+import { botMatcher } from './bots';
+import { MetricsConfig } from './config';
+import { dayOf, metricsWindow } from './days';
+import { metricItems } from './metricItems';
+import { MetricsSourceStore } from './store/MetricsSourceStore';
+import { MetricsStore } from './store/MetricsStore';
+
+/** A repository and the entities that show it. */
+export interface MetricsTarget {
+  repositoryId: number;
+  defaultBranch: string | null;
+  entityRefs: string[];
+}
+
+export const METRICS_EVENT_TYPES = { updated: 'metrics.updated' } as const;
+
+/** The live topics whose changes can change an entity's metrics. */
+export const METRICS_SOURCE_TOPICS = [
+  'pull-requests',
+  'workflow-runs',
+  'deployments',
+  'incidents',
+  'sync',
+] as const;
+
+export interface MetricsAggregationOptions {
+  knex: Knex;
+  config: MetricsConfig;
+  targets: () => Promise<MetricsTarget[]>;
+  publisher: DomainEventPublisher;
+  clock: Clock;
+  logger: LoggerService;
+}
+
+export interface AggregationResult {
+  computed: number;
+  unchanged: number;
+  removed: number;
+  /** False when the run stopped early (its time budget or an abort): entities are left to do. */
+  complete: boolean;
+}
+
+/**
+ * The `pulse-metrics-aggregation` task's work: for every tracked entity whose source data
+ * changed since its items were computed, recompute its items (`metricItems`) and replace them
+ * in one transaction that also publishes `metrics.updated` (the live `metrics` topic).
+ *
+ * "Changed" is a fingerprint read before the data: the sum of the entity's versions of the
+ * source topics (every change a sync, webhook or incident makes raises one), the repository's
+ * default-branch commit count and newest commit (commits arrive without an event), its default
+ * branch, the metrics configuration, and today's date in the configured zone (so that the
+ * windows move on once a day). Reading it first means a change committed during a run leaves
+ * a fingerprint that differs from the one stored, and the next run computes again: nothing is
+ * missed, and an entity whose data did not change is left alone. The items depend on the
+ * source data and the day only, so recomputing an entity gives what a full recompute would.
+ */
+export class MetricsAggregation {
+  private readonly metricsStore: MetricsStore;
+  private readonly sources: MetricsSourceStore;
+  private readonly configKey: string;
+
+  constructor(private readonly options: MetricsAggregationOptions) {
+    this.metricsStore = new MetricsStore(options.knex);
+    this.sources = new MetricsSourceStore(options.knex);
+    const { config } = options;
+    this.configKey = JSON.stringify([
+      config.windowDays,
+      config.timeZone,
+      config.productionEnvironments,
+      config.failureWindowSeconds,
+      config.failureSeverity,
+      config.botLogins,
+    ]);
+  }
+
+  get store(): MetricsStore {
+    return this.metricsStore;
+  }
+
+  /**
+   * `full`: recompute every entity whatever its fingerprint. `budgetMs`: start no entity after
+   * this much time (the run then reports itself incomplete).
+   */
+  async run(
+    options: { full?: boolean; signal?: AbortSignal; budgetMs?: number } = {},
+  ): Promise<AggregationResult> {
+    const startedAt = performance.now();
+    const stop = () =>
+      Boolean(options.signal?.aborted) ||
+      (options.budgetMs !== undefined &&
+        performance.now() - startedAt > options.budgetMs);
+    const { config } = this.options;
+    const now = this.options.clock.now();
+    const today = dayOf(now, config.timeZone);
+    const targets = await this.options.targets();
+    const [versions, commits, aggregated] = await Promise.all([
+      this.sources.versionSums(METRICS_SOURCE_TOPICS),
+      this.sources.commitCounts(),
+      this.metricsStore.aggregatedEntities(),
+    ]);
+    const result: AggregationResult = {
+      computed: 0,
+      unchanged: 0,
+      removed: 0,
+      complete: true,
+    };
+    const tracked: string[] = [];
+    const longest = config.windowDays[config.windowDays.length - 1];
+    const since = metricsWindow(now, longest, config.timeZone).start;
+    const isBot = botMatcher(config.botLogins);
+
+    for (const target of targets) {
+      tracked.push(...target.entityRefs);
+      if (!result.complete) {
+        continue;
+      }
+      const fingerprints = new Map(
+        target.entityRefs.map(entityRef => [
+          entityRef,
+          JSON.stringify([
+            versions.get(entityRef) ?? 0,
+            commits.get(target.repositoryId) ?? '',
+            target.defaultBranch,
+            this.configKey,
+            today,
+          ]),
+        ]),
+      );
+      const due = target.entityRefs.filter(
+        entityRef =>
+          options.full ||
+          aggregated.get(entityRef)?.sourceFingerprint !==
+            fingerprints.get(entityRef),
+      );
+      result.unchanged += target.entityRefs.length - due.length;
+      if (due.length === 0) {
+        continue;
+      }
+      const source = await this.sources.repositorySource(
+        target.repositoryId,
+        since,
+        config.productionEnvironments,
+      );
+      for (const entityRef of due) {
+        if (stop()) {
+          result.complete = false;
+          break;
+        }
+        const incidents = await this.sources.incidents(entityRef, since);
+        const items = metricItems(
+          source,
+          incidents,
+          {
+            longestWindowDays: longest,
+            timeZone: config.timeZone,
+            failureWindowSeconds: config.failureWindowSeconds,
+            failureSeverity: config.failureSeverity,
+            isBot,
+          },
+          now,
+        );
+        await this.options.knex.transaction(async tx => {
+          await this.metricsStore.replaceEntityItems(tx, entityRef, items, {
+            sourceFingerprint: fingerprints.get(entityRef)!,
+            defaultBranch: target.defaultBranch,
+            computedAt: now,
+          });
+          await this.options.publisher.publish(
+            {
+              entityRef,
+              type: METRICS_EVENT_TYPES.updated,
+              payload: { computedAt: now.toISOString(), items: items.length },
+            },
+            tx,
+          );
+        });
+        result.computed += 1;
+      }
+    }
+    result.removed = await this.metricsStore.deleteEntitiesExcept(tracked);
+    if (result.computed > 0 || result.removed > 0) {
+      this.options.logger.info(
+        `Delivery metrics: computed ${result.computed} entities, ${result.unchanged} unchanged, removed ${result.removed}`,
+      );
+    }
+    return result;
+  }
+}

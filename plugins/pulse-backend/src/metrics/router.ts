@@ -1,0 +1,189 @@
+import { InputError } from '@backstage/errors';
+import type {
+  EntityDeliveryMetrics,
+  MetricItem as MetricItemResponse,
+  MetricItemsKind,
+  MetricItemsPage,
+} from '@pulse-oss/plugin-pulse-common';
+import { VersionStore } from '../live/VersionStore';
+import { Clock } from '../service/clock';
+import { decodeCursor, encodeCursor } from '../service/cursor';
+import { entityRefFromPath } from '../service/entityRefs';
+import { RequestKit } from '../service/requestKit';
+import { callerOf, PulseApiRouter } from '../service/router';
+import { MetricsConfig } from './config';
+import { inWindow, metricsWindow, MetricsWindow } from './days';
+import { windowFigures } from './entityMetrics';
+import { MetricItem, MetricItemKind } from './metricItems';
+import { MetricsStore } from './store/MetricsStore';
+
+/** Which stored items each drill-down lists. */
+const ITEMS_OF: Record<
+  MetricItemsKind,
+  { kind: MetricItemKind; keep?: (item: MetricItem) => boolean }
+> = {
+  deployments: { kind: 'deployment' },
+  'lead-time': { kind: 'lead-time' },
+  'change-failures': {
+    kind: 'deployment',
+    keep: item => item.metric === 'deployment' && item.detail.causes.length > 0,
+  },
+  incidents: { kind: 'incident' },
+  recoveries: { kind: 'recovery' },
+  'pull-requests': { kind: 'pull-request' },
+  'unapproved-merges': {
+    kind: 'pull-request',
+    keep: item =>
+      item.metric === 'pull-request' &&
+      item.detail.state === 'merged' &&
+      !item.detail.bot &&
+      !item.detail.approved,
+  },
+  'workflow-runs': { kind: 'workflow-run' },
+};
+
+function newestFirst(a: MetricItem, b: MetricItem) {
+  return (
+    b.occurredAt.getTime() - a.occurredAt.getTime() ||
+    a.key.localeCompare(b.key)
+  );
+}
+
+/**
+ * The metrics routes: an entity's figures over one window and the items behind each number,
+ * for entities the catalog shows the caller (404 otherwise). Each answer carries the entity's
+ * `metrics` version, read before the data.
+ */
+export function addMetricsRoutes(options: {
+  kit: RequestKit;
+  store: MetricsStore;
+  versions: VersionStore;
+  config: MetricsConfig;
+  clock: Clock;
+}): (router: PulseApiRouter) => void {
+  const { kit, store, versions, config, clock } = options;
+  const longest = config.windowDays[config.windowDays.length - 1];
+  const defaultDays = config.windowDays.includes(30) ? 30 : longest;
+
+  function windowOf(query: { window?: string }): MetricsWindow {
+    const days = query.window ? Number(query.window.slice(0, -1)) : defaultDays;
+    if (!config.windowDays.includes(days)) {
+      throw new InputError(
+        `window must be one of ${config.windowDays
+          .map(day => `${day}d`)
+          .join(', ')}, got '${query.window}'`,
+      );
+    }
+    return metricsWindow(clock.now(), days, config.timeZone);
+  }
+
+  return router => {
+    router.get('/entities/:kind/:namespace/:name/metrics', async (req, res) => {
+      const caller = callerOf(res);
+      const entityRef = entityRefFromPath(req.params);
+      const window = windowOf(req.query);
+      const longestStart = metricsWindow(
+        window.end,
+        longest,
+        config.timeZone,
+      ).start;
+      const { data } = await kit.readVisibleEntity(
+        caller,
+        entityRef,
+        async () => {
+          const version = await versions.versionOf(entityRef, 'metrics');
+          const [items, state] = await Promise.all([
+            store.items(entityRef, longestStart),
+            store.entityState(entityRef),
+          ]);
+          return { version, items, ...state };
+        },
+      );
+      const body: EntityDeliveryMetrics = {
+        entityRef,
+        computedAt: data.computedAt ? data.computedAt.toISOString() : null,
+        windows: config.windowDays,
+        ...windowFigures(window, data.items, {
+          minimumSample: config.minimumSample,
+          productionEnvironments: config.productionEnvironments,
+          defaultBranch: data.defaultBranch,
+        }),
+        version: data.version,
+      };
+      res.json(body);
+    });
+
+    router.get(
+      '/entities/:kind/:namespace/:name/metrics/:metric/items',
+      async (req, res) => {
+        const caller = callerOf(res);
+        const entityRef = entityRefFromPath(req.params);
+        const window = windowOf(req.query);
+        const metric = req.params.metric as MetricItemsKind;
+        const scope = `metrics:${entityRef}:${metric}:${window.days}`;
+        const after = req.query.cursor
+          ? decodeCursor<string>(scope, req.query.cursor, 'string')
+          : undefined;
+        const limit = req.query.limit ?? 25;
+        const { kind, keep } = ITEMS_OF[metric];
+        // Open pull requests belong to every window, whenever they were opened.
+        const since =
+          kind === 'pull-request'
+            ? metricsWindow(window.end, longest, config.timeZone).start
+            : window.start;
+        const { data } = await kit.readVisibleEntity(
+          caller,
+          entityRef,
+          async () => {
+            const version = await versions.versionOf(entityRef, 'metrics');
+            return {
+              version,
+              items: await store.items(entityRef, since, [kind]),
+            };
+          },
+        );
+        const counted = data.items
+          .filter(
+            item =>
+              (item.metric === 'pull-request' &&
+                item.detail.state === 'open') ||
+              inWindow(window, item.occurredAt),
+          )
+          .filter(item => !keep || keep(item))
+          .sort(newestFirst);
+        const start = after
+          ? counted.findIndex(
+              item =>
+                newestFirst(item, {
+                  occurredAt: new Date(after.at),
+                  key: after.id,
+                } as MetricItem) > 0,
+            )
+          : 0;
+        const rest = start < 0 ? [] : counted.slice(start);
+        const page = rest.slice(0, limit);
+        const last = page[page.length - 1];
+        const body: MetricItemsPage = {
+          items: page.map(
+            (item): MetricItemResponse => ({
+              key: item.key,
+              occurredAt: item.occurredAt.toISOString(),
+              day: item.day,
+              value: item.value,
+              detail: item.detail as unknown as Record<string, unknown>,
+            }),
+          ),
+          nextCursor:
+            rest.length > limit && last
+              ? encodeCursor(scope, {
+                  at: last.occurredAt.getTime(),
+                  id: last.key,
+                })
+              : null,
+          version: data.version,
+        };
+        res.json(body);
+      },
+    );
+  };
+}

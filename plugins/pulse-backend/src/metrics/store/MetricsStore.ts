@@ -1,0 +1,157 @@
+import { Knex } from 'knex';
+import {
+  DbDate,
+  fromJson,
+  READ_BATCH,
+  requireDate,
+  toDate,
+  toJson,
+} from '../../github/store/rows';
+import { MetricItem, MetricItemKind } from '../metricItems';
+
+const ENTITIES = 'pulse_metrics_entities';
+const ITEMS = 'pulse_metrics_items';
+const WRITE_BATCH = 100;
+
+interface ItemRow {
+  entity_ref: string;
+  metric: string;
+  item_key: string;
+  occurred_at: DbDate;
+  day: string;
+  value: number | string | null;
+  detail: string;
+}
+
+export interface AggregatedEntity {
+  entityRef: string;
+  sourceFingerprint: string;
+  computedAt: Date;
+}
+
+export interface ItemPosition {
+  occurredAt: Date;
+  key: string;
+}
+
+function fromRow(row: ItemRow): MetricItem {
+  return {
+    metric: row.metric as MetricItemKind,
+    key: row.item_key,
+    occurredAt: requireDate(row.occurred_at),
+    day: row.day,
+    value: row.value === null ? null : Number(row.value),
+    detail: fromJson(row.detail),
+  } as MetricItem;
+}
+
+/** The aggregation's tables: each entity's metric items, and what they were computed from. */
+export class MetricsStore {
+  constructor(private readonly db: Knex) {}
+
+  async aggregatedEntities(): Promise<Map<string, AggregatedEntity>> {
+    const rows: Array<{
+      entity_ref: string;
+      source_fingerprint: string;
+      computed_at: DbDate;
+    }> = await this.db(ENTITIES).select();
+    return new Map(
+      rows.map(row => [
+        row.entity_ref,
+        {
+          entityRef: row.entity_ref,
+          sourceFingerprint: row.source_fingerprint,
+          computedAt: requireDate(row.computed_at),
+        },
+      ]),
+    );
+  }
+
+  /** When the entity's items were computed, and its repository's default branch then. */
+  async entityState(
+    entityRef: string,
+  ): Promise<{ computedAt: Date | null; defaultBranch: string | null }> {
+    const row = await this.db(ENTITIES)
+      .where({ entity_ref: entityRef })
+      .first('computed_at', 'default_branch');
+    return {
+      computedAt: toDate(row?.computed_at),
+      defaultBranch: row?.default_branch ?? null,
+    };
+  }
+
+  /** Replaces an entity's items and records what they were computed from, in `tx`. */
+  async replaceEntityItems(
+    tx: Knex.Transaction,
+    entityRef: string,
+    items: readonly MetricItem[],
+    state: {
+      sourceFingerprint: string;
+      defaultBranch: string | null;
+      computedAt: Date;
+    },
+  ): Promise<void> {
+    await tx(ITEMS).where({ entity_ref: entityRef }).delete();
+    const rows = items.map(item => ({
+      entity_ref: entityRef,
+      metric: item.metric,
+      item_key: item.key,
+      occurred_at: item.occurredAt,
+      day: item.day,
+      value: item.value,
+      detail: toJson(item.detail),
+    }));
+    for (let i = 0; i < rows.length; i += WRITE_BATCH) {
+      await tx(ITEMS).insert(rows.slice(i, i + WRITE_BATCH));
+    }
+    await tx(ENTITIES)
+      .insert({
+        entity_ref: entityRef,
+        source_fingerprint: state.sourceFingerprint,
+        default_branch: state.defaultBranch,
+        computed_at: state.computedAt,
+      })
+      .onConflict('entity_ref')
+      .merge();
+  }
+
+  /** Forgets entities Pulse no longer tracks. */
+  async deleteEntitiesExcept(entityRefs: readonly string[]): Promise<number> {
+    const keep = new Set(entityRefs);
+    const known: string[] = await this.db(ENTITIES).pluck('entity_ref');
+    const gone = known.filter(ref => !keep.has(ref));
+    for (let i = 0; i < gone.length; i += READ_BATCH) {
+      const batch = gone.slice(i, i + READ_BATCH);
+      await this.db.transaction(async tx => {
+        await tx(ITEMS).whereIn('entity_ref', batch).delete();
+        await tx(ENTITIES).whereIn('entity_ref', batch).delete();
+      });
+    }
+    return gone.length;
+  }
+
+  /** An entity's items since `since`, optionally of some kinds only. */
+  async items(
+    entityRef: string,
+    since: Date,
+    metrics?: readonly MetricItemKind[],
+  ): Promise<MetricItem[]> {
+    const query = this.db<ItemRow>(ITEMS)
+      .where({ entity_ref: entityRef })
+      .andWhere('occurred_at', '>=', since);
+    if (metrics) {
+      query.whereIn('metric', metrics);
+    }
+    return (await query).map(fromRow);
+  }
+
+  /** Every stored item, for tests comparing two aggregations. */
+  async allItems(): Promise<Array<MetricItem & { entityRef: string }>> {
+    const rows: ItemRow[] = await this.db<ItemRow>(ITEMS).orderBy([
+      'entity_ref',
+      'metric',
+      'item_key',
+    ]);
+    return rows.map(row => ({ ...fromRow(row), entityRef: row.entity_ref }));
+  }
+}
