@@ -1,5 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Knex } from 'knex';
+import pLimit from 'p-limit';
 import { DomainEventPublisher } from '../events/DomainEventPublisher';
 import { Clock } from '../service/clock';
 import { botMatcher } from './bots';
@@ -15,6 +16,9 @@ export interface MetricsTarget {
   defaultBranch: string | null;
   entityRefs: string[];
 }
+
+/** Repositories aggregated at once. */
+const CONCURRENT_REPOSITORIES = 4;
 
 export const METRICS_EVENT_TYPES = { updated: 'metrics.updated' } as const;
 
@@ -108,16 +112,11 @@ export class MetricsAggregation {
       removed: 0,
       complete: true,
     };
-    const tracked: string[] = [];
     const longest = config.windowDays[config.windowDays.length - 1];
     const since = metricsWindow(now, longest, config.timeZone).start;
     const isBot = botMatcher(config.botLogins);
 
-    for (const target of targets) {
-      tracked.push(...target.entityRefs);
-      if (!result.complete) {
-        continue;
-      }
+    const aggregateTarget = async (target: MetricsTarget) => {
       const fingerprints = new Map(
         target.entityRefs.map(entityRef => [
           entityRef,
@@ -137,8 +136,9 @@ export class MetricsAggregation {
             fingerprints.get(entityRef),
       );
       result.unchanged += target.entityRefs.length - due.length;
-      if (due.length === 0) {
-        continue;
+      if (due.length === 0 || stop()) {
+        result.complete &&= due.length === 0;
+        return;
       }
       const source = await this.sources.repositorySource(
         target.repositoryId,
@@ -148,7 +148,7 @@ export class MetricsAggregation {
       for (const entityRef of due) {
         if (stop()) {
           result.complete = false;
-          break;
+          return;
         }
         const incidents = await this.sources.incidents(entityRef, since);
         const items = metricItems(
@@ -164,23 +164,33 @@ export class MetricsAggregation {
           now,
         );
         await this.options.knex.transaction(async tx => {
-          await this.metricsStore.replaceEntityItems(tx, entityRef, items, {
-            sourceFingerprint: fingerprints.get(entityRef)!,
-            defaultBranch: target.defaultBranch,
-            computedAt: now,
-          });
-          await this.options.publisher.publish(
-            {
-              entityRef,
-              type: METRICS_EVENT_TYPES.updated,
-              payload: { computedAt: now.toISOString(), items: items.length },
-            },
-            tx,
-          );
+          const { written, deleted } =
+            await this.metricsStore.replaceEntityItems(tx, entityRef, items, {
+              sourceFingerprint: fingerprints.get(entityRef)!,
+              defaultBranch: target.defaultBranch,
+              computedAt: now,
+            });
+          // No hint when nothing the cards show changed (a new day with nothing new, say).
+          if (written > 0 || deleted > 0) {
+            await this.options.publisher.publish(
+              {
+                entityRef,
+                type: METRICS_EVENT_TYPES.updated,
+                payload: { computedAt: now.toISOString(), items: items.length },
+              },
+              tx,
+            );
+          }
         });
         result.computed += 1;
       }
-    }
+    };
+    // Most of an entity's time is spent waiting on the database: a few at once keep it busy.
+    const limit = pLimit(CONCURRENT_REPOSITORIES);
+    await Promise.all(
+      targets.map(target => limit(() => aggregateTarget(target))),
+    );
+    const tracked = targets.flatMap(target => target.entityRefs);
     result.removed = await this.metricsStore.deleteEntitiesExcept(tracked);
     if (result.computed > 0 || result.removed > 0) {
       this.options.logger.info(

@@ -1,5 +1,6 @@
-import { commitGraph } from './commitRanges';
+import { commitGraph, deploymentRange } from './commitRanges';
 import {
+  deploymentRanges,
   leadTimes,
   leadTimeSummary,
   MergedPullRequestFact,
@@ -165,5 +166,52 @@ describe('leadTimes', () => {
       baselined: [],
       unmeasured: [9],
     });
+  });
+});
+
+describe('deploymentRanges', () => {
+  it('gives what deploymentRange defines, on random histories with merges, rollbacks and unknown SHAs', () => {
+    let state = 42;
+    const random = () => {
+      state = (state * 1103515245 + 12345) % 2 ** 31;
+      return state / 2 ** 31;
+    };
+    for (let round = 0; round < 50; round++) {
+      const shas: string[] = [];
+      const commits = [];
+      for (let i = 0; i < 60; i++) {
+        const sha = `r${round}c${i}`;
+        const parents =
+          i === 0
+            ? []
+            : [
+                shas[i - 1],
+                ...(random() < 0.2 ? [shas[Math.floor(random() * i)]] : []),
+              ];
+        commits.push({ sha, parents });
+        shas.push(sha);
+      }
+      const history = commitGraph(commits);
+      const deployments = Array.from({ length: 25 }, (_, i) => ({
+        id: `d${i}`,
+        environment: random() < 0.5 ? 'production' : 'prod',
+        // Mostly forward, sometimes back (a rollback), sometimes a SHA the history lacks.
+        sha: random() < 0.1 ? `unknown${i}` : shas[Math.floor(random() * 60)],
+        succeededAt: new Date(Date.UTC(2026, 10, 1) + i * 3_600_000),
+      }));
+      const previous = new Map<string, string>();
+      const expected = deployments.map(deployment => {
+        const range = deploymentRange(
+          history,
+          deployment.sha,
+          previous.get(deployment.environment) ?? null,
+        );
+        if (range.kind !== 'unknown-sha') {
+          previous.set(deployment.environment, deployment.sha);
+        }
+        return { deployment, range };
+      });
+      expect(deploymentRanges(history, deployments)).toEqual(expected);
+    }
   });
 });

@@ -6,7 +6,7 @@
  * reported as baselined and credited to no deployment (otherwise a first deployment would add
  * lead times of months). A merged pull request no deployment contains yet is waiting.
  */
-import { CommitGraph, DeploymentRange, deploymentRange } from './commitRanges';
+import { ancestry, CommitGraph, DeploymentRange } from './commitRanges';
 import { percentile } from './percentiles';
 
 /** A successful deployment to a production environment. */
@@ -56,36 +56,91 @@ function byTime(a: ProductionDeploymentFact, b: ProductionDeploymentFact) {
   return difference !== 0 ? difference : a.id.localeCompare(b.id);
 }
 
+interface EnvironmentPosition {
+  sha: string;
+  /** Every commit reachable from `sha`. */
+  reachable: Set<string>;
+}
+
 /**
- * Each deployment's range, in time order: per environment, from the previous deployment whose
- * SHA is on the known history (a deployment of an unknown SHA is skipped and moves nothing).
+ * `deploymentRange` of a deployment after `previous`, without walking the whole history again:
+ * the walk from the deployed SHA stops at commits the previous deployment could reach, which
+ * leaves exactly the range. When the previous SHA is among the deployed SHA's ancestors (the walk
+ * met it), what the new SHA reaches is the previous reach plus the range; otherwise (a rollback,
+ * a rewritten branch) it is walked in full.
+ */
+function rangeAfter(
+  graph: CommitGraph,
+  sha: string,
+  previous: EnvironmentPosition | undefined,
+): { range: DeploymentRange; position?: EnvironmentPosition } {
+  if (!graph.has(sha)) {
+    return { range: { kind: 'unknown-sha' } };
+  }
+  if (!previous) {
+    const reachable = ancestry(graph, sha);
+    return {
+      range: { kind: 'baseline', commits: new Set(reachable) },
+      position: { sha, reachable },
+    };
+  }
+  const commits = new Set<string>();
+  let metPrevious = false;
+  const pending = [sha];
+  while (pending.length > 0) {
+    const next = pending.pop()!;
+    if (commits.has(next) || !graph.has(next)) {
+      continue;
+    }
+    if (previous.reachable.has(next)) {
+      metPrevious ||= next === previous.sha;
+      continue;
+    }
+    commits.add(next);
+    pending.push(...graph.get(next)!);
+  }
+  let reachable: Set<string>;
+  if (metPrevious) {
+    reachable = previous.reachable;
+    for (const commit of commits) {
+      reachable.add(commit);
+    }
+  } else {
+    reachable = ancestry(graph, sha);
+  }
+  return { range: { kind: 'range', commits }, position: { sha, reachable } };
+}
+
+/**
+ * Each deployment's range (as `deploymentRange` defines it), in time order: per environment,
+ * from the previous deployment whose SHA is on the known history (a deployment of an unknown SHA
+ * is skipped and moves nothing).
  */
 export function deploymentRanges(
   graph: CommitGraph,
   deployments: readonly ProductionDeploymentFact[],
 ): Array<{ deployment: ProductionDeploymentFact; range: DeploymentRange }> {
   const ordered = [...deployments].sort(byTime);
-  const previousShaByEnvironment = new Map<string, string>();
+  const positions = new Map<string, EnvironmentPosition>();
   return ordered.map(deployment => {
-    const range = deploymentRange(
+    const { range, position } = rangeAfter(
       graph,
       deployment.sha,
-      previousShaByEnvironment.get(deployment.environment) ?? null,
+      positions.get(deployment.environment),
     );
-    if (range.kind !== 'unknown-sha') {
-      previousShaByEnvironment.set(deployment.environment, deployment.sha);
+    if (position) {
+      positions.set(deployment.environment, position);
     }
     return { deployment, range };
   });
 }
 
-/** For each default-branch commit, the earliest production deployment that shipped it. */
-export function firstShipments(
-  graph: CommitGraph,
-  deployments: readonly ProductionDeploymentFact[],
+/** The first shipment of each commit, from deployment ranges in time order. */
+export function firstShipmentsOf(
+  ranges: ReturnType<typeof deploymentRanges>,
 ): Map<string, FirstShipment> {
   const shipped = new Map<string, FirstShipment>();
-  for (const { deployment, range } of deploymentRanges(graph, deployments)) {
+  for (const { deployment, range } of ranges) {
     if (range.kind === 'unknown-sha') {
       continue;
     }
@@ -100,6 +155,14 @@ export function firstShipments(
     }
   }
   return shipped;
+}
+
+/** For each default-branch commit, the earliest production deployment that shipped it. */
+export function firstShipments(
+  graph: CommitGraph,
+  deployments: readonly ProductionDeploymentFact[],
+): Map<string, FirstShipment> {
+  return firstShipmentsOf(deploymentRanges(graph, deployments));
 }
 
 export function leadTimes(

@@ -17,7 +17,7 @@ import { commitGraph } from './commitRanges';
 import { Day, dayOf, inWindow, metricsWindow } from './days';
 import {
   deploymentRanges,
-  firstShipments,
+  firstShipmentsOf,
   leadTimesOf,
   ProductionDeploymentFact,
 } from './leadTime';
@@ -194,7 +194,8 @@ export function metricItems(
   const succeeded = successes(deployments);
   const failed = failures(deployments);
   const graph = commitGraph(source?.commits ?? []);
-  const shipped = firstShipments(graph, succeeded);
+  const rangeList = deploymentRanges(graph, succeeded);
+  const shipped = firstShipmentsOf(rangeList);
   const merged = (source?.pulls ?? []).filter(
     pull =>
       pull.state === 'merged' &&
@@ -218,10 +219,7 @@ export function metricItems(
     ),
   );
   const ranges = new Map(
-    deploymentRanges(graph, succeeded).map(({ deployment, range }) => [
-      deployment.id,
-      range,
-    ]),
+    rangeList.map(({ deployment, range }) => [deployment.id, range]),
   );
   const outcomes = changeFailureRate(
     window,

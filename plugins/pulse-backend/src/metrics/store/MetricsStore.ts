@@ -11,7 +11,19 @@ import { MetricItem, MetricItemKind } from '../metricItems';
 
 const ENTITIES = 'pulse_metrics_entities';
 const ITEMS = 'pulse_metrics_items';
-const WRITE_BATCH = 100;
+/** Rows per insert: 7 columns each, well below PostgreSQL's 65,535 bind parameters. */
+const WRITE_BATCH = 1000;
+
+const itemId = (metric: string, key: string) => `${metric}\n${key}`;
+
+function signature(
+  occurredAt: Date,
+  day: string,
+  value: number | null,
+  detail: string,
+): string {
+  return `${occurredAt.getTime()}|${day}|${value}|${detail}`;
+}
 
 interface ItemRow {
   entity_ref: string;
@@ -80,7 +92,11 @@ export class MetricsStore {
     };
   }
 
-  /** Replaces an entity's items and records what they were computed from, in `tx`. */
+  /**
+   * Makes the entity's stored items equal to `items` and records what they were computed from,
+   * in `tx`. Only what differs is written: an entity's recompute after a change touches a few of
+   * its items, and a recompute that changed nothing writes none.
+   */
   async replaceEntityItems(
     tx: Knex.Transaction,
     entityRef: string,
@@ -90,19 +106,66 @@ export class MetricsStore {
       defaultBranch: string | null;
       computedAt: Date;
     },
-  ): Promise<void> {
-    await tx(ITEMS).where({ entity_ref: entityRef }).delete();
-    const rows = items.map(item => ({
-      entity_ref: entityRef,
-      metric: item.metric,
-      item_key: item.key,
-      occurred_at: item.occurredAt,
-      day: item.day,
-      value: item.value,
-      detail: toJson(item.detail),
-    }));
-    for (let i = 0; i < rows.length; i += WRITE_BATCH) {
-      await tx(ITEMS).insert(rows.slice(i, i + WRITE_BATCH));
+  ): Promise<{ written: number; deleted: number }> {
+    const stored: ItemRow[] = await tx<ItemRow>(ITEMS)
+      .where({ entity_ref: entityRef })
+      .select('metric', 'item_key', 'occurred_at', 'day', 'value', 'detail');
+    const storedSignatures = new Map(
+      stored.map(row => [
+        itemId(row.metric, row.item_key),
+        signature(
+          requireDate(row.occurred_at),
+          row.day,
+          row.value === null ? null : Number(row.value),
+          row.detail,
+        ),
+      ]),
+    );
+    const changed: Array<Omit<ItemRow, 'value'> & { value: number | null }> =
+      [];
+    const kept = new Set<string>();
+    for (const item of items) {
+      const id = itemId(item.metric, item.key);
+      const detail = toJson(item.detail);
+      kept.add(id);
+      if (
+        storedSignatures.get(id) !==
+        signature(item.occurredAt, item.day, item.value, detail)
+      ) {
+        changed.push({
+          entity_ref: entityRef,
+          metric: item.metric,
+          item_key: item.key,
+          occurred_at: item.occurredAt,
+          day: item.day,
+          value: item.value,
+          detail,
+        });
+      }
+    }
+    for (let i = 0; i < changed.length; i += WRITE_BATCH) {
+      await tx(ITEMS)
+        .insert(changed.slice(i, i + WRITE_BATCH))
+        .onConflict(['entity_ref', 'metric', 'item_key'])
+        .merge();
+    }
+    const gone = stored.filter(
+      row => !kept.has(itemId(row.metric, row.item_key)),
+    );
+    const goneByMetric = new Map<string, string[]>();
+    for (const row of gone) {
+      goneByMetric.set(row.metric, [
+        ...(goneByMetric.get(row.metric) ?? []),
+        row.item_key,
+      ]);
+    }
+    for (const [metric, keys] of goneByMetric) {
+      for (let i = 0; i < keys.length; i += READ_BATCH) {
+        await tx(ITEMS)
+          .where({ entity_ref: entityRef, metric })
+          .whereIn('item_key', keys.slice(i, i + READ_BATCH))
+          .delete();
+      }
     }
     await tx(ENTITIES)
       .insert({
@@ -113,6 +176,7 @@ export class MetricsStore {
       })
       .onConflict('entity_ref')
       .merge();
+    return { written: changed.length, deleted: gone.length };
   }
 
   /** Forgets entities Pulse no longer tracks. */

@@ -227,6 +227,8 @@ describe.each(databases.eachSupportedId())(
           pulse: {
             oncall: oncallConfigData,
             retention: { oncall: { resolvedIncidentDays: 30 } },
+            // Delivery metrics need incidents for their longest window.
+            metrics: { windows: [7, 30] },
           },
         },
         entities: [componentEntity('payments-api'), userEntity('mock')],
