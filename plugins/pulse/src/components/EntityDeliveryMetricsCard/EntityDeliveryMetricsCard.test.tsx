@@ -168,6 +168,33 @@ describe('EntityDeliveryMetricsCard', () => {
     ).toBeInTheDocument();
   });
 
+  it("lists the default branch's workflows first, the other branches on request", async () => {
+    const fixture = deliveryMetricsFixture();
+    const onMain = fixture.ciHealth.workflows[0];
+    await render({
+      getDeliveryMetrics: async () => ({
+        ...fixture,
+        ciHealth: {
+          ...fixture.ciHealth,
+          workflows: [
+            { ...onMain, branch: 'feature/refunds', runs: 3 },
+            onMain,
+          ],
+        },
+      }),
+    });
+    const table = await screen.findByRole('table', {
+      name: 'CI health per workflow and branch',
+    });
+    expect(
+      within(table).queryByText('feature/refunds'),
+    ).not.toBeInTheDocument();
+    fireEvent.click(
+      screen.getByRole('button', { name: 'Show 1 other branches' }),
+    );
+    expect(within(table).getByText('feature/refunds')).toBeInTheDocument();
+  });
+
   it('says when the metrics are not computed yet, and when there are no deployments', async () => {
     await render({
       getDeliveryMetrics: async () =>
