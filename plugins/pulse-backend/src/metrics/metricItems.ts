@@ -257,11 +257,12 @@ export function metricItems(
       },
     });
   }
+  const deploymentById = new Map(deployments.map(each => [each.id, each]));
   for (const failure of failed) {
     if (!inWindow(window, failure.failedAt)) {
       continue;
     }
-    const deployment = deployments.find(each => each.id === failure.id)!;
+    const deployment = deploymentById.get(failure.id)!;
     const state = deployment.state;
     add({
       metric: 'deployment',
@@ -285,14 +286,16 @@ export function metricItems(
   const deployedEntries = new Map(
     lead.deployed.map(entry => [entry.number, entry]),
   );
+  const waiting = new Set(lead.waiting);
+  const baselined = new Set(lead.baselined);
   const statusOf = (number: number): LeadTimeDetail['status'] => {
     if (deployedEntries.has(number)) {
       return 'deployed';
     }
-    if (lead.waiting.includes(number)) {
+    if (waiting.has(number)) {
       return 'waiting';
     }
-    return lead.baselined.includes(number) ? 'baselined' : 'unmeasured';
+    return baselined.has(number) ? 'baselined' : 'unmeasured';
   };
   for (const pull of merged) {
     const entry = deployedEntries.get(pull.number);
