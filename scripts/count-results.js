@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Prints "passed failed skipped" from a Jest or Playwright JSON report; a missing or unreadable
+// Prints "passed failed skipped" from a Jest or Playwright JSON report or a node:test TAP report; a missing or unreadable
 // report counts as one failure so that a crashed runner never looks green.
 const fs = require('node:fs');
 
@@ -26,9 +26,30 @@ function countPlaywright(report) {
   return [expected + flaky, unexpected + (report.errors?.length ?? 0), skipped];
 }
 
+/** The summary lines node:test ends its TAP output with (`# pass 16`, `# fail 0`, ...). */
+function countTap(text) {
+  const total = name => {
+    const match = text.match(new RegExp(`^# ${name} (\\d+)$`, 'm'));
+    if (!match) {
+      throw new Error(`no '# ${name}' line`);
+    }
+    return Number(match[1]);
+  };
+  return [
+    total('pass'),
+    total('fail') + total('cancelled'),
+    total('skipped') + total('todo'),
+  ];
+}
+
 try {
-  const report = JSON.parse(fs.readFileSync(file, 'utf8'));
-  const counts = kind === 'jest' ? countJest(report) : countPlaywright(report);
+  const text = fs.readFileSync(file, 'utf8');
+  const counts =
+    kind === 'tap'
+      ? countTap(text)
+      : kind === 'jest'
+      ? countJest(JSON.parse(text))
+      : countPlaywright(JSON.parse(text));
   process.stdout.write(`${counts.join(' ')}\n`);
 } catch (error) {
   process.stderr.write(

@@ -61,6 +61,13 @@ node scripts/count-results.js jest "$RESULTS/jest.json" > "$RESULTS/jest.counts"
 add_counts "$RESULTS/jest.counts"
 say "jest: $(cat "$RESULTS/jest.counts" | awk '{print $1" passed, "$2" failed, "$3" skipped"}')"
 
+say "script tests (node:test: the demo's helpers in scripts/)"
+node --test --test-reporter=tap --test-reporter-destination="$RESULTS/scripts.tap" \
+  --test-reporter=spec --test-reporter-destination=stdout scripts/*.test.js > "$RESULTS/scripts.log" 2>&1
+node scripts/count-results.js tap "$RESULTS/scripts.tap" > "$RESULTS/scripts.counts"
+add_counts "$RESULTS/scripts.counts"
+say "script tests: $(awk '{print $1" passed, "$2" failed"}' "$RESULTS/scripts.counts")"
+
 say "browser tests: starting the demo portal"
 setsid bash scripts/dev.sh > "$RESULTS/portal.log" 2>&1 &
 portal_pid=$!
