@@ -42,3 +42,36 @@ test('a service page shows its delivery metrics, and a number opens what it coun
   await dialog.getByRole('button', { name: 'Close' }).click();
   await expect(dialog).toBeHidden();
 });
+
+test("a team's page shows its services' delivery metrics side by side", async ({
+  page,
+}) => {
+  await signInAsGuest(page);
+  await page.goto('/catalog/default/group/storefront');
+
+  const card = page
+    .locator('.MuiCard-root')
+    .filter({ has: page.getByRole('group', { name: 'Window' }) })
+    .first();
+  const members = card.getByRole('table', {
+    name: 'Delivery metrics per member',
+  });
+  // As on the service page: the aggregation may still be running when the page opens.
+  await expect(members).toBeVisible({ timeout: 180_000 });
+  await expect(
+    members.getByRole('row').filter({ hasText: 'checkout-service' }),
+  ).toBeVisible();
+  await expect(
+    card.getByRole('button', { name: /^Deployment frequency: / }),
+  ).toBeVisible();
+  await card.scrollIntoViewIfNeeded();
+  await card.screenshot({ path: screenshotPath('storefront-team-metrics') });
+
+  await card.getByRole('button', { name: /^Change failure rate: / }).click();
+  const dialog = page.getByRole('dialog');
+  await expect(
+    dialog.getByText(/^Deployments that failed · last \d+ days$/),
+  ).toBeVisible();
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await expect(dialog).toBeHidden();
+});

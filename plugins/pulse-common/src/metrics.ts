@@ -128,7 +128,39 @@ export interface EntityDeliveryMetrics {
       redSince: string | null;
     }>;
   };
-  /** The entity's `metrics` version these figures were read at. */
+  /**
+   * For a group (the entities it and its child groups own) or a system (the entities it
+   * contains): the members counted, those the caller may see that have metrics, each with its
+   * own headline figures. Absent for other kinds.
+   */
+  members?: MemberDeliveryFigures[];
+  /** The entity's `metrics` version these figures were read at; for a group or system, the sum of its members'. */
+  version: number;
+}
+
+/**
+ * A key's value, sample and level, as a member's row shows it.
+ *
+ * @public
+ */
+export type MemberKeyFigure = Pick<DoraKeyFigure, 'value' | 'sample' | 'level'>;
+
+/**
+ * One member's headline figures in a group's or a system's delivery metrics.
+ *
+ * @public
+ */
+export interface MemberDeliveryFigures {
+  entityRef: string;
+  computedAt: string;
+  deploymentFrequency: MemberKeyFigure;
+  leadTime: MemberKeyFigure;
+  changeFailureRate: MemberKeyFigure;
+  timeToRestore: MemberKeyFigure;
+  pullRequests: { merged: number; open: number };
+  /** Runs in the window, their success rate, and whether a default-branch workflow is red now. */
+  ci: { runs: number; successRate: number | null; redNow: boolean };
+  /** The member's own `metrics` version. */
   version: number;
 }
 
@@ -160,6 +192,8 @@ export interface MetricItem {
   day: string;
   value: number | null;
   detail: Record<string, unknown>;
+  /** For a group's or a system's items: the members the item belongs to. */
+  entityRefs?: string[];
 }
 
 /**

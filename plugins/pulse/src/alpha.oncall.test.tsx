@@ -134,9 +134,14 @@ describe('pulse plugin on-call extensions (new frontend system)', () => {
         }),
       ],
       apis: [[pulseApiRef, api], mockApis.permission()],
-      // A group gets the team activity card; this test is about the on-call card.
+      // A group gets the team activity and metrics cards; this test is about the on-call card.
       config: {
-        app: { extensions: [{ 'entity-card:pulse/group-activity': false }] },
+        app: {
+          extensions: [
+            { 'entity-card:pulse/group-activity': false },
+            { 'entity-card:pulse/group-delivery-metrics': false },
+          ],
+        },
       },
     });
 

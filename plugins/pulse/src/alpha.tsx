@@ -112,6 +112,28 @@ const pulseDeliveryMetricsCard = EntityCardBlueprint.make({
   },
 });
 
+const pulseGroupDeliveryMetricsCard = EntityCardBlueprint.make({
+  name: 'group-delivery-metrics',
+  params: {
+    filter: { kind: 'group' },
+    loader: () =>
+      import('./components/EntityDeliveryMetricsCard').then(m => (
+        <m.EntityGroupDeliveryMetricsCard />
+      )),
+  },
+});
+
+const pulseSystemDeliveryMetricsCard = EntityCardBlueprint.make({
+  name: 'system-delivery-metrics',
+  params: {
+    filter: { kind: 'system' },
+    loader: () =>
+      import('./components/EntityDeliveryMetricsCard').then(m => (
+        <m.EntitySystemDeliveryMetricsCard />
+      )),
+  },
+});
+
 // The entity's "Pulse" tab: every card above on one page, for the entities that have any of them.
 const pulseEntityContent = EntityContentBlueprint.makeWithOverrides({
   name: 'pulse',
@@ -177,6 +199,8 @@ export default createFrontendPlugin({
     pulseDeliveryMetricsCard,
     pulseActivityCard,
     pulseGroupActivityCard,
+    pulseGroupDeliveryMetricsCard,
+    pulseSystemDeliveryMetricsCard,
     pulseEntityContent,
     pulseIncidentsPage,
     pulseOnCallPage,

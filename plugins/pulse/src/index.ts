@@ -48,6 +48,8 @@ export {
   EntityActivityCard,
   EntityDeliveryMetricsCard,
   EntityGroupActivityCard,
+  EntityGroupDeliveryMetricsCard,
+  EntitySystemDeliveryMetricsCard,
 } from './plugin';
 export type { ActivityQuery, ScheduleVersions } from './api';
 export type {

@@ -153,6 +153,42 @@ export const EntityDeliveryMetricsCard = pulsePlugin.provide(
 );
 
 /**
+ * Card for a group's page with the delivery metrics of everything the group and its child groups
+ * own, counted together and side by side, each number opening what it counts, live.
+ *
+ * @public
+ */
+export const EntityGroupDeliveryMetricsCard = pulsePlugin.provide(
+  createComponentExtension({
+    name: 'EntityGroupDeliveryMetricsCard',
+    component: {
+      lazy: () =>
+        import('./components/EntityDeliveryMetricsCard').then(
+          m => m.EntityGroupDeliveryMetricsCard,
+        ),
+    },
+  }),
+);
+
+/**
+ * Card for a system's page with the delivery metrics of the entities it contains, counted
+ * together and side by side, each number opening what it counts, live.
+ *
+ * @public
+ */
+export const EntitySystemDeliveryMetricsCard = pulsePlugin.provide(
+  createComponentExtension({
+    name: 'EntitySystemDeliveryMetricsCard',
+    component: {
+      lazy: () =>
+        import('./components/EntityDeliveryMetricsCard').then(
+          m => m.EntitySystemDeliveryMetricsCard,
+        ),
+    },
+  }),
+);
+
+/**
  * Card for a group's page with what changed about everything the group and its child groups own, live.
  *
  * @public

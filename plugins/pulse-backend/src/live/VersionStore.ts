@@ -70,6 +70,27 @@ export class VersionStore {
     const row = await this.db(TABLE).where({ subject, topic }).first('version');
     return row ? Number(row.version) : 0;
   }
+
+  /** Several subjects' versions of one topic (0 for one that never changed), by subject. */
+  async versionOfEach(
+    subjects: readonly string[],
+    topic: string,
+  ): Promise<Map<string, number>> {
+    const versions = new Map(subjects.map(subject => [subject, 0]));
+    for (let i = 0; i < subjects.length; i += 500) {
+      const rows = await this.db(TABLE)
+        .where({ topic })
+        .whereIn('subject', subjects.slice(i, i + 500))
+        .select<{ subject: string; version: string | number }[]>(
+          'subject',
+          'version',
+        );
+      for (const row of rows) {
+        versions.set(row.subject, Number(row.version));
+      }
+    }
+    return versions;
+  }
 }
 
 function compareKeys(a: VersionKey, b: VersionKey): number {

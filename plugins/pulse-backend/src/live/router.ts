@@ -1,7 +1,3 @@
-import {
-  RELATION_PARENT_OF,
-  stringifyEntityRef,
-} from '@backstage/catalog-model';
 import { NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
@@ -11,17 +7,14 @@ import {
   pulseIncidentReadPermission,
   pulseOnCallReadPermission,
 } from '@pulse-oss/plugin-pulse-common';
+import { memberEntityRefs } from '../entities/memberEntities';
 import { decodeCursor, encodeCursor } from '../service/cursor';
 import { entityRefFromPath } from '../service/entityRefs';
-import { Caller, RequestKit } from '../service/requestKit';
+import { RequestKit } from '../service/requestKit';
 import { callerOf, PulseApiRouter } from '../service/router';
 import { ActivityRecord, ActivityStore } from './ActivityStore';
 import { scheduleSubject } from './topics';
 import { VersionStore } from './VersionStore';
-
-/** The most groups a team's feed walks down, and the most entities it covers. */
-const MAX_GROUPS = 500;
-const MAX_TEAM_ENTITIES = 2000;
 
 function toItem(record: ActivityRecord): ActivityItem {
   return {
@@ -45,53 +38,6 @@ export function addLiveRoutes(options: {
   scheduleExists: (id: string) => boolean;
 }): (router: PulseApiRouter) => void {
   const { kit, catalog, activity, versions } = options;
-
-  /** The entities a group and its child groups own, as the caller sees them in the catalog. */
-  async function teamEntityRefs(
-    caller: Caller,
-    groupRef: string,
-  ): Promise<string[]> {
-    const { credentials } = caller;
-    const groups = new Set<string>([groupRef]);
-    let frontier = [groupRef];
-    while (frontier.length > 0 && groups.size < MAX_GROUPS) {
-      const { items } = await catalog.getEntitiesByRefs(
-        { entityRefs: frontier, fields: ['relations'] },
-        { credentials },
-      );
-      frontier = [];
-      for (const group of items) {
-        for (const relation of group?.relations ?? []) {
-          const child = relation.targetRef.toLocaleLowerCase('en-US');
-          if (relation.type === RELATION_PARENT_OF && !groups.has(child)) {
-            groups.add(child);
-            frontier.push(child);
-          }
-        }
-      }
-    }
-    const refs: string[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = cursor
-        ? await catalog.queryEntities({ cursor, limit: 500 }, { credentials })
-        : await catalog.queryEntities(
-            {
-              filter: { 'relations.ownedBy': [...groups] },
-              fields: ['kind', 'metadata.name', 'metadata.namespace'],
-              limit: 500,
-            },
-            { credentials },
-          );
-      refs.push(
-        ...page.items.map(entity =>
-          stringifyEntityRef(entity).toLocaleLowerCase('en-US'),
-        ),
-      );
-      cursor = page.pageInfo.nextCursor;
-    } while (cursor && refs.length < MAX_TEAM_ENTITIES);
-    return refs.slice(0, MAX_TEAM_ENTITIES);
-  }
 
   return router => {
     router.get(
@@ -136,7 +82,11 @@ export function addLiveRoutes(options: {
           const before = req.query.before
             ? decodeCursor<number>(scope, req.query.before, 'number')
             : undefined;
-          const team = await teamEntityRefs(caller, entityRef);
+          const team = await memberEntityRefs(
+            catalog,
+            caller.credentials,
+            entityRef,
+          );
           const readable = await kit.readableEntityRefs(
             caller,
             pulseIncidentReadPermission,

@@ -168,6 +168,7 @@ export class MetricsAggregation {
             await this.metricsStore.replaceEntityItems(tx, entityRef, items, {
               sourceFingerprint: fingerprints.get(entityRef)!,
               defaultBranch: target.defaultBranch,
+              repositoryId: target.repositoryId,
               computedAt: now,
             });
           // No hint when nothing the cards show changed (a new day with nothing new, say).

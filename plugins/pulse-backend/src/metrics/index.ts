@@ -90,6 +90,7 @@ export async function setupMetricsDomain(
     aggregation,
     routes: addMetricsRoutes({
       kit: context.requestKit,
+      catalog: context.catalog,
       store: aggregation.store,
       versions: new VersionStore(context.knex),
       config: options.config,

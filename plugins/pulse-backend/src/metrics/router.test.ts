@@ -24,6 +24,12 @@ jest.setTimeout(60_000);
 const databases = createTestDatabases();
 const spec = new OpenApiResponseValidator();
 const OUTSIDER = 'user:default/outsider';
+/** Sees every entity but `web-admin`. */
+const LIMITED = 'user:default/limited';
+const WEB_ADMIN = 'component:default/web-admin';
+const TEAM = '/entities/group/default/team-web/metrics';
+const ORG = '/entities/group/default/engineering/metrics';
+const SYSTEM = '/entities/system/default/shop/metrics';
 const H = 3600;
 const METRICS = '/entities/component/default/web/metrics';
 
@@ -62,7 +68,12 @@ describe.each(databases.eachSupportedId())(
         knex,
         config,
         targets: async () => [
-          { repositoryId, defaultBranch: 'main', entityRefs: [ENTITY_REF] },
+          {
+            repositoryId,
+            defaultBranch: 'main',
+            // A monorepo: two components show one repository.
+            entityRefs: [ENTITY_REF, WEB_ADMIN],
+          },
         ],
         publisher: new DomainEventPublisher(knex, mockServices.logger.mock()),
         clock: { now: () => NOW },
@@ -78,7 +89,53 @@ describe.each(databases.eachSupportedId())(
               name: 'web',
               annotations: { 'github.com/project-slug': 'acme/web' },
             },
-            spec: {},
+            spec: { owner: 'team-web', system: 'shop' },
+            relations: [
+              { type: 'ownedBy', targetRef: 'group:default/team-web' },
+              { type: 'partOf', targetRef: 'system:default/shop' },
+            ],
+          },
+          {
+            apiVersion: 'backstage.io/v1alpha1',
+            kind: 'Component',
+            metadata: {
+              name: 'web-admin',
+              annotations: { 'github.com/project-slug': 'acme/web' },
+            },
+            spec: { owner: 'team-web' },
+            relations: [
+              { type: 'ownedBy', targetRef: 'group:default/team-web' },
+            ],
+          },
+          {
+            apiVersion: 'backstage.io/v1alpha1',
+            kind: 'Group',
+            metadata: { name: 'engineering' },
+            spec: { type: 'department', children: ['team-web'] },
+            relations: [
+              { type: 'parentOf', targetRef: 'group:default/team-web' },
+            ],
+          },
+          {
+            apiVersion: 'backstage.io/v1alpha1',
+            kind: 'Group',
+            metadata: { name: 'team-web' },
+            spec: { type: 'team', children: [] },
+            relations: [
+              { type: 'childOf', targetRef: 'group:default/engineering' },
+            ],
+          },
+          {
+            apiVersion: 'backstage.io/v1alpha1',
+            kind: 'Group',
+            metadata: { name: 'newcomers' },
+            spec: { type: 'team', children: [] },
+          },
+          {
+            apiVersion: 'backstage.io/v1alpha1',
+            kind: 'System',
+            metadata: { name: 'shop' },
+            spec: { owner: 'team-web' },
           },
         ],
         config: {
@@ -101,7 +158,9 @@ describe.each(databases.eachSupportedId())(
             },
           },
         },
-        visible: (_entity, principal) => principal.ref !== OUTSIDER,
+        visible: (entity, principal) =>
+          principal.ref !== OUTSIDER &&
+          !(principal.ref === LIMITED && entity.metadata.name === 'web-admin'),
         features: [
           createServiceFactory({
             service: pulseClockServiceRef,
@@ -130,7 +189,7 @@ describe.each(databases.eachSupportedId())(
 
     it('gives the hand-worked figures of the fixture for the 7-day window', async () => {
       const result = await aggregation.run();
-      expect(result).toMatchObject({ computed: 1, complete: true });
+      expect(result).toMatchObject({ computed: 2, complete: true });
       const res = await as().get(`${METRICS}?window=7d`);
       expect(res.status).toBe(200);
       spec.validate(
@@ -373,9 +432,135 @@ describe.each(databases.eachSupportedId())(
       // Nothing changed: nothing is recomputed, and the version stays.
       expect(await aggregation.run()).toMatchObject({
         computed: 0,
-        unchanged: 1,
+        unchanged: 2,
       });
       expect(await versions.versionOf(ENTITY_REF, 'metrics')).toBe(before);
+    });
+
+    it("gives a team's figures over the entities it and its child groups own, a shared repository counted once", async () => {
+      const web = await as().get(`${METRICS}?window=7d`);
+      for (const path of [TEAM, ORG]) {
+        const res = await as().get(`${path}?window=7d`);
+        expect(res.status).toBe(200);
+        spec.validate(
+          'get',
+          '/entities/{kind}/{namespace}/{name}/metrics',
+          200,
+          res.body,
+        );
+        const { members, version, computedAt, entityRef, ciHealth, ...team } =
+          res.body;
+        const {
+          version: webVersion,
+          computedAt: webComputedAt,
+          entityRef: webRef,
+          ciHealth: webCi,
+          ...own
+        } = web.body;
+        // web and web-admin show one repository, and only web has incidents: the same figures.
+        expect(team).toEqual(own);
+        expect(ciHealth.defaultBranch).toEqual(webCi.defaultBranch);
+        expect(ciHealth.branch).toBe('main');
+        expect(computedAt).toBe(webComputedAt);
+        expect(members.map((member: any) => member.entityRef)).toEqual([
+          ENTITY_REF,
+          WEB_ADMIN,
+        ]);
+        const versions = new VersionStore(knex);
+        expect(version).toBe(
+          (await versions.versionOf(ENTITY_REF, 'metrics')) +
+            (await versions.versionOf(WEB_ADMIN, 'metrics')),
+        );
+        expect(members[0]).toMatchObject({
+          entityRef: ENTITY_REF,
+          deploymentFrequency: { value: 2, sample: 2, level: 'high' },
+          changeFailureRate: { value: 0.5, sample: 2, level: 'low' },
+          timeToRestore: { value: 30 * 60, sample: 2, level: 'elite' },
+          pullRequests: { merged: 3, open: 1 },
+          ci: { redNow: true },
+          version: await versions.versionOf(ENTITY_REF, 'metrics'),
+        });
+        // web-admin has no incidents: only the failed deployment fails 101.
+        expect(members[1]).toMatchObject({
+          entityRef: WEB_ADMIN,
+          timeToRestore: { value: null, sample: 0, level: null },
+          changeFailureRate: { value: 0.5, sample: 2 },
+        });
+      }
+    });
+
+    it("lists a team's items once each, with the members they belong to", async () => {
+      const res = await as().get(`${TEAM}/deployments/items?window=7d`);
+      expect(res.status).toBe(200);
+      spec.validate(
+        'get',
+        '/entities/{kind}/{namespace}/{name}/metrics/{metric}/items',
+        200,
+        res.body,
+      );
+      const web = await as().get(`${METRICS}/deployments/items?window=7d`);
+      expect(res.body.items.map((item: any) => item.key)).toEqual(
+        web.body.items.map((item: any) => item.key),
+      );
+      for (const item of res.body.items) {
+        expect(item.entityRefs).toEqual([ENTITY_REF, WEB_ADMIN]);
+      }
+      const failures = await as().get(
+        `${TEAM}/change-failures/items?window=7d`,
+      );
+      // 101's causes: web's incident I1 and the failed deployment 102, merged from both members.
+      expect(failures.body.items).toHaveLength(1);
+      expect(
+        failures.body.items[0].detail.causes.map((cause: any) => cause.kind),
+      ).toEqual(['incident', 'failed-deployment']);
+    });
+
+    it("counts only the members the caller may see, and a system's parts", async () => {
+      const limited = await as(LIMITED).get(`${TEAM}?window=7d`);
+      expect(limited.status).toBe(200);
+      expect(
+        limited.body.members.map((member: any) => member.entityRef),
+      ).toEqual([ENTITY_REF]);
+      const items = await as(LIMITED).get(
+        `${TEAM}/workflow-runs/items?window=7d`,
+      );
+      for (const item of items.body.items) {
+        expect(item.entityRefs).toEqual([ENTITY_REF]);
+      }
+      const system = await as().get(`${SYSTEM}?window=7d`);
+      expect(system.status).toBe(200);
+      expect(
+        system.body.members.map((member: any) => member.entityRef),
+      ).toEqual([ENTITY_REF]);
+      const incidents = await as().get(`${SYSTEM}/incidents/items?window=30d`);
+      expect(incidents.body.items.map((item: any) => item.key)).toEqual(
+        (
+          await as().get(`${METRICS}/incidents/items?window=30d`)
+        ).body.items.map((item: any) => item.key),
+      );
+      // A group without members that have metrics: empty figures, not an error.
+      const empty = await as().get(
+        '/entities/group/default/newcomers/metrics?window=7d',
+      );
+      expect(empty.status).toBe(200);
+      expect(empty.body).toMatchObject({
+        computedAt: null,
+        members: [],
+        version: 0,
+        deploymentFrequency: { value: 0, sample: 0, level: null },
+      });
+      for (const path of [TEAM, SYSTEM]) {
+        const hidden = await as(OUTSIDER).get(`${path}?window=7d`);
+        expect(hidden.status).toBe(404);
+        expect(JSON.stringify(hidden.body)).not.toContain('members');
+        expect(
+          (await as(OUTSIDER).get(`${path}/deployments/items?window=7d`))
+            .status,
+        ).toBe(404);
+      }
+      expect(
+        (await as().get('/entities/group/default/nobody/metrics')).status,
+      ).toBe(404);
     });
 
     it('answers 404 for an entity the caller may not see, and for one not in the catalog', async () => {

@@ -5,15 +5,18 @@ import type {
   MetricItemsKind,
   MetricItemsPage,
 } from '@pulse-oss/plugin-pulse-common';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import { hasMembers, memberEntityRefs } from '../entities/memberEntities';
 import { VersionStore } from '../live/VersionStore';
 import { Clock } from '../service/clock';
 import { decodeCursor, encodeCursor } from '../service/cursor';
 import { entityRefFromPath } from '../service/entityRefs';
-import { RequestKit } from '../service/requestKit';
+import { Caller, RequestKit } from '../service/requestKit';
 import { callerOf, PulseApiRouter } from '../service/router';
 import { MetricsConfig } from './config';
 import { inWindow, metricsWindow, MetricsWindow } from './days';
 import { windowFigures } from './entityMetrics';
+import { MemberItems, membersFigures, pooledItems } from './memberMetrics';
 import { MetricItem, MetricItemKind } from './metricItems';
 import { MetricsStore } from './store/MetricsStore';
 
@@ -52,16 +55,18 @@ function newestFirst(a: MetricItem, b: MetricItem) {
 /**
  * The metrics routes: an entity's figures over one window and the items behind each number,
  * for entities the catalog shows the caller (404 otherwise). Each answer carries the entity's
- * `metrics` version, read before the data.
+ * `metrics` version, read before the data. A group's or a system's answer is over its members
+ * that the catalog shows the caller (`memberMetrics.ts`).
  */
 export function addMetricsRoutes(options: {
   kit: RequestKit;
+  catalog: CatalogService;
   store: MetricsStore;
   versions: VersionStore;
   config: MetricsConfig;
   clock: Clock;
 }): (router: PulseApiRouter) => void {
-  const { kit, store, versions, config, clock } = options;
+  const { kit, catalog, store, versions, config, clock } = options;
   const longest = config.windowDays[config.windowDays.length - 1];
   const defaultDays = config.windowDays.includes(30) ? 30 : longest;
 
@@ -77,6 +82,30 @@ export function addMetricsRoutes(options: {
     return metricsWindow(clock.now(), days, config.timeZone);
   }
 
+  /** A group's or a system's members that have metrics, as the caller sees them, with their items. */
+  async function membersOf(
+    caller: Caller,
+    entityRef: string,
+    since: Date,
+    metrics?: readonly MetricItemKind[],
+  ): Promise<MemberItems[]> {
+    await kit.requireVisibleEntity(caller, entityRef);
+    const refs = await memberEntityRefs(catalog, caller.credentials, entityRef);
+    // Versions before the data, as for one entity: the data is at least that new.
+    const memberVersions = await versions.versionOfEach(refs, 'metrics');
+    const states = await store.entityStates(refs);
+    const items = await store.itemsOfEntities(
+      states.map(state => state.entityRef),
+      since,
+      metrics,
+    );
+    return states.map(state => ({
+      ...state,
+      version: memberVersions.get(state.entityRef) ?? 0,
+      items: items.get(state.entityRef) ?? [],
+    }));
+  }
+
   return router => {
     router.get('/entities/:kind/:namespace/:name/metrics', async (req, res) => {
       const caller = callerOf(res);
@@ -87,6 +116,20 @@ export function addMetricsRoutes(options: {
         longest,
         config.timeZone,
       ).start;
+      const figureOptions = {
+        minimumSample: config.minimumSample,
+        productionEnvironments: config.productionEnvironments,
+      };
+      if (hasMembers(entityRef)) {
+        const members = await membersOf(caller, entityRef, longestStart);
+        const body: EntityDeliveryMetrics = {
+          entityRef,
+          windows: config.windowDays,
+          ...membersFigures(window, members, figureOptions),
+        };
+        res.json(body);
+        return;
+      }
       const { data } = await kit.readVisibleEntity(
         caller,
         entityRef,
@@ -104,8 +147,7 @@ export function addMetricsRoutes(options: {
         computedAt: data.computedAt ? data.computedAt.toISOString() : null,
         windows: config.windowDays,
         ...windowFigures(window, data.items, {
-          minimumSample: config.minimumSample,
-          productionEnvironments: config.productionEnvironments,
+          ...figureOptions,
           defaultBranch: data.defaultBranch,
         }),
         version: data.version,
@@ -131,17 +173,29 @@ export function addMetricsRoutes(options: {
           kind === 'pull-request'
             ? metricsWindow(window.end, longest, config.timeZone).start
             : window.start;
-        const { data } = await kit.readVisibleEntity(
-          caller,
-          entityRef,
-          async () => {
-            const version = await versions.versionOf(entityRef, 'metrics');
-            return {
-              version,
-              items: await store.items(entityRef, since, [kind]),
-            };
-          },
-        );
+        let data: {
+          version: number;
+          items: Array<MetricItem & { entityRefs?: string[] }>;
+        };
+        if (hasMembers(entityRef)) {
+          const members = await membersOf(caller, entityRef, since, [kind]);
+          data = {
+            version: members.reduce((sum, member) => sum + member.version, 0),
+            items: pooledItems(members),
+          };
+        } else {
+          ({ data } = await kit.readVisibleEntity(
+            caller,
+            entityRef,
+            async () => {
+              const version = await versions.versionOf(entityRef, 'metrics');
+              return {
+                version,
+                items: await store.items(entityRef, since, [kind]),
+              };
+            },
+          ));
+        }
         const counted = data.items
           .filter(
             item =>
@@ -171,6 +225,7 @@ export function addMetricsRoutes(options: {
               day: item.day,
               value: item.value,
               detail: item.detail as unknown as Record<string, unknown>,
+              ...(item.entityRefs ? { entityRefs: item.entityRefs } : {}),
             }),
           ),
           nextCursor:

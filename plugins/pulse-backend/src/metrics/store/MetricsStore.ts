@@ -41,9 +41,29 @@ export interface AggregatedEntity {
   computedAt: Date;
 }
 
-export interface ItemPosition {
-  occurredAt: Date;
-  key: string;
+/** What an entity's stored items were computed from, as the routes need it. */
+export interface EntityMetricsState {
+  entityRef: string;
+  computedAt: Date;
+  defaultBranch: string | null;
+  /** Pulse's id of the repository the items come from; null for an entity without one. */
+  repositoryId: number | null;
+}
+
+interface EntityRow {
+  entity_ref: string;
+  computed_at: DbDate;
+  default_branch: string | null;
+  repository_id: number | string | null;
+}
+
+function stateFromRow(row: EntityRow): EntityMetricsState {
+  return {
+    entityRef: row.entity_ref,
+    computedAt: requireDate(row.computed_at),
+    defaultBranch: row.default_branch,
+    repositoryId: row.repository_id === null ? null : Number(row.repository_id),
+  };
 }
 
 function fromRow(row: ItemRow): MetricItem {
@@ -92,6 +112,20 @@ export class MetricsStore {
     };
   }
 
+  /** Of `entityRefs`, those the aggregation has computed, with what they were computed from. */
+  async entityStates(
+    entityRefs: readonly string[],
+  ): Promise<EntityMetricsState[]> {
+    const states: EntityMetricsState[] = [];
+    for (let i = 0; i < entityRefs.length; i += READ_BATCH) {
+      const rows: EntityRow[] = await this.db(ENTITIES)
+        .whereIn('entity_ref', entityRefs.slice(i, i + READ_BATCH))
+        .select('entity_ref', 'computed_at', 'default_branch', 'repository_id');
+      states.push(...rows.map(stateFromRow));
+    }
+    return states.sort((a, b) => a.entityRef.localeCompare(b.entityRef));
+  }
+
   /**
    * Makes the entity's stored items equal to `items` and records what they were computed from,
    * in `tx`. Only what differs is written: an entity's recompute after a change touches a few of
@@ -104,6 +138,7 @@ export class MetricsStore {
     state: {
       sourceFingerprint: string;
       defaultBranch: string | null;
+      repositoryId: number | null;
       computedAt: Date;
     },
   ): Promise<{ written: number; deleted: number }> {
@@ -172,6 +207,7 @@ export class MetricsStore {
         entity_ref: entityRef,
         source_fingerprint: state.sourceFingerprint,
         default_branch: state.defaultBranch,
+        repository_id: state.repositoryId,
         computed_at: state.computedAt,
       })
       .onConflict('entity_ref')
@@ -207,6 +243,29 @@ export class MetricsStore {
       query.whereIn('metric', metrics);
     }
     return (await query).map(fromRow);
+  }
+
+  /** The items of several entities since `since`, optionally of some kinds only, by entity. */
+  async itemsOfEntities(
+    entityRefs: readonly string[],
+    since: Date,
+    metrics?: readonly MetricItemKind[],
+  ): Promise<Map<string, MetricItem[]>> {
+    const byEntity = new Map<string, MetricItem[]>(
+      entityRefs.map(ref => [ref, []]),
+    );
+    for (let i = 0; i < entityRefs.length; i += READ_BATCH) {
+      const query = this.db<ItemRow>(ITEMS)
+        .whereIn('entity_ref', entityRefs.slice(i, i + READ_BATCH))
+        .andWhere('occurred_at', '>=', since);
+      if (metrics) {
+        query.whereIn('metric', metrics);
+      }
+      for (const row of await query) {
+        byEntity.get(row.entity_ref)?.push(fromRow(row));
+      }
+    }
+    return byEntity;
   }
 
   /** Every stored item, for tests comparing two aggregations. */

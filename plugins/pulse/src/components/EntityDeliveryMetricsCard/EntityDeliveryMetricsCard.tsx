@@ -3,46 +3,29 @@ import {
   getCompoundEntityRef,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
-import {
-  EmptyState,
-  InfoCard,
-  Progress,
-  ResponseErrorPanel,
-} from '@backstage/core-components';
+import { EmptyState } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import type {
-  DoraLevel,
   EntityDeliveryMetrics,
   MetricItemsKind,
 } from '@pulse-oss/plugin-pulse-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
-import Chip from '@material-ui/core/Chip';
-import Grid from '@material-ui/core/Grid';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
 import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
-import ToggleButton from '@material-ui/lab/ToggleButton';
-import ToggleButtonGroup from '@material-ui/lab/ToggleButtonGroup';
 import { makeStyles } from '@material-ui/core/styles';
 import { useState } from 'react';
 import { Bar, BarChart, Legend, Tooltip, XAxis, YAxis } from 'recharts';
 import { pulseApiRef } from '../../api';
-import {
-  entitySubject,
-  entityVersionKey,
-  LiveStatus,
-  useLiveData,
-} from '../../live';
-import { isNotFound } from '../../shared/errors';
+import { entitySubject, entityVersionKey, useLiveData } from '../../live';
 import { formatDuration, formatRelative } from '../../shared/time';
-import { KeyTile, keyTiles, LEVEL_LABELS } from './figures';
-import { MetricItemsDialog } from './MetricItemsDialog';
-import { Sparkline } from './Sparkline';
+import { KeyTileGrid } from './KeyTileGrid';
+import { MetricsCardFrame, MetricsDrill } from './MetricsCardFrame';
 
 /** Okabe–Ito colours: told apart with every common colour vision deficiency. */
 const PHASE_COLOURS = {
@@ -51,51 +34,9 @@ const PHASE_COLOURS = {
   review: '#009E73',
   deploy: '#CC79A7',
 };
-const LEVEL_COLOURS: Record<DoraLevel, string> = {
-  elite: '#1b5e20',
-  high: '#0d47a1',
-  medium: '#8a5300',
-  low: '#b71c1c',
-};
-
 const useStyles = makeStyles(theme => ({
-  tile: {
-    border: `1px solid ${theme.palette.divider}`,
-    borderRadius: theme.shape.borderRadius,
-    padding: theme.spacing(1.5),
-    height: '100%',
-  },
-  value: {
-    fontSize: '1.6rem',
-    fontWeight: 600,
-    lineHeight: 1.3,
-    textTransform: 'none',
-    padding: theme.spacing(0.25, 0.5),
-    marginLeft: theme.spacing(-0.5),
-  },
   section: { marginTop: theme.spacing(3) },
 }));
-
-function LevelChip(props: { tile: KeyTile; year: number }) {
-  const { tile, year } = props;
-  if (!tile.level) {
-    return (
-      <>
-        <Chip size="small" variant="outlined" label="Not enough data" />
-        <Typography variant="caption" color="textSecondary" component="p">
-          {tile.noLevel ?? 'No value in this window'}
-        </Typography>
-      </>
-    );
-  }
-  return (
-    <Chip
-      size="small"
-      label={`${LEVEL_LABELS[tile.level]} · DORA ${year}`}
-      style={{ backgroundColor: LEVEL_COLOURS[tile.level], color: '#fff' }}
-    />
-  );
-}
 
 function PhaseBar(props: { flow: EntityDeliveryMetrics['pullRequestFlow'] }) {
   const { phases } = props.flow;
@@ -144,9 +85,11 @@ function PhaseBar(props: { flow: EntityDeliveryMetrics['pullRequestFlow'] }) {
 const seconds = (value: number | null) =>
   value === null ? '—' : formatDuration(value);
 
-function FlowAndCi(props: {
+/** Pull request flow and, unless `ci` is false, CI health per workflow and branch. */
+export function FlowAndCi(props: {
   metrics: EntityDeliveryMetrics;
   open: (metric: MetricItemsKind, title: string) => void;
+  ci?: boolean;
 }) {
   const { metrics, open } = props;
   const classes = useStyles();
@@ -227,101 +170,99 @@ function FlowAndCi(props: {
           </Button>
         </Box>
       </Box>
-      <Box className={classes.section}>
-        <Typography variant="h6" component="h3">
-          CI health
-        </Typography>
-        {red.map(state => (
-          <Typography
-            key={state.workflowId}
-            role="status"
-            color="error"
-            variant="body2"
-          >
-            {state.workflowName} is red on the default branch
-            {state.redSince ? ` since ${formatRelative(state.redSince)}` : ''}
+      {props.ci !== false && (
+        <Box className={classes.section}>
+          <Typography variant="h6" component="h3">
+            CI health
           </Typography>
-        ))}
-        {ci.workflows.length === 0 ? (
-          <Typography variant="body2" color="textSecondary">
-            No workflow runs in this window.
-          </Typography>
-        ) : (
-          <Table size="small" aria-label="CI health per workflow and branch">
-            <TableHead>
-              <TableRow>
-                <TableCell>Workflow</TableCell>
-                <TableCell>Branch</TableCell>
-                <TableCell align="right">Runs</TableCell>
-                <TableCell align="right">Success</TableCell>
-                <TableCell align="right">Duration p50 / p95</TableCell>
-                <TableCell align="right">Queue p50 / p95</TableCell>
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {shownWorkflows.map(workflow => (
-                <TableRow key={`${workflow.workflowId}:${workflow.branch}`}>
-                  <TableCell>{workflow.workflowName}</TableCell>
-                  <TableCell>{workflow.branch}</TableCell>
-                  <TableCell align="right">{workflow.runs}</TableCell>
-                  <TableCell align="right">
-                    {workflow.successRate === null
-                      ? '—'
-                      : `${Math.round(workflow.successRate * 100)}%`}
-                  </TableCell>
-                  <TableCell align="right">
-                    {seconds(workflow.durationP50Seconds)} /{' '}
-                    {seconds(workflow.durationP95Seconds)}
-                  </TableCell>
-                  <TableCell align="right">
-                    {seconds(workflow.queueP50Seconds)} /{' '}
-                    {seconds(workflow.queueP95Seconds)}
-                  </TableCell>
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
-        )}
-        {ci.flaky.length > 0 && (
-          <Box mt={1}>
-            <Typography variant="subtitle2">
-              Flaky (a SHA that both passed and failed)
+          {red.map(state => (
+            <Typography
+              key={state.workflowId}
+              role="status"
+              color="error"
+              variant="body2"
+            >
+              {state.workflowName} is red on the default branch
+              {state.redSince ? ` since ${formatRelative(state.redSince)}` : ''}
             </Typography>
-            {ci.flaky.map(workflow => (
-              <Typography variant="body2" key={workflow.workflowId}>
-                {workflow.workflowName}:{' '}
-                {workflow.shas.map(sha => sha.slice(0, 7)).join(', ')}
+          ))}
+          {ci.workflows.length === 0 ? (
+            <Typography variant="body2" color="textSecondary">
+              No workflow runs in this window.
+            </Typography>
+          ) : (
+            <Table size="small" aria-label="CI health per workflow and branch">
+              <TableHead>
+                <TableRow>
+                  <TableCell>Workflow</TableCell>
+                  <TableCell>Branch</TableCell>
+                  <TableCell align="right">Runs</TableCell>
+                  <TableCell align="right">Success</TableCell>
+                  <TableCell align="right">Duration p50 / p95</TableCell>
+                  <TableCell align="right">Queue p50 / p95</TableCell>
+                </TableRow>
+              </TableHead>
+              <TableBody>
+                {shownWorkflows.map(workflow => (
+                  <TableRow key={`${workflow.workflowId}:${workflow.branch}`}>
+                    <TableCell>{workflow.workflowName}</TableCell>
+                    <TableCell>{workflow.branch}</TableCell>
+                    <TableCell align="right">{workflow.runs}</TableCell>
+                    <TableCell align="right">
+                      {workflow.successRate === null
+                        ? '—'
+                        : `${Math.round(workflow.successRate * 100)}%`}
+                    </TableCell>
+                    <TableCell align="right">
+                      {seconds(workflow.durationP50Seconds)} /{' '}
+                      {seconds(workflow.durationP95Seconds)}
+                    </TableCell>
+                    <TableCell align="right">
+                      {seconds(workflow.queueP50Seconds)} /{' '}
+                      {seconds(workflow.queueP95Seconds)}
+                    </TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+          )}
+          {ci.flaky.length > 0 && (
+            <Box mt={1}>
+              <Typography variant="subtitle2">
+                Flaky (a SHA that both passed and failed)
               </Typography>
-            ))}
-          </Box>
-        )}
-        {hiddenBranches > 0 && (
-          <Button size="small" onClick={() => setAllBranches(true)}>
-            Show {hiddenBranches} other branches
+              {ci.flaky.map(workflow => (
+                <Typography variant="body2" key={workflow.workflowId}>
+                  {workflow.workflowName}:{' '}
+                  {workflow.shas.map(sha => sha.slice(0, 7)).join(', ')}
+                </Typography>
+              ))}
+            </Box>
+          )}
+          {hiddenBranches > 0 && (
+            <Button size="small" onClick={() => setAllBranches(true)}>
+              Show {hiddenBranches} other branches
+            </Button>
+          )}
+          <Button
+            size="small"
+            onClick={() => open('workflow-runs', 'Workflow runs')}
+          >
+            All runs
           </Button>
-        )}
-        <Button
-          size="small"
-          onClick={() => open('workflow-runs', 'Workflow runs')}
-        >
-          All runs
-        </Button>
-      </Box>
+        </Box>
+      )}
     </>
   );
 }
 
 function DeliveryMetricsContent(props: { entity: Entity }) {
   const { entity } = props;
-  const classes = useStyles();
   const pulseApi = useApi(pulseApiRef);
   const entityKey = stringifyEntityRef(entity);
   const ref = getCompoundEntityRef(entity);
   const [windowDays, setWindowDays] = useState<number>();
-  const [drill, setDrill] = useState<{
-    metric: MetricItemsKind;
-    title: string;
-  }>();
+  const [drill, setDrill] = useState<MetricsDrill>();
   const data = useLiveData<EntityDeliveryMetrics>({
     key: `${entityKey}:${windowDays ?? 'default'}`,
     load: () => pulseApi.getDeliveryMetrics(ref, windowDays),
@@ -330,125 +271,39 @@ function DeliveryMetricsContent(props: { entity: Entity }) {
       [entityVersionKey(entityKey, 'metrics')]: metrics.version,
     }),
   });
-  const metrics = data.value;
+  const open = (metric: MetricItemsKind, title: string) =>
+    setDrill({ metric, title });
 
-  let content;
-  if (data.error && isNotFound(data.error)) {
-    content = (
-      <EmptyState
-        missing="info"
-        title="No delivery metrics"
-        description={data.error.message}
-      />
-    );
-  } else if (data.error) {
-    content = <ResponseErrorPanel error={data.error} />;
-  } else if (!metrics) {
-    content = <Progress />;
-  } else if (metrics.computedAt === null) {
-    content = (
-      <EmptyState
-        missing="data"
-        title="Delivery metrics are not computed yet"
-        description="They are computed from the synced GitHub data within the hour after a repository's first sync, and soon after every change."
-      />
-    );
-  } else {
-    const tiles = keyTiles(metrics);
-    content = (
-      <>
-        <Grid container spacing={2}>
-          {tiles.map(tile => (
-            <Grid item xs={12} sm={6} lg={3} key={tile.id}>
-              <Box className={classes.tile}>
-                <Typography variant="subtitle2" component="h3">
-                  {tile.title}
-                </Typography>
-                <Button
-                  className={classes.value}
-                  onClick={() =>
-                    setDrill({
-                      metric: tile.drill.metric,
-                      title: tile.drill.label,
-                    })
-                  }
-                  aria-label={`${tile.title}: ${
-                    tile.value
-                  }. Show ${tile.drill.label.toLowerCase()}`}
-                >
-                  {tile.value}
-                </Button>
-                <Box my={0.5}>
-                  <LevelChip tile={tile} year={metrics.bands.year} />
-                </Box>
-                <Sparkline
-                  series={tile.series}
-                  label={tile.seriesLabel}
-                  format={tile.formatPoint}
-                />
-                <Typography
-                  variant="caption"
-                  color="textSecondary"
-                  component="p"
-                >
-                  {tile.detail}
-                </Typography>
-              </Box>
-            </Grid>
-          ))}
-        </Grid>
-        <FlowAndCi
-          metrics={metrics}
-          open={(metric, title) => setDrill({ metric, title })}
-        />
-        <Typography variant="caption" color="textSecondary" component="p">
-          {metrics.window.firstDay} to {metrics.window.lastDay} (
-          {metrics.window.timeZone}) · computed{' '}
-          {formatRelative(metrics.computedAt)} · bands from the{' '}
-          {metrics.bands.source}
-        </Typography>
-      </>
-    );
-  }
-
-  const shownDays = metrics?.window.days ?? windowDays;
   return (
-    <InfoCard
-      title="Delivery metrics"
-      subheader={<LiveStatus live={data.live} />}
-      action={
-        metrics && (
-          <ToggleButtonGroup
-            size="small"
-            exclusive
-            value={shownDays}
-            aria-label="Window"
-            onChange={(_, value) => value && setWindowDays(value)}
-          >
-            {metrics.windows.map(days => (
-              <ToggleButton
-                key={days}
-                value={days}
-                aria-label={`Last ${days} days`}
-              >
-                {days}d
-              </ToggleButton>
-            ))}
-          </ToggleButtonGroup>
+    <MetricsCardFrame
+      entity={entity}
+      data={data}
+      windowDays={windowDays}
+      onWindowChange={setWindowDays}
+      drill={drill}
+      onDrillClose={() => setDrill(undefined)}
+    >
+      {metrics =>
+        metrics.computedAt === null ? (
+          <EmptyState
+            missing="data"
+            title="Delivery metrics are not computed yet"
+            description="They are computed from the synced GitHub data within the hour after a repository's first sync, and soon after every change."
+          />
+        ) : (
+          <>
+            <KeyTileGrid metrics={metrics} open={open} />
+            <FlowAndCi metrics={metrics} open={open} />
+            <Typography variant="caption" color="textSecondary" component="p">
+              {metrics.window.firstDay} to {metrics.window.lastDay} (
+              {metrics.window.timeZone}) · computed{' '}
+              {formatRelative(metrics.computedAt)} · bands from the{' '}
+              {metrics.bands.source}
+            </Typography>
+          </>
         )
       }
-    >
-      {content}
-      {drill && shownDays && (
-        <MetricItemsDialog
-          entity={entity}
-          metric={drill.metric}
-          title={drill.title}
-          windowDays={shownDays}
-          onClose={() => setDrill(undefined)}
-        />
-      )}
-    </InfoCard>
+    </MetricsCardFrame>
   );
 }
 

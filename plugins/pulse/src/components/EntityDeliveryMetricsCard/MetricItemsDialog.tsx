@@ -1,4 +1,8 @@
-import { getCompoundEntityRef, Entity } from '@backstage/catalog-model';
+import {
+  getCompoundEntityRef,
+  Entity,
+  parseEntityRef,
+} from '@backstage/catalog-model';
 import { Link, Progress, ResponseErrorPanel } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import type {
@@ -20,6 +24,14 @@ import { formatDateTime } from '../../shared/time';
 import { describeItem } from './figures';
 
 const PAGE_SIZE = 50;
+
+/** A member's name as a team's list shows it: `payments-api`, or `api:payments-api` for another kind. */
+function memberName(entityRef: string): string {
+  const ref = parseEntityRef(entityRef);
+  const kind = ref.kind.toLocaleLowerCase('en-US');
+  const namespace = ref.namespace === 'default' ? '' : `${ref.namespace}/`;
+  return `${kind === 'component' ? '' : `${kind}:`}${namespace}${ref.name}`;
+}
 
 /** What one number counts: the items of a metric in the window, newest first, page by page. */
 export function MetricItemsDialog(props: {
@@ -81,7 +93,10 @@ export function MetricItemsDialog(props: {
           {items.map(item => {
             const line = describeItem(metric, item);
             return (
-              <ListItem key={item.key} divider>
+              <ListItem
+                key={`${item.entityRefs?.join(',') ?? ''}:${item.key}`}
+                divider
+              >
                 <ListItemText
                   primary={
                     line.href ? (
@@ -92,6 +107,10 @@ export function MetricItemsDialog(props: {
                   }
                   secondary={`${formatDateTime(item.occurredAt)}${
                     line.secondary ? ` · ${line.secondary}` : ''
+                  }${
+                    item.entityRefs
+                      ? ` · ${item.entityRefs.map(memberName).join(', ')}`
+                      : ''
                   }`}
                 />
                 {line.measure && (

@@ -28,8 +28,8 @@ export interface KeyTile {
   drill: { metric: MetricItemsKind; label: string };
 }
 
-const percent = (ratio: number) => `${Math.round(ratio * 1000) / 10}%`;
-const perWeek = (value: number) =>
+export const percent = (ratio: number) => `${Math.round(ratio * 1000) / 10}%`;
+export const perWeek = (value: number) =>
   `${value >= 10 ? Math.round(value) : Math.round(value * 10) / 10} / week`;
 const plural = (count: number, one: string, many = `${one}s`) =>
   `${count} ${count === 1 ? one : many}`;

@@ -1,1 +1,5 @@
 export { EntityDeliveryMetricsCard } from './EntityDeliveryMetricsCard';
+export {
+  EntityGroupDeliveryMetricsCard,
+  EntitySystemDeliveryMetricsCard,
+} from './MembersDeliveryMetricsCard';

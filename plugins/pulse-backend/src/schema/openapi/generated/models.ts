@@ -386,7 +386,7 @@ export interface paths {
     };
     /**
      * An entity's delivery metrics over one window (permission pulse.read).
-     * @description The four DORA keys with value, band, sample and daily trend, pull request flow and CI health, computed from the items the metrics aggregation stored. Definitions: the backend plugin's README.
+     * @description The four DORA keys with value, band, sample and daily trend, pull request flow and CI health, computed from the items the metrics aggregation stored. For a group or a system, the same figures over its members (the entities the group and its child groups own, or the system contains, that the caller may see), each item counted once, and each member's headline figures. Definitions: the backend plugin's README.
      */
     get: operations['getEntityMetrics'];
     put?: never;
@@ -406,7 +406,7 @@ export interface paths {
     };
     /**
      * What a metric counts, newest first (permission pulse.read).
-     * @description deployments (successful and failed production deployments), lead-time (merged pull requests with their lead time or status), change-failures (the deployments that failed, with their causes), incidents, recoveries (failed deployments and their recovery), pull-requests (merged in the window and open now), unapproved-merges, workflow-runs.
+     * @description deployments (successful and failed production deployments), lead-time (merged pull requests with their lead time or status), change-failures (the deployments that failed, with their causes), incidents, recoveries (failed deployments and their recovery), pull-requests (merged in the window and open now), unapproved-merges, workflow-runs. For a group or a system, its members' items, each counted once, with the members it belongs to.
      */
     get: operations['getEntityMetricItems'];
     put?: never;
@@ -1113,6 +1113,35 @@ export interface components {
           redSince: string | null;
         }[];
       };
+      /** @description For a group (the entities it and its child groups own) or a system (the entities it contains): the members the figures count, those the caller may see that have metrics, each with its own headline figures. Absent for other kinds. */
+      members?: components['schemas']['MemberDeliveryFigures'][];
+      /** @description The entity's `metrics` version; for a group or system, the sum of its members'. */
+      version: number;
+    };
+    MemberKeyFigure: {
+      value: number | null;
+      sample: number;
+      level: components['schemas']['DoraLevel'];
+    };
+    MemberDeliveryFigures: {
+      entityRef: string;
+      /** Format: date-time */
+      computedAt: string;
+      deploymentFrequency: components['schemas']['MemberKeyFigure'];
+      leadTime: components['schemas']['MemberKeyFigure'];
+      changeFailureRate: components['schemas']['MemberKeyFigure'];
+      timeToRestore: components['schemas']['MemberKeyFigure'];
+      pullRequests: {
+        merged: number;
+        open: number;
+      };
+      ci: {
+        runs: number;
+        successRate: number | null;
+        /** @description Whether a workflow on the default branch is red now. */
+        redNow: boolean;
+      };
+      /** @description The member's own `metrics` version. */
       version: number;
     };
     MetricItem: {
@@ -1127,6 +1156,8 @@ export interface components {
       detail: {
         [key: string]: unknown;
       };
+      /** @description For a group's or a system's items: the members the item belongs to (a repository several members show counts once, for all of them). */
+      entityRefs?: string[];
     };
     MetricItemsPage: {
       items: components['schemas']['MetricItem'][];

@@ -1915,9 +1915,111 @@ export const spec = {
               },
             },
           },
+          members: {
+            type: 'array',
+            description:
+              'For a group (the entities it and its child groups own) or a system (the entities it contains): the members the figures count, those the caller may see that have metrics, each with its own headline figures. Absent for other kinds.',
+            items: {
+              $ref: '#/components/schemas/MemberDeliveryFigures',
+            },
+          },
           version: {
             type: 'integer',
             minimum: 0,
+            description:
+              "The entity's `metrics` version; for a group or system, the sum of its members'.",
+          },
+        },
+      },
+      MemberKeyFigure: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['value', 'sample', 'level'],
+        properties: {
+          value: {
+            type: ['number', 'null'],
+          },
+          sample: {
+            type: 'integer',
+            minimum: 0,
+          },
+          level: {
+            $ref: '#/components/schemas/DoraLevel',
+          },
+        },
+      },
+      MemberDeliveryFigures: {
+        type: 'object',
+        additionalProperties: false,
+        required: [
+          'entityRef',
+          'computedAt',
+          'deploymentFrequency',
+          'leadTime',
+          'changeFailureRate',
+          'timeToRestore',
+          'pullRequests',
+          'ci',
+          'version',
+        ],
+        properties: {
+          entityRef: {
+            type: 'string',
+          },
+          computedAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+          deploymentFrequency: {
+            $ref: '#/components/schemas/MemberKeyFigure',
+          },
+          leadTime: {
+            $ref: '#/components/schemas/MemberKeyFigure',
+          },
+          changeFailureRate: {
+            $ref: '#/components/schemas/MemberKeyFigure',
+          },
+          timeToRestore: {
+            $ref: '#/components/schemas/MemberKeyFigure',
+          },
+          pullRequests: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['merged', 'open'],
+            properties: {
+              merged: {
+                type: 'integer',
+                minimum: 0,
+              },
+              open: {
+                type: 'integer',
+                minimum: 0,
+              },
+            },
+          },
+          ci: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['runs', 'successRate', 'redNow'],
+            properties: {
+              runs: {
+                type: 'integer',
+                minimum: 0,
+              },
+              successRate: {
+                type: ['number', 'null'],
+              },
+              redNow: {
+                type: 'boolean',
+                description:
+                  'Whether a workflow on the default branch is red now.',
+              },
+            },
+          },
+          version: {
+            type: 'integer',
+            minimum: 0,
+            description: "The member's own `metrics` version.",
           },
         },
       },
@@ -1947,6 +2049,14 @@ export const spec = {
             additionalProperties: true,
             description:
               'What identifies the item (a pull request, deployment, incident or run).',
+          },
+          entityRefs: {
+            type: 'array',
+            items: {
+              type: 'string',
+            },
+            description:
+              "For a group's or a system's items: the members the item belongs to (a repository several members show counts once, for all of them).",
           },
         },
       },
@@ -3180,7 +3290,7 @@ export const spec = {
         summary:
           "An entity's delivery metrics over one window (permission pulse.read).",
         description:
-          "The four DORA keys with value, band, sample and daily trend, pull request flow and CI health, computed from the items the metrics aggregation stored. Definitions: the backend plugin's README.",
+          "The four DORA keys with value, band, sample and daily trend, pull request flow and CI health, computed from the items the metrics aggregation stored. For a group or a system, the same figures over its members (the entities the group and its child groups own, or the system contains, that the caller may see), each item counted once, and each member's headline figures. Definitions: the backend plugin's README.",
         parameters: [
           {
             $ref: '#/components/parameters/entityKind',
@@ -3226,7 +3336,7 @@ export const spec = {
         operationId: 'getEntityMetricItems',
         summary: 'What a metric counts, newest first (permission pulse.read).',
         description:
-          'deployments (successful and failed production deployments), lead-time (merged pull requests with their lead time or status), change-failures (the deployments that failed, with their causes), incidents, recoveries (failed deployments and their recovery), pull-requests (merged in the window and open now), unapproved-merges, workflow-runs.',
+          "deployments (successful and failed production deployments), lead-time (merged pull requests with their lead time or status), change-failures (the deployments that failed, with their causes), incidents, recoveries (failed deployments and their recovery), pull-requests (merged in the window and open now), unapproved-merges, workflow-runs. For a group or a system, its members' items, each counted once, with the members it belongs to.",
         parameters: [
           {
             $ref: '#/components/parameters/entityKind',
