@@ -75,3 +75,36 @@ test("a team's page shows its services' delivery metrics side by side", async ({
   await dialog.getByRole('button', { name: 'Close' }).click();
   await expect(dialog).toBeHidden();
 });
+
+test('a service page shows its deployments per environment, with what production shipped', async ({
+  page,
+}) => {
+  await signInAsGuest(page);
+  await page.goto('/catalog/default/component/checkout-service');
+
+  const card = page
+    .locator('.MuiCard-root')
+    .filter({ hasText: 'Deployments' })
+    .filter({ has: page.getByRole('table', { name: 'Deployment history' }) })
+    .first();
+  const environments = card.getByRole('table', {
+    name: 'Latest deployment per environment',
+  });
+  // The deployments come from the repository the aggregation computed the entity from.
+  await expect(environments).toBeVisible({ timeout: 180_000 });
+  const production = environments
+    .getByRole('row')
+    .filter({ hasText: /^production/ });
+  await expect(production).toBeVisible();
+  await expect(production.getByText(/^[0-9a-f]{7}$/).first()).toBeVisible();
+  await expect(
+    environments.getByRole('row').filter({ hasText: /^staging/ }),
+  ).toBeVisible();
+  await expect(
+    card.getByRole('table', { name: 'Deployment history' }).getByRole('row'),
+  ).toHaveCount(11);
+  await card.scrollIntoViewIfNeeded();
+  await card.screenshot({
+    path: screenshotPath('checkout-service-deployments'),
+  });
+});

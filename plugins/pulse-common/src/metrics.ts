@@ -206,3 +206,60 @@ export interface MetricItemsPage {
   nextCursor: string | null;
   version: number;
 }
+
+/**
+ * One deployment on the deployments card.
+ *
+ * @public
+ */
+export interface DeploymentEntry {
+  id: string;
+  environment: string;
+  /** Whether the environment is one of `pulse.metrics.productionEnvironments`. */
+  production: boolean;
+  sha: string;
+  ref: string;
+  /** The latest status GitHub gives it (`success`, `inactive`, `failure`, `in_progress`, ...). */
+  state: string | null;
+  createdAt: string;
+  statusAt: string | null;
+  /** When it first succeeded; kept once a newer deployment makes it `inactive`. */
+  succeededAt: string | null;
+  /**
+   * For a successful production deployment the metrics counted: the pull requests it shipped
+   * (empty for an environment's first deployment, a baseline), whether an incident or failed
+   * deployment failed it. Null when the metrics do not know it (another environment, or not
+   * aggregated yet).
+   */
+  shipped: {
+    baseline: boolean;
+    failed: boolean;
+    pullRequests: Array<{
+      number: number;
+      title: string | null;
+      htmlUrl: string | null;
+    }>;
+  } | null;
+}
+
+/**
+ * An entity's deployments: each environment's latest and latest successful deployment, and a
+ * page of the history.
+ *
+ * @public
+ */
+export interface EntityDeployments {
+  entityRef: string;
+  environments: Array<{
+    environment: string;
+    production: boolean;
+    latest: DeploymentEntry;
+    lastSuccess: DeploymentEntry | null;
+  }>;
+  history: DeploymentEntry[];
+  nextCursor: string | null;
+  /** The entity's `deployments` version, read before the data. */
+  version: number;
+  /** The entity's `metrics` version (what shipped and failed comes from the metrics). */
+  metricsVersion: number;
+}

@@ -121,6 +121,7 @@ describe('pulse plugin GitHub cards (new frontend system)', () => {
       'oncall',
       'activity',
       'group-activity',
+      'deployments',
     ].map(name => ({ [`entity-card:pulse/${name}`]: false }));
     renderTestApp({
       features: [pulsePlugin],

@@ -112,6 +112,17 @@ const pulseDeliveryMetricsCard = EntityCardBlueprint.make({
   },
 });
 
+const pulseDeploymentsCard = EntityCardBlueprint.make({
+  name: 'deployments',
+  params: {
+    filter: isPulseAvailable,
+    loader: () =>
+      import('./components/EntityDeploymentsCard').then(m => (
+        <m.EntityDeploymentsCard />
+      )),
+  },
+});
+
 const pulseGroupDeliveryMetricsCard = EntityCardBlueprint.make({
   name: 'group-delivery-metrics',
   params: {
@@ -197,6 +208,7 @@ export default createFrontendPlugin({
     pulseWorkflowRunsCard,
     pulseOnCallCard,
     pulseDeliveryMetricsCard,
+    pulseDeploymentsCard,
     pulseActivityCard,
     pulseGroupActivityCard,
     pulseGroupDeliveryMetricsCard,

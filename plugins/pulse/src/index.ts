@@ -47,6 +47,7 @@ export {
 export {
   EntityActivityCard,
   EntityDeliveryMetricsCard,
+  EntityDeploymentsCard,
   EntityGroupActivityCard,
   EntityGroupDeliveryMetricsCard,
   EntitySystemDeliveryMetricsCard,

@@ -153,6 +153,24 @@ export const EntityDeliveryMetricsCard = pulsePlugin.provide(
 );
 
 /**
+ * Entity card with the entity's deployments: each environment's latest and last successful
+ * deployment with the pull requests it shipped, and the history by environment, live.
+ *
+ * @public
+ */
+export const EntityDeploymentsCard = pulsePlugin.provide(
+  createComponentExtension({
+    name: 'EntityDeploymentsCard',
+    component: {
+      lazy: () =>
+        import('./components/EntityDeploymentsCard').then(
+          m => m.EntityDeploymentsCard,
+        ),
+    },
+  }),
+);
+
+/**
  * Card for a group's page with the delivery metrics of everything the group and its child groups
  * own, counted together and side by side, each number opening what it counts, live.
  *

@@ -11,6 +11,7 @@ import {
   MetricsTarget,
 } from './MetricsAggregation';
 import { addMetricsRoutes } from './router';
+import { DeploymentHistoryStore } from './store/DeploymentHistoryStore';
 
 export const METRICS_AGGREGATION_TASK_ID = 'pulse-metrics-aggregation';
 
@@ -92,6 +93,7 @@ export async function setupMetricsDomain(
       kit: context.requestKit,
       catalog: context.catalog,
       store: aggregation.store,
+      deployments: new DeploymentHistoryStore(context.knex),
       versions: new VersionStore(context.knex),
       config: options.config,
       clock: options.clock,

@@ -563,6 +563,94 @@ describe.each(databases.eachSupportedId())(
       ).toBe(404);
     });
 
+    it('lists the deployments per environment and their history, with the pull requests each shipped', async () => {
+      const DEPLOYMENTS = '/entities/component/default/web/deployments';
+      const res = await as().get(DEPLOYMENTS);
+      expect(res.status).toBe(200);
+      spec.validate(
+        'get',
+        '/entities/{kind}/{namespace}/{name}/deployments',
+        200,
+        res.body,
+      );
+      const versions = new VersionStore(knex);
+      expect(res.body.metricsVersion).toBe(
+        await versions.versionOf(ENTITY_REF, 'metrics'),
+      );
+      const byEnvironment = Object.fromEntries(
+        res.body.environments.map((environment: any) => [
+          environment.environment,
+          environment,
+        ]),
+      );
+      expect(Object.keys(byEnvironment)).toEqual(['production', 'staging']);
+      expect(byEnvironment.production).toMatchObject({
+        production: true,
+        latest: { id: '103', sha: sha('c4'), state: 'success' },
+        lastSuccess: { id: '103' },
+      });
+      expect(byEnvironment.production.latest.shipped).toEqual({
+        baseline: false,
+        failed: false,
+        pullRequests: [
+          { number: 4, title: expect.any(String), htmlUrl: expect.any(String) },
+        ],
+      });
+      // Staging is no production environment: the metrics know nothing of what it shipped.
+      expect(byEnvironment.staging).toMatchObject({
+        production: false,
+        latest: { id: '200', shipped: null },
+      });
+
+      const history = res.body.history.map((entry: any) => [
+        entry.id,
+        entry.shipped &&
+          `${entry.shipped.baseline ? 'baseline' : ''}${
+            entry.shipped.failed ? 'failed' : ''
+          }:${entry.shipped.pullRequests
+            .map((pull: any) => pull.number)
+            .join(',')}`,
+      ]);
+      expect(history).toEqual([
+        ['200', null],
+        ['103', ':4'],
+        ['102', null],
+        ['101', 'failed:2,3'],
+        ['100', 'baseline:'],
+      ]);
+
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const query: string = cursor ? `&cursor=${cursor}` : '';
+        const page = await as().get(
+          `${DEPLOYMENTS}?environment=production&limit=2${query}`,
+        );
+        expect(page.status).toBe(200);
+        seen.push(...page.body.history.map((entry: any) => entry.id));
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      expect(seen).toEqual(['103', '102', '101', '100']);
+
+      const first = await as().get(`${DEPLOYMENTS}?limit=1`);
+      // A cursor belongs to its filter.
+      expect(
+        (
+          await as().get(
+            `${DEPLOYMENTS}?environment=staging&cursor=${first.body.nextCursor}`,
+          )
+        ).status,
+      ).toBe(400);
+      expect((await as().get(`${DEPLOYMENTS}?limit=0`)).status).toBe(400);
+      expect((await as(OUTSIDER).get(DEPLOYMENTS)).status).toBe(404);
+      // An entity the aggregation has not computed: nothing yet, not an error.
+      const group = await as().get(
+        '/entities/group/default/team-web/deployments',
+      );
+      expect(group.status).toBe(200);
+      expect(group.body).toMatchObject({ environments: [], history: [] });
+    });
+
     it('answers 404 for an entity the caller may not see, and for one not in the catalog', async () => {
       const hidden = await as(OUTSIDER).get(`${METRICS}?window=7d`);
       expect(hidden.status).toBe(404);

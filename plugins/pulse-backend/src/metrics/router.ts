@@ -1,6 +1,8 @@
 import { InputError } from '@backstage/errors';
 import type {
+  DeploymentEntry,
   EntityDeliveryMetrics,
+  EntityDeployments,
   MetricItem as MetricItemResponse,
   MetricItemsKind,
   MetricItemsPage,
@@ -18,6 +20,10 @@ import { inWindow, metricsWindow, MetricsWindow } from './days';
 import { windowFigures } from './entityMetrics';
 import { MemberItems, membersFigures, pooledItems } from './memberMetrics';
 import { MetricItem, MetricItemKind } from './metricItems';
+import {
+  DeploymentHistoryRow,
+  DeploymentHistoryStore,
+} from './store/DeploymentHistoryStore';
 import { MetricsStore } from './store/MetricsStore';
 
 /** Which stored items each drill-down lists. */
@@ -62,11 +68,15 @@ export function addMetricsRoutes(options: {
   kit: RequestKit;
   catalog: CatalogService;
   store: MetricsStore;
+  deployments: DeploymentHistoryStore;
   versions: VersionStore;
   config: MetricsConfig;
   clock: Clock;
 }): (router: PulseApiRouter) => void {
-  const { kit, catalog, store, versions, config, clock } = options;
+  const { kit, catalog, store, deployments, versions, config, clock } = options;
+  const production = new Set(
+    config.productionEnvironments.map(environment => environment.toLowerCase()),
+  );
   const longest = config.windowDays[config.windowDays.length - 1];
   const defaultDays = config.windowDays.includes(30) ? 30 : longest;
 
@@ -106,7 +116,122 @@ export function addMetricsRoutes(options: {
     }));
   }
 
+  /** An entity's deployments, with what the metrics know of each (`shipped`). */
+  async function entityDeployments(
+    entityRef: string,
+    query: { environment?: string; cursor?: string; limit?: number },
+  ): Promise<EntityDeployments> {
+    const scope = `deployments:${entityRef}:${query.environment ?? '*'}`;
+    const after = query.cursor
+      ? decodeCursor<number>(scope, query.cursor, 'number')
+      : undefined;
+    const limit = query.limit ?? 25;
+    const [version, metricsVersion] = await Promise.all([
+      versions.versionOf(entityRef, 'deployments'),
+      versions.versionOf(entityRef, 'metrics'),
+    ]);
+    const [state] = await store.entityStates([entityRef]);
+    const empty: EntityDeployments = {
+      entityRef,
+      environments: [],
+      history: [],
+      nextCursor: null,
+      version,
+      metricsVersion,
+    };
+    if (!state || state.repositoryId === null) {
+      return empty;
+    }
+    const repositoryId = state.repositoryId;
+    const [environments, page, items] = await Promise.all([
+      deployments.environments(repositoryId),
+      deployments.history(repositoryId, {
+        environment: query.environment,
+        after,
+        limit,
+      }),
+      store.items(entityRef, new Date(0), ['deployment']),
+    ]);
+    const known = new Map(
+      items.flatMap(item =>
+        item.metric === 'deployment' && item.detail.state === 'success'
+          ? [[item.detail.id, item.detail] as const]
+          : [],
+      ),
+    );
+    const rows = page.slice(0, limit);
+    const shownRows = [
+      ...rows,
+      ...environments.flatMap(environment =>
+        environment.lastSuccess
+          ? [environment.latest, environment.lastSuccess]
+          : [environment.latest],
+      ),
+    ];
+    const titles = await deployments.pullRequests(
+      repositoryId,
+      shownRows.flatMap(row => known.get(row.id)?.pullRequests ?? []),
+    );
+    const entry = (row: DeploymentHistoryRow): DeploymentEntry => {
+      const detail = known.get(row.id);
+      return {
+        id: row.id,
+        environment: row.environment,
+        production: production.has(row.environment.toLowerCase()),
+        sha: row.sha,
+        ref: row.ref,
+        state: row.state,
+        createdAt: row.createdAt.toISOString(),
+        statusAt: row.statusAt ? row.statusAt.toISOString() : null,
+        succeededAt: row.succeededAt ? row.succeededAt.toISOString() : null,
+        shipped: detail
+          ? {
+              baseline: detail.baseline,
+              failed: detail.causes.length > 0,
+              pullRequests: detail.pullRequests.map(number => ({
+                number,
+                title: titles.get(number)?.title ?? null,
+                htmlUrl: titles.get(number)?.htmlUrl ?? null,
+              })),
+            }
+          : null,
+      };
+    };
+    const last = rows[rows.length - 1];
+    return {
+      ...empty,
+      environments: environments.map(environment => ({
+        environment: environment.environment,
+        production: production.has(environment.environment.toLowerCase()),
+        latest: entry(environment.latest),
+        lastSuccess: environment.lastSuccess
+          ? entry(environment.lastSuccess)
+          : null,
+      })),
+      history: rows.map(entry),
+      nextCursor:
+        page.length > limit && last
+          ? encodeCursor(scope, {
+              at: last.createdAt.getTime(),
+              id: Number(last.id),
+            })
+          : null,
+    };
+  }
+
   return router => {
+    router.get(
+      '/entities/:kind/:namespace/:name/deployments',
+      async (req, res) => {
+        const caller = callerOf(res);
+        const entityRef = entityRefFromPath(req.params);
+        const { data } = await kit.readVisibleEntity(caller, entityRef, () =>
+          entityDeployments(entityRef, req.query),
+        );
+        res.json(data);
+      },
+    );
+
     router.get('/entities/:kind/:namespace/:name/metrics', async (req, res) => {
       const caller = callerOf(res);
       const entityRef = entityRefFromPath(req.params);

@@ -1,5 +1,7 @@
 import {
+  DeploymentEntry,
   EntityDeliveryMetrics,
+  EntityDeployments,
   EntityOnCall,
   PullRequest,
   SyncStatus,
@@ -273,6 +275,7 @@ export function pulseApiFixture(): Partial<PulseApi> {
   return {
     getTrackedEntity: async () => trackedEntityFixture(),
     getDeliveryMetrics: async () => deliveryMetricsFixture(),
+    getDeployments: async () => deploymentsFixture(),
     getMetricItems: async () => ({ items: [], nextCursor: null, version: 4 }),
     getSyncStatus: async () => syncStatus,
     requestSync: async () => syncStatus,
@@ -307,5 +310,104 @@ export function pulseApiFixture(): Partial<PulseApi> {
     }),
     getEntityOnCall: async () => entityOnCallFixture(),
     getActivity: async () => ({ items: [], nextCursor: null, version: 0 }),
+  };
+}
+
+export function deploymentEntryFixture(
+  overrides: Partial<DeploymentEntry> = {},
+): DeploymentEntry {
+  return {
+    id: '103',
+    environment: 'production',
+    production: true,
+    sha: 'c4'.padEnd(40, '0'),
+    ref: 'main',
+    state: 'success',
+    createdAt: '2026-11-28T11:50:00Z',
+    statusAt: '2026-11-28T12:00:00Z',
+    succeededAt: '2026-11-28T12:00:00Z',
+    shipped: {
+      baseline: false,
+      failed: false,
+      pullRequests: [
+        {
+          number: 4,
+          title: 'Bump lodash',
+          htmlUrl: 'https://github.com/acme/payments-api/pull/4',
+        },
+      ],
+    },
+    ...overrides,
+  };
+}
+
+export function deploymentsFixture(
+  overrides: Partial<EntityDeployments> = {},
+): EntityDeployments {
+  const production = deploymentEntryFixture();
+  const failed = deploymentEntryFixture({
+    id: '102',
+    state: 'failure',
+    createdAt: '2026-11-28T08:50:00Z',
+    statusAt: '2026-11-28T09:00:00Z',
+    succeededAt: null,
+    shipped: null,
+  });
+  const earlier = deploymentEntryFixture({
+    id: '101',
+    sha: 'c3'.padEnd(40, '0'),
+    state: 'inactive',
+    createdAt: '2026-11-27T09:50:00Z',
+    statusAt: '2026-11-28T12:00:00Z',
+    succeededAt: '2026-11-27T10:00:00Z',
+    shipped: {
+      baseline: false,
+      failed: true,
+      pullRequests: [
+        {
+          number: 2,
+          title: 'Faster checkout',
+          htmlUrl: 'https://github.com/acme/payments-api/pull/2',
+        },
+        {
+          number: 3,
+          title: 'Refunds',
+          htmlUrl: 'https://github.com/acme/payments-api/pull/3',
+        },
+      ],
+    },
+  });
+  const staging = deploymentEntryFixture({
+    id: '200',
+    environment: 'staging',
+    production: false,
+    sha: 'c5'.padEnd(40, '0'),
+    state: 'in_progress',
+    createdAt: '2026-11-29T10:50:00Z',
+    statusAt: '2026-11-29T10:55:00Z',
+    succeededAt: null,
+    shipped: null,
+  });
+  return {
+    entityRef: 'component:default/payments-api',
+    environments: [
+      {
+        environment: 'production',
+        production: true,
+        latest: production,
+        lastSuccess: production,
+      },
+      {
+        environment: 'staging',
+        production: false,
+        latest: staging,
+        lastSuccess: null,
+      },
+    ],
+    history: [staging, production, failed, earlier],
+    nextCursor: null,
+    version: 5,
+    metricsVersion: 3,
+    ...overrides,
   };
 }

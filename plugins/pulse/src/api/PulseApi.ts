@@ -3,6 +3,7 @@ import { createApiRef } from '@backstage/core-plugin-api';
 import {
   ActivityPage,
   EntityDeliveryMetrics,
+  EntityDeployments,
   EntityOnCall,
   MetricItemsKind,
   MetricItemsPage,
@@ -219,6 +220,12 @@ export interface PulseApi {
     ref: CompoundEntityRef,
     query?: ActivityQuery,
   ): Promise<ActivityPage>;
+
+  /** Each environment's latest deployments, and a page of the history (of one environment). */
+  getDeployments(
+    ref: CompoundEntityRef,
+    query?: { environment?: string; cursor?: string; limit?: number },
+  ): Promise<EntityDeployments>;
 }
 
 /**

@@ -4,6 +4,7 @@ import { ResponseError } from '@backstage/errors';
 import {
   ActivityPage,
   EntityDeliveryMetrics,
+  EntityDeployments,
   MetricItemsKind,
   MetricItemsPage,
   EntityOnCall,
@@ -268,6 +269,19 @@ export class PulseClient implements PulseApi {
           limit: query.limit,
         },
       ),
+    );
+  }
+
+  async getDeployments(
+    ref: CompoundEntityRef,
+    query: { environment?: string; cursor?: string; limit?: number } = {},
+  ): Promise<EntityDeployments> {
+    return this.get<EntityDeployments>(
+      withQuery(`${entityPath(ref)}/deployments`, {
+        environment: query.environment,
+        cursor: query.cursor,
+        limit: query.limit,
+      }),
     );
   }
 

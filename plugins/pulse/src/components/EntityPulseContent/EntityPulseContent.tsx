@@ -3,6 +3,7 @@ import { isPulseAvailable } from '@pulse-oss/plugin-pulse-common';
 import Grid from '@material-ui/core/Grid';
 import { EntityActivityCard } from '../EntityActivityCard';
 import { EntityDeliveryMetricsCard } from '../EntityDeliveryMetricsCard';
+import { EntityDeploymentsCard } from '../EntityDeploymentsCard';
 import { EntityOnCallCard } from '../EntityOnCallCard';
 import { EntityPullRequestsCard } from '../EntityPullRequestsCard';
 import { EntityPulseStatusCard } from '../EntityPulseStatusCard';
@@ -47,6 +48,9 @@ export function EntityPulseContent(props: EntityPulseContentProps) {
           </Grid>
           <Grid item xs={12} lg={6}>
             <EntityWorkflowRunsCard />
+          </Grid>
+          <Grid item xs={12}>
+            <EntityDeploymentsCard />
           </Grid>
           <Grid item xs={12}>
             <EntityDeliveryMetricsCard />

@@ -397,6 +397,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/entities/{kind}/{namespace}/{name}/deployments': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * An entity's deployments per environment and their history (permission pulse.read).
+     * @description Each environment's latest and latest successful deployment, and the history newest first (of one environment with `environment`), with the pull requests each successful production deployment shipped. From the repository the metrics aggregation last computed the entity from: empty before its first run.
+     */
+    get: operations['getEntityDeployments'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/entities/{kind}/{namespace}/{name}/metrics/{metric}/items': {
     parameters: {
       query?: never;
@@ -1143,6 +1163,48 @@ export interface components {
       };
       /** @description The member's own `metrics` version. */
       version: number;
+    };
+    DeploymentEntry: {
+      id: string;
+      environment: string;
+      /** @description Whether the environment is one of `pulse.metrics.productionEnvironments`. */
+      production: boolean;
+      sha: string;
+      ref: string;
+      /** @description The latest status GitHub gives the deployment. */
+      state: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      statusAt: string | null;
+      /**
+       * Format: date-time
+       * @description When it first succeeded; kept once a newer deployment makes it inactive.
+       */
+      succeededAt: string | null;
+      /** @description For a successful production deployment the metrics counted: the pull requests it shipped (none for a baseline) and whether it failed. Null when the metrics do not know it (another environment, or not aggregated yet). */
+      shipped: null | {
+        baseline: boolean;
+        failed: boolean;
+        pullRequests: {
+          number: number;
+          title: string | null;
+          htmlUrl: string | null;
+        }[];
+      };
+    };
+    EntityDeployments: {
+      entityRef: string;
+      environments: {
+        environment: string;
+        production: boolean;
+        latest: components['schemas']['DeploymentEntry'];
+        lastSuccess: null | components['schemas']['DeploymentEntry'];
+      }[];
+      history: components['schemas']['DeploymentEntry'][];
+      nextCursor: string | null;
+      version: number;
+      metricsVersion: number;
     };
     MetricItem: {
       key: string;
@@ -2043,6 +2105,44 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['EntityDeliveryMetrics'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['EntityNotFound'];
+    };
+  };
+  getEntityDeployments: {
+    parameters: {
+      query?: {
+        /** @description Only this environment's history. */
+        environment?: string;
+        /** @description The `nextCursor` of the previous page, with the same filters. */
+        cursor?: components['parameters']['pageCursor'];
+        /** @description Page size. */
+        limit?: components['parameters']['pageLimit'];
+      };
+      header?: never;
+      path: {
+        /** @description The entity's kind, e.g. `component` (letters, digits, `.`, `_`, `-`). */
+        kind: components['parameters']['entityKind'];
+        /** @description The entity's namespace, e.g. `default`. */
+        namespace: components['parameters']['entityNamespace'];
+        /** @description The entity's name. */
+        name: components['parameters']['entityName'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The deployments. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['EntityDeployments'];
         };
       };
       400: components['responses']['BadRequest'];

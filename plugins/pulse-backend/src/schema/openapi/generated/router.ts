@@ -2023,6 +2023,163 @@ export const spec = {
           },
         },
       },
+      DeploymentEntry: {
+        type: 'object',
+        additionalProperties: false,
+        required: [
+          'id',
+          'environment',
+          'production',
+          'sha',
+          'ref',
+          'state',
+          'createdAt',
+          'statusAt',
+          'succeededAt',
+          'shipped',
+        ],
+        properties: {
+          id: {
+            type: 'string',
+          },
+          environment: {
+            type: 'string',
+          },
+          production: {
+            type: 'boolean',
+            description:
+              'Whether the environment is one of `pulse.metrics.productionEnvironments`.',
+          },
+          sha: {
+            type: 'string',
+          },
+          ref: {
+            type: 'string',
+          },
+          state: {
+            type: ['string', 'null'],
+            description: 'The latest status GitHub gives the deployment.',
+          },
+          createdAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+          statusAt: {
+            type: ['string', 'null'],
+            format: 'date-time',
+          },
+          succeededAt: {
+            type: ['string', 'null'],
+            format: 'date-time',
+            description:
+              'When it first succeeded; kept once a newer deployment makes it inactive.',
+          },
+          shipped: {
+            description:
+              'For a successful production deployment the metrics counted: the pull requests it shipped (none for a baseline) and whether it failed. Null when the metrics do not know it (another environment, or not aggregated yet).',
+            oneOf: [
+              {
+                type: 'null',
+              },
+              {
+                type: 'object',
+                additionalProperties: false,
+                required: ['baseline', 'failed', 'pullRequests'],
+                properties: {
+                  baseline: {
+                    type: 'boolean',
+                  },
+                  failed: {
+                    type: 'boolean',
+                  },
+                  pullRequests: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      additionalProperties: false,
+                      required: ['number', 'title', 'htmlUrl'],
+                      properties: {
+                        number: {
+                          type: 'integer',
+                        },
+                        title: {
+                          type: ['string', 'null'],
+                        },
+                        htmlUrl: {
+                          type: ['string', 'null'],
+                        },
+                      },
+                    },
+                  },
+                },
+              },
+            ],
+          },
+        },
+      },
+      EntityDeployments: {
+        type: 'object',
+        additionalProperties: false,
+        required: [
+          'entityRef',
+          'environments',
+          'history',
+          'nextCursor',
+          'version',
+          'metricsVersion',
+        ],
+        properties: {
+          entityRef: {
+            type: 'string',
+          },
+          environments: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['environment', 'production', 'latest', 'lastSuccess'],
+              properties: {
+                environment: {
+                  type: 'string',
+                },
+                production: {
+                  type: 'boolean',
+                },
+                latest: {
+                  $ref: '#/components/schemas/DeploymentEntry',
+                },
+                lastSuccess: {
+                  oneOf: [
+                    {
+                      type: 'null',
+                    },
+                    {
+                      $ref: '#/components/schemas/DeploymentEntry',
+                    },
+                  ],
+                },
+              },
+            },
+          },
+          history: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/DeploymentEntry',
+            },
+          },
+          nextCursor: {
+            type: ['string', 'null'],
+          },
+          version: {
+            type: 'integer',
+            minimum: 0,
+          },
+          metricsVersion: {
+            type: 'integer',
+            minimum: 0,
+          },
+        },
+      },
       MetricItem: {
         type: 'object',
         additionalProperties: false,
@@ -3331,6 +3488,66 @@ export const spec = {
         },
       },
     },
+    '/entities/{kind}/{namespace}/{name}/deployments': {
+      get: {
+        operationId: 'getEntityDeployments',
+        summary:
+          "An entity's deployments per environment and their history (permission pulse.read).",
+        description:
+          "Each environment's latest and latest successful deployment, and the history newest first (of one environment with `environment`), with the pull requests each successful production deployment shipped. From the repository the metrics aggregation last computed the entity from: empty before its first run.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/entityKind',
+          },
+          {
+            $ref: '#/components/parameters/entityNamespace',
+          },
+          {
+            $ref: '#/components/parameters/entityName',
+          },
+          {
+            name: 'environment',
+            in: 'query',
+            description: "Only this environment's history.",
+            schema: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 255,
+            },
+          },
+          {
+            $ref: '#/components/parameters/pageCursor',
+          },
+          {
+            $ref: '#/components/parameters/pageLimit',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The deployments.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/EntityDeployments',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/BadRequest',
+          },
+          '401': {
+            $ref: '#/components/responses/Unauthorized',
+          },
+          '403': {
+            $ref: '#/components/responses/Forbidden',
+          },
+          '404': {
+            $ref: '#/components/responses/EntityNotFound',
+          },
+        },
+      },
+    },
     '/entities/{kind}/{namespace}/{name}/metrics/{metric}/items': {
       get: {
         operationId: 'getEntityMetricItems',
@@ -4120,6 +4337,15 @@ export type EndpointMap = {
     query: NonNullable<operations['getEntityMetrics']['parameters']['query']>;
     response:
       | operations['getEntityMetrics']['responses'][200]['content']['application/json']
+      | components['schemas']['Error'];
+  };
+  '#get|/entities/{kind}/{namespace}/{name}/deployments': {
+    path: operations['getEntityDeployments']['parameters']['path'];
+    query: NonNullable<
+      operations['getEntityDeployments']['parameters']['query']
+    >;
+    response:
+      | operations['getEntityDeployments']['responses'][200]['content']['application/json']
       | components['schemas']['Error'];
   };
   '#get|/entities/{kind}/{namespace}/{name}/metrics/{metric}/items': {
