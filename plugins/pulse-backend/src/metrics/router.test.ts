@@ -437,6 +437,35 @@ describe.each(databases.eachSupportedId())(
       expect(await versions.versionOf(ENTITY_REF, 'metrics')).toBe(before);
     });
 
+    it('reuses an answer while the metrics version stays, and reads afresh once it rises', async () => {
+      const versions = new VersionStore(knex);
+      const first = await as().get(`${METRICS}?window=7d`);
+      expect(first.body.ciHealth.branch).toBe('main');
+      const raise = () =>
+        knex.transaction(tx =>
+          versions.raise(tx, [
+            { subject: ENTITY_REF, topic: 'metrics', count: 1 },
+          ]),
+        );
+      await knex('pulse_metrics_entities')
+        .where({ entity_ref: ENTITY_REF })
+        .update({ default_branch: 'trunk' });
+      expect((await as().get(`${METRICS}?window=7d`)).body).toEqual(first.body);
+      await raise();
+      const fresh = await as().get(`${METRICS}?window=7d`);
+      expect(fresh.body.ciHealth.branch).toBe('trunk');
+      expect(fresh.body.version).toBe(first.body.version + 1);
+      await knex('pulse_metrics_entities')
+        .where({ entity_ref: ENTITY_REF })
+        .update({ default_branch: 'main' });
+      await raise();
+      expect(
+        (await as().get(`${METRICS}?window=7d`)).body.ciHealth.branch,
+      ).toBe('main');
+      // The cache is behind the visibility check.
+      expect((await as(OUTSIDER).get(`${METRICS}?window=7d`)).status).toBe(404);
+    });
+
     it("gives a team's figures over the entities it and its child groups own, a shared repository counted once", async () => {
       const web = await as().get(`${METRICS}?window=7d`);
       for (const path of [TEAM, ORG]) {

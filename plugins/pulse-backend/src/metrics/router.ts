@@ -8,6 +8,7 @@ import type {
   MetricItemsPage,
 } from '@pulse-oss/plugin-pulse-common';
 import { CatalogService } from '@backstage/plugin-catalog-node';
+import { LRUCache } from 'lru-cache';
 import { hasMembers, memberEntityRefs } from '../entities/memberEntities';
 import { VersionStore } from '../live/VersionStore';
 import { Clock } from '../service/clock';
@@ -25,6 +26,9 @@ import {
   DeploymentHistoryStore,
 } from './store/DeploymentHistoryStore';
 import { MetricsStore } from './store/MetricsStore';
+
+/** How long an entity's metrics answer is reused while its `metrics` version stays. */
+const ANSWER_CACHE_MS = 60_000;
 
 /** Which stored items each drill-down lists. */
 const ITEMS_OF: Record<
@@ -91,6 +95,18 @@ export function addMetricsRoutes(options: {
     }
     return metricsWindow(clock.now(), days, config.timeZone);
   }
+
+  /**
+   * Answers for one entity and window, by the entity's `metrics` version: a new version (an
+   * aggregation that changed the entity) is a new key, so a cached answer is never older than
+   * the data it was read from; it is kept for {@link ANSWER_CACHE_MS} at most, because open pull
+   * requests' ages and red time run on with the clock. Checked only after the caller was found
+   * to see the entity.
+   */
+  const answers = new LRUCache<string, EntityDeliveryMetrics>({
+    max: 5000,
+    ttl: ANSWER_CACHE_MS,
+  });
 
   /** A group's or a system's members that have metrics, as the caller sees them, with their items. */
   async function membersOf(
@@ -260,23 +276,39 @@ export function addMetricsRoutes(options: {
         entityRef,
         async () => {
           const version = await versions.versionOf(entityRef, 'metrics');
+          const cacheKey = [
+            entityRef,
+            window.days,
+            window.lastDay,
+            version,
+          ].join('\n');
+          const cached = answers.get(cacheKey);
+          if (cached) {
+            return { cacheKey, cached };
+          }
           const [items, state] = await Promise.all([
             store.items(entityRef, longestStart),
             store.entityState(entityRef),
           ]);
-          return { version, items, ...state };
+          return { cacheKey, version, items, ...state };
         },
       );
-      const body: EntityDeliveryMetrics = {
-        entityRef,
-        computedAt: data.computedAt ? data.computedAt.toISOString() : null,
-        windows: config.windowDays,
-        ...windowFigures(window, data.items, {
-          ...figureOptions,
-          defaultBranch: data.defaultBranch,
-        }),
-        version: data.version,
-      };
+      let body: EntityDeliveryMetrics;
+      if (data.cached) {
+        body = data.cached;
+      } else {
+        body = {
+          entityRef,
+          computedAt: data.computedAt ? data.computedAt.toISOString() : null,
+          windows: config.windowDays,
+          ...windowFigures(window, data.items!, {
+            ...figureOptions,
+            defaultBranch: data.defaultBranch ?? null,
+          }),
+          version: data.version!,
+        };
+        answers.set(data.cacheKey, body);
+      }
       res.json(body);
     });
 
