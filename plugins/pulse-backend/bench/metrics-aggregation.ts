@@ -14,9 +14,13 @@
  * 2. `incremental`: one hour of new activity at the same rates (pull requests, runs and
  *    deployments of the entities that had any in that hour, each announced with its domain event
  *    as the sync or a webhook does), then one incremental run, timed;
- * 3. `read`: what `GET …/metrics?window=30d` does after the caller's entity check (the items'
- *    query and the window's figures), for `--reads` random entities one after another, p50 and
- *    p99; the HTTP layer and the catalog check are not included.
+ * 3. `read`: what `GET …/metrics?window=30d` does after the caller's entity check, both ways
+ *    side by side, for `--reads` random entities one after another (each entity read both ways,
+ *    in a random order), p50 and p99; the HTTP layer and the catalog check are not included:
+ *    - `stored`: the window's figures the aggregation took, read and brought to now, as the
+ *      route serves them the rest of the day;
+ *    - `from items`: the items' query and the window's figures computed from them, as the route
+ *      does until the aggregation has taken today's figures.
  *
  * Needs PostgreSQL (BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING, as the tests); the
  * database is created for the run and dropped afterwards.
@@ -27,7 +31,7 @@ import { applyMigrations } from '../src/database/migrations';
 import { DomainEventPublisher } from '../src/events/DomainEventPublisher';
 import { readMetricsConfig } from '../src/metrics/config';
 import { metricsWindow } from '../src/metrics/days';
-import { windowFigures } from '../src/metrics/entityMetrics';
+import { figuresAt, windowFigures } from '../src/metrics/entityMetrics';
 import { MetricsAggregation } from '../src/metrics/MetricsAggregation';
 import { createBenchDatabase } from './benchDatabase';
 import { machine, option } from './githubBench';
@@ -120,20 +124,39 @@ async function main() {
 
     const window = metricsWindow(now.value, 30, config.timeZone);
     const longestStart = metricsWindow(now.value, 90, config.timeZone).start;
-    const latencies: number[] = [];
-    for (let i = 0; i < READS; i++) {
-      const repo = repositories[Math.floor(random() * repositories.length)];
+    const fromItems: number[] = [];
+    const fromStored: number[] = [];
+    const readFromItems = async (entityRef: string) => {
       const started = performance.now();
       const [items, state] = await Promise.all([
-        aggregation.store.items(repo.entityRef, longestStart),
-        aggregation.store.entityState(repo.entityRef),
+        aggregation.store.items(entityRef, longestStart),
+        aggregation.store.entityState(entityRef),
       ]);
       windowFigures(window, items, {
         minimumSample: config.minimumSample,
         productionEnvironments: config.productionEnvironments,
         defaultBranch: state.defaultBranch,
       });
-      latencies.push(performance.now() - started);
+      fromItems.push(performance.now() - started);
+    };
+    const readStored = async (entityRef: string) => {
+      const started = performance.now();
+      const stored = await aggregation.store.windowFigures(entityRef, 30);
+      if (!stored || stored.lastDay !== window.lastDay) {
+        throw new Error(`no figures of today stored for ${entityRef}`);
+      }
+      figuresAt(window, stored.clocked);
+      fromStored.push(performance.now() - started);
+    };
+    for (let i = 0; i < READS; i++) {
+      const repo = repositories[Math.floor(random() * repositories.length)];
+      if (random() < 0.5) {
+        await readFromItems(repo.entityRef);
+        await readStored(repo.entityRef);
+      } else {
+        await readStored(repo.entityRef);
+        await readFromItems(repo.entityRef);
+      }
     }
     const itemCount = Number(
       (await knex('pulse_metrics_items').count({ n: '*' }))[0].n,
@@ -162,11 +185,17 @@ async function main() {
         incrementalPeak,
       )}`,
     );
-    console.log(
-      `read (items query + 30-day figures), ${READS} sequential: p50 ${percentileOf(
+    const spread = (latencies: number[]) =>
+      `p50 ${percentileOf(latencies, 50).toFixed(2)} ms, p99 ${percentileOf(
         latencies,
-        50,
-      ).toFixed(1)} ms, p99 ${percentileOf(latencies, 99).toFixed(1)} ms`,
+        99,
+      ).toFixed(2)} ms`;
+    console.log(
+      `read of the 30-day figures, ${READS} entities each way, sequential: stored ${spread(
+        fromStored,
+      )}; from items ${spread(fromItems)}; medians' ratio ${(
+        percentileOf(fromItems, 50) / percentileOf(fromStored, 50)
+      ).toFixed(1)}×`,
     );
   } finally {
     await database.drop();

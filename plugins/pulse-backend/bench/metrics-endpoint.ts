@@ -40,8 +40,9 @@
  * errors; the server thread's event-loop
  * utilisation and CPU time, the machine's CPU use and steal (/proc/stat) and load average; the
  * process's peak RSS (sampled every 50 ms). The target (p99 < 50 ms at 300 requests/s) is met
- * when the server p99 and the client p99 are both under 50 ms, the achieved rate is at least
- * 300/s and no request failed. Before the first measured phase, an `idle` phase (10 s, no
+ * when the server p99 and the client p99 are both under 50 ms, the offered rate was delivered
+ * (no request sent more than 10 ms behind its schedule; the achieved rate itself is random, since
+ * Poisson arrivals at 300/s make a 30 s count vary by about 1 %) and no request failed. Before the first measured phase, an `idle` phase (10 s, no
  * requests) records the server's background work.
  *
  * Environment: PULSE_BENCH_CACHE_SECONDS (`pulse.permissions.cacheSeconds`, default Pulse's),
@@ -712,7 +713,7 @@ async function main() {
               met:
                 serverP99 < TARGET_P99_MS &&
                 p.client.latencyMs.p99 < TARGET_P99_MS &&
-                p.client.achievedPerSecond >= TARGET_RATE &&
+                p.client.sentLate?.over10ms === 0 &&
                 p.client.errors === 0 &&
                 p.metricsNot200 === 0,
             },

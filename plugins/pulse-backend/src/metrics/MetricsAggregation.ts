@@ -4,11 +4,12 @@ import pLimit from 'p-limit';
 import { DomainEventPublisher } from '../events/DomainEventPublisher';
 import { Clock } from '../service/clock';
 import { botMatcher } from './bots';
-import { MetricsConfig } from './config';
+import { MetricsConfig, metricsConfigKey } from './config';
 import { dayOf, metricsWindow } from './days';
-import { metricItems } from './metricItems';
+import { clockedFiguresOfWindows } from './entityMetrics';
+import { MetricItem, metricItems } from './metricItems';
 import { MetricsSourceStore } from './store/MetricsSourceStore';
-import { MetricsStore } from './store/MetricsStore';
+import { MetricsStore, StoredWindowFigures } from './store/MetricsStore';
 
 /** A repository and the entities that show it. */
 export interface MetricsTarget {
@@ -61,6 +62,8 @@ export interface AggregationResult {
  * a fingerprint that differs from the one stored, and the next run computes again: nothing is
  * missed, and an entity whose data did not change is left alone. The items depend on the
  * source data and the day only, so recomputing an entity gives what a full recompute would.
+ * With the items, the run stores each window's figures over them (`clockedWindowFigures`), so
+ * that the metrics route reads them instead of computing them per request.
  */
 export class MetricsAggregation {
   private readonly metricsStore: MetricsStore;
@@ -70,15 +73,40 @@ export class MetricsAggregation {
   constructor(private readonly options: MetricsAggregationOptions) {
     this.metricsStore = new MetricsStore(options.knex);
     this.sources = new MetricsSourceStore(options.knex);
-    const { config } = options;
-    this.configKey = JSON.stringify([
-      config.windowDays,
-      config.timeZone,
-      config.productionEnvironments,
-      config.failureWindowSeconds,
-      config.failureSeverity,
-      config.botLogins,
-    ]);
+    this.configKey = metricsConfigKey(options.config);
+  }
+
+  /**
+   * Each window's figures over `items` as the routes would compute them now, from the items they
+   * read (those since the longest window's start). None when an item lies after `now` (a clock
+   * ahead of ours): a read later could count it, so the routes compute from the items instead.
+   */
+  private windowFigures(
+    items: readonly MetricItem[],
+    defaultBranch: string | null,
+    now: Date,
+    since: Date,
+  ): StoredWindowFigures[] {
+    if (items.some(item => item.occurredAt > now)) {
+      return [];
+    }
+    const { config } = this.options;
+    const read = items.filter(item => item.occurredAt >= since);
+    const windows = config.windowDays.map(days =>
+      metricsWindow(now, days, config.timeZone),
+    );
+    const figures = clockedFiguresOfWindows(windows, read, {
+      minimumSample: config.minimumSample,
+      productionEnvironments: config.productionEnvironments,
+      defaultBranch,
+    });
+    return windows.map((window, index) => ({
+      windowDays: window.days,
+      lastDay: window.lastDay,
+      figuresKey: this.configKey,
+      takenAt: now,
+      clocked: figures[index],
+    }));
   }
 
   get store(): MetricsStore {
@@ -163,6 +191,12 @@ export class MetricsAggregation {
           },
           now,
         );
+        const figures = this.windowFigures(
+          items,
+          target.defaultBranch,
+          now,
+          since,
+        );
         await this.options.knex.transaction(async tx => {
           const { written, deleted } =
             await this.metricsStore.replaceEntityItems(tx, entityRef, items, {
@@ -171,6 +205,7 @@ export class MetricsAggregation {
               repositoryId: target.repositoryId,
               computedAt: now,
             });
+          await this.metricsStore.replaceWindowFigures(tx, entityRef, figures);
           // No hint when nothing the cards show changed (a new day with nothing new, say).
           if (written > 0 || deleted > 0) {
             await this.options.publisher.publish(

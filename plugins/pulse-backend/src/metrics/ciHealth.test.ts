@@ -121,6 +121,7 @@ describe('ciHealth', () => {
         redSeconds: 3 * 3600 + 6 * 3600,
         redNow: true,
         redSince: at(150),
+        closedRedSeconds: 3 * 3600,
       },
     ]);
   });

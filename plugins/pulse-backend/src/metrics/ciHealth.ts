@@ -76,6 +76,11 @@ export interface DefaultBranchState {
   redNow: boolean;
   /** The failed run that turned the workflow red, when it is red now. */
   redSince: Date | null;
+  /**
+   * The red seconds before `redSince` (all of `redSeconds` when it is green): with it, the red
+   * time at a later instant of the same window is this plus the open stretch to that instant.
+   */
+  closedRedSeconds: number;
 }
 
 export interface CiHealth {
@@ -158,6 +163,27 @@ function flakyShas(runs: WorkflowRunFact[]): string[] {
   return shas.sort();
 }
 
+/** The part of a red stretch `from` → `to` inside the window, in seconds. */
+function redStretchSeconds(window: MetricsWindow, from: Date, to: Date) {
+  const start = Math.max(from.getTime(), window.start.getTime());
+  const end = Math.min(to.getTime(), window.end.getTime());
+  return Math.max(0, (end - start) / 1000);
+}
+
+/**
+ * The red seconds of a default-branch state read earlier in the same window, at the window's
+ * end: the same sum the state's reading makes, with the open stretch running on to the end.
+ */
+export function redSecondsAt(
+  window: MetricsWindow,
+  state: Pick<DefaultBranchState, 'redSince' | 'closedRedSeconds'>,
+): number {
+  return state.redSince
+    ? state.closedRedSeconds +
+        redStretchSeconds(window, state.redSince, window.end)
+    : state.closedRedSeconds;
+}
+
 function defaultBranchState(
   window: MetricsWindow,
   runs: WorkflowRunFact[],
@@ -173,9 +199,7 @@ function defaultBranchState(
   let redSeconds = 0;
   let redSince: Date | null = null;
   const addRed = (from: Date, to: Date) => {
-    const start = Math.max(from.getTime(), window.start.getTime());
-    const end = Math.min(to.getTime(), window.end.getTime());
-    redSeconds += Math.max(0, (end - start) / 1000);
+    redSeconds += redStretchSeconds(window, from, to);
   };
   for (const run of decided) {
     if (runOutcome(run.conclusion) === 'failure') {
@@ -185,6 +209,7 @@ function defaultBranchState(
       redSince = null;
     }
   }
+  const closedRedSeconds = redSeconds;
   if (redSince) {
     addRed(redSince, window.end);
   }
@@ -194,6 +219,7 @@ function defaultBranchState(
     redSeconds,
     redNow: redSince !== null,
     redSince,
+    closedRedSeconds,
   };
 }
 

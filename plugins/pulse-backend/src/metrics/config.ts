@@ -20,6 +20,22 @@ export interface MetricsConfig {
 }
 
 /**
+ * What the stored items and figures depend on in the configuration: a change of it makes the
+ * aggregation recompute every entity, and the routes ignore figures taken under another.
+ */
+export function metricsConfigKey(config: MetricsConfig): string {
+  return JSON.stringify([
+    config.windowDays,
+    config.timeZone,
+    config.productionEnvironments,
+    config.failureWindowSeconds,
+    config.failureSeverity,
+    config.botLogins,
+    config.minimumSample,
+  ]);
+}
+
+/**
  * Global: one replica aggregates at a time. The timeout is short because a replica killed
  * mid-run holds the task's lock until it expires; a run stops starting entities before its
  * timeout and asks for the next run straight away, which goes on where it stopped (entities

@@ -1,4 +1,6 @@
+import { DateTime } from 'luxon';
 import {
+  addDays,
   dayOf,
   metricsWindow,
   windowDays,
@@ -49,5 +51,29 @@ describe('days', () => {
   it('refuses a window that is not a whole number of days', () => {
     expect(() => metricsWindow(new Date(), 0, 'UTC')).toThrow(RangeError);
     expect(() => metricsWindow(new Date(), 1.5, 'UTC')).toThrow(RangeError);
+  });
+
+  it('adds days across months, leap days and years', () => {
+    expect(addDays('2026-12-31', 1)).toBe('2027-01-01');
+    expect(addDays('2026-03-01', -1)).toBe('2026-02-28');
+    expect(addDays('2024-03-01', -1)).toBe('2024-02-29');
+    expect(addDays('2026-11-30', 0)).toBe('2026-11-30');
+    expect(addDays('2026-11-30', -89)).toBe('2026-09-02');
+    // Every day of four years, each way, as luxon's calendar counts them.
+    const differing = [];
+    for (let offset = 0; offset < 4 * 366; offset += 1) {
+      const day = DateTime.fromISO('2023-01-01', { zone: 'UTC' })
+        .plus({ days: offset })
+        .toISODate()!;
+      for (const count of [1, -1, 7, -30, -89]) {
+        const expected = DateTime.fromISO(day, { zone: 'UTC' })
+          .plus({ days: count })
+          .toISODate();
+        if (addDays(day, count) !== expected) {
+          differing.push({ day, count, sum: addDays(day, count), expected });
+        }
+      }
+    }
+    expect(differing).toEqual([]);
   });
 });

@@ -3,12 +3,17 @@
  * items the drill-down lists, so that each number is their count, rate or percentile. Items
  * are read for the longest window; each figure keeps those of its own window. Open pull
  * requests' ages and whether the default branch is red are read against `window.end`.
+ *
+ * Those two run on with the clock; everything else changes only with the items or the day.
+ * So the aggregation stores each window's figures with what the clock moves
+ * (`ClockedWindowFigures`), and a read later that day brings them to its instant (`figuresAt`),
+ * giving what `windowFigures` over the same items would give then.
  */
 import type {
   EntityDeliveryMetrics,
   MetricDayPoint,
 } from '@pulse-oss/plugin-pulse-common';
-import { ciHealth, WorkflowRunFact } from './ciHealth';
+import { ciHealth, redSecondsAt, WorkflowRunFact } from './ciHealth';
 import { Day, inWindow, MetricsWindow, windowDays } from './days';
 import { deploymentFrequency } from './deploymentFrequency';
 import { DORA_2023, DoraKey, doraLevel } from './doraBands';
@@ -70,11 +75,90 @@ export function runFact(
   };
 }
 
+const runFactsOf = (items: readonly MetricItem[]) =>
+  itemsOf(items, 'workflow-run').map(item => runFact(item.detail));
+
+/** A window's figures at one instant, with what the clock moves in them. */
+export interface ClockedWindowFigures {
+  figures: WindowFigures;
+  /** When each open pull request counted in `pullRequestFlow.open` was opened. */
+  openPullRequestsCreatedAt: string[];
+  /** Per `ciHealth.defaultBranch` state, its red seconds before its current red stretch. */
+  closedRedSeconds: number[];
+}
+
+function openAgeSeconds(end: Date, createdAt: readonly string[]): number[] {
+  return createdAt.map(created =>
+    Math.max(0, (end.getTime() - new Date(created).getTime()) / 1000),
+  );
+}
+
 export function windowFigures(
   window: MetricsWindow,
   allItems: readonly MetricItem[],
   options: WindowFigureOptions,
 ): WindowFigures {
+  return clockedWindowFigures(window, allItems, options).figures;
+}
+
+/**
+ * Figures taken earlier in the same window (same days and zone, from the same items), as they
+ * are at `window.end`.
+ */
+export function figuresAt(
+  window: MetricsWindow,
+  clocked: ClockedWindowFigures,
+): WindowFigures {
+  const { figures } = clocked;
+  const flow = figures.pullRequestFlow;
+  return {
+    ...figures,
+    pullRequestFlow: {
+      ...flow,
+      open: {
+        ...flow.open,
+        ages: summarisePhase(
+          openAgeSeconds(window.end, clocked.openPullRequestsCreatedAt),
+        ),
+      },
+    },
+    ciHealth: {
+      ...figures.ciHealth,
+      defaultBranch: figures.ciHealth.defaultBranch.map((state, index) => ({
+        ...state,
+        redSeconds: redSecondsAt(window, {
+          redSince: state.redSince ? new Date(state.redSince) : null,
+          closedRedSeconds: clocked.closedRedSeconds[index],
+        }),
+      })),
+    },
+  };
+}
+
+export function clockedWindowFigures(
+  window: MetricsWindow,
+  allItems: readonly MetricItem[],
+  options: WindowFigureOptions,
+): ClockedWindowFigures {
+  return figuresOver(window, allItems, runFactsOf(allItems), options);
+}
+
+/** `clockedWindowFigures` of several windows over the same items. */
+export function clockedFiguresOfWindows(
+  windows: readonly MetricsWindow[],
+  allItems: readonly MetricItem[],
+  options: WindowFigureOptions,
+): ClockedWindowFigures[] {
+  const runs = runFactsOf(allItems);
+  return windows.map(window => figuresOver(window, allItems, runs, options));
+}
+
+function figuresOver(
+  window: MetricsWindow,
+  allItems: readonly MetricItem[],
+  runs: readonly WorkflowRunFact[],
+  options: WindowFigureOptions,
+): ClockedWindowFigures {
   const items = allItems.filter(item => inWindow(window, item.occurredAt));
   const level = (key: DoraKey, value: number | null, sample: number) =>
     doraLevel(DORA_2023, key, value, sample, options.minimumSample);
@@ -139,19 +223,12 @@ export function windowFigures(
   for (const item of mergedPulls) {
     sizes[item.detail.size] += 1;
   }
-  const openAges = openPulls.map(item =>
-    Math.max(
-      0,
-      (window.end.getTime() - new Date(item.detail.createdAt).getTime()) / 1000,
-    ),
-  );
+  const openCreatedAt = openPulls.map(item => item.detail.createdAt);
+  const openAges = openAgeSeconds(window.end, openCreatedAt);
 
-  const runs = itemsOf(allItems, 'workflow-run').map(item =>
-    runFact(item.detail),
-  );
   const ci = ciHealth(window, runs, options.defaultBranch);
 
-  return {
+  const figures: WindowFigures = {
     window: {
       days: window.days,
       firstDay: window.firstDay,
@@ -254,9 +331,17 @@ export function windowFigures(
       })),
       flaky: ci.flaky,
       defaultBranch: ci.defaultBranch.map(state => ({
-        ...state,
+        workflowId: state.workflowId,
+        workflowName: state.workflowName,
+        redSeconds: state.redSeconds,
+        redNow: state.redNow,
         redSince: state.redSince ? state.redSince.toISOString() : null,
       })),
     },
+  };
+  return {
+    figures,
+    openPullRequestsCreatedAt: openCreatedAt,
+    closedRedSeconds: ci.defaultBranch.map(state => state.closedRedSeconds),
   };
 }

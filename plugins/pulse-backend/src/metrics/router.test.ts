@@ -32,6 +32,8 @@ const ORG = '/entities/group/default/engineering/metrics';
 const SYSTEM = '/entities/system/default/shop/metrics';
 const H = 3600;
 const METRICS = '/entities/component/default/web/metrics';
+/** The backend's clock; the aggregation's stays at NOW. */
+let requestNow = NOW;
 
 const metricsSection = {
   windows: [7, 30],
@@ -165,7 +167,7 @@ describe.each(databases.eachSupportedId())(
           createServiceFactory({
             service: pulseClockServiceRef,
             deps: {},
-            factory: () => ({ now: () => NOW }),
+            factory: () => ({ now: () => requestNow }),
           }),
         ],
       });
@@ -437,8 +439,48 @@ describe.each(databases.eachSupportedId())(
       expect(await versions.versionOf(ENTITY_REF, 'metrics')).toBe(before);
     });
 
-    it('reuses an answer while the metrics version stays, and reads afresh once it rises', async () => {
+    it('serves the figures the aggregation took, brought to the instant of the request', async () => {
+      const stored = await aggregation.store.windowFigures(ENTITY_REF, 7);
+      expect(stored).toMatchObject({ lastDay: '2026-11-30', takenAt: NOW });
+      try {
+        requestNow = new Date(NOW.getTime() + 5 * H * 1000);
+        const fromStored = await as().get(`${METRICS}?window=7d`);
+        expect(fromStored.status).toBe(200);
+        // Five hours on: the open pull request is 29 h old, and main red for 34 h.
+        expect(fromStored.body.pullRequestFlow.open.ages.p50Seconds).toBe(
+          29 * H,
+        );
+        expect(fromStored.body.ciHealth.defaultBranch[0]).toMatchObject({
+          redNow: true,
+          redSeconds: 34 * H,
+        });
+        expect(fromStored.body.computedAt).toBe(NOW.toISOString());
+
+        // Computed from the items at the same instant, the answer is the same.
+        await knex('pulse_metrics_window_figures')
+          .where({ entity_ref: ENTITY_REF })
+          .delete();
+        const fromItems = await as().get(`${METRICS}?window=7d`);
+        expect(fromItems.body).toEqual(fromStored.body);
+
+        // The next day, the figures of the day before are not served.
+        await aggregation.run({ full: true });
+        requestNow = new Date('2026-12-01T01:00:00Z');
+        const nextDay = await as().get(`${METRICS}?window=7d`);
+        expect(nextDay.status).toBe(200);
+        expect(nextDay.body.window).toMatchObject({
+          firstDay: '2026-11-25',
+          lastDay: '2026-12-01',
+        });
+      } finally {
+        requestNow = NOW;
+      }
+    });
+
+    it('reuses an answer computed from the items while the metrics version stays, and reads afresh once it rises', async () => {
       const versions = new VersionStore(knex);
+      // Without the figures the aggregation took, answers are computed from the items.
+      await knex('pulse_metrics_window_figures').delete();
       const first = await as().get(`${METRICS}?window=7d`);
       expect(first.body.ciHealth.branch).toBe('main');
       const raise = () =>
@@ -464,6 +506,7 @@ describe.each(databases.eachSupportedId())(
       ).toBe('main');
       // The cache is behind the visibility check.
       expect((await as(OUTSIDER).get(`${METRICS}?window=7d`)).status).toBe(404);
+      await aggregation.run({ full: true });
     });
 
     it("gives a team's figures over the entities it and its child groups own, a shared repository counted once", async () => {

@@ -16,9 +16,9 @@ import { decodeCursor, encodeCursor } from '../service/cursor';
 import { entityRefFromPath } from '../service/entityRefs';
 import { Caller, RequestKit } from '../service/requestKit';
 import { callerOf, PulseApiRouter } from '../service/router';
-import { MetricsConfig } from './config';
+import { MetricsConfig, metricsConfigKey } from './config';
 import { inWindow, metricsWindow, MetricsWindow } from './days';
-import { windowFigures } from './entityMetrics';
+import { figuresAt, windowFigures } from './entityMetrics';
 import { MemberItems, membersFigures, pooledItems } from './memberMetrics';
 import { MetricItem, MetricItemKind } from './metricItems';
 import {
@@ -82,6 +82,7 @@ export function addMetricsRoutes(options: {
     config.productionEnvironments.map(environment => environment.toLowerCase()),
   );
   const longest = config.windowDays[config.windowDays.length - 1];
+  const figuresKey = metricsConfigKey(config);
   const defaultDays = config.windowDays.includes(30) ? 30 : longest;
 
   function windowOf(query: { window?: string }): MetricsWindow {
@@ -97,11 +98,14 @@ export function addMetricsRoutes(options: {
   }
 
   /**
-   * Answers for one entity and window, by the entity's `metrics` version: a new version (an
-   * aggregation that changed the entity) is a new key, so a cached answer is never older than
-   * the data it was read from; it is kept for {@link ANSWER_CACHE_MS} at most, because open pull
-   * requests' ages and red time run on with the clock. Checked only after the caller was found
-   * to see the entity.
+   * An entity's answer is the window's figures the aggregation stored, brought to now
+   * (`figuresAt`). Until the aggregation has taken them for today's window (after midnight, a
+   * configuration change, an entity not aggregated since this release), they are computed from
+   * the items, and those answers are kept here by the entity's `metrics` version: a new version
+   * (an aggregation that changed the entity) is a new key, so a cached answer is never older
+   * than the data it was read from; it is kept for {@link ANSWER_CACHE_MS} at most, because open
+   * pull requests' ages and red time run on with the clock. Checked only after the caller was
+   * found to see the entity.
    */
   const answers = new LRUCache<string, EntityDeliveryMetrics>({
     max: 5000,
@@ -276,6 +280,15 @@ export function addMetricsRoutes(options: {
         entityRef,
         async () => {
           const version = await versions.versionOf(entityRef, 'metrics');
+          const stored = await store.windowFigures(entityRef, window.days);
+          if (
+            stored &&
+            stored.lastDay === window.lastDay &&
+            stored.figuresKey === figuresKey &&
+            stored.takenAt <= window.end
+          ) {
+            return { version, stored };
+          }
           const cacheKey = [
             entityRef,
             window.days,
@@ -284,7 +297,7 @@ export function addMetricsRoutes(options: {
           ].join('\n');
           const cached = answers.get(cacheKey);
           if (cached) {
-            return { cacheKey, cached };
+            return { version, cached };
           }
           const [items, state] = await Promise.all([
             store.items(entityRef, longestStart),
@@ -294,7 +307,15 @@ export function addMetricsRoutes(options: {
         },
       );
       let body: EntityDeliveryMetrics;
-      if (data.cached) {
+      if (data.stored) {
+        body = {
+          entityRef,
+          computedAt: data.stored.takenAt.toISOString(),
+          windows: config.windowDays,
+          ...figuresAt(window, data.stored.clocked),
+          version: data.version,
+        };
+      } else if (data.cached) {
         body = data.cached;
       } else {
         body = {
@@ -305,9 +326,9 @@ export function addMetricsRoutes(options: {
             ...figureOptions,
             defaultBranch: data.defaultBranch ?? null,
           }),
-          version: data.version!,
+          version: data.version,
         };
-        answers.set(data.cacheKey, body);
+        answers.set(data.cacheKey!, body);
       }
       res.json(body);
     });

@@ -7,10 +7,12 @@ import {
   toDate,
   toJson,
 } from '../../github/store/rows';
+import type { ClockedWindowFigures } from '../entityMetrics';
 import { MetricItem, MetricItemKind } from '../metricItems';
 
 const ENTITIES = 'pulse_metrics_entities';
 const ITEMS = 'pulse_metrics_items';
+const FIGURES = 'pulse_metrics_window_figures';
 /** Rows per insert: 7 columns each, well below PostgreSQL's 65,535 bind parameters. */
 const WRITE_BATCH = 1000;
 
@@ -48,6 +50,26 @@ export interface EntityMetricsState {
   defaultBranch: string | null;
   /** Pulse's id of the repository the items come from; null for an entity without one. */
   repositoryId: number | null;
+}
+
+/** One window's figures of an entity as the aggregation took them. */
+export interface StoredWindowFigures {
+  windowDays: number;
+  /** The window's last day: the figures are of that day's window only. */
+  lastDay: string;
+  /** The configuration they were taken with (`figuresConfigKey`). */
+  figuresKey: string;
+  takenAt: Date;
+  clocked: ClockedWindowFigures;
+}
+
+interface FiguresRow {
+  entity_ref: string;
+  window_days: number;
+  last_day: string;
+  figures_key: string;
+  taken_at: DbDate;
+  figures: string;
 }
 
 interface EntityRow {
@@ -215,6 +237,46 @@ export class MetricsStore {
     return { written: changed.length, deleted: gone.length };
   }
 
+  /** Makes the entity's stored window figures equal to `figures`, in `tx`. */
+  async replaceWindowFigures(
+    tx: Knex.Transaction,
+    entityRef: string,
+    figures: readonly StoredWindowFigures[],
+  ): Promise<void> {
+    await tx(FIGURES).where({ entity_ref: entityRef }).delete();
+    if (figures.length > 0) {
+      await tx<FiguresRow>(FIGURES).insert(
+        figures.map(stored => ({
+          entity_ref: entityRef,
+          window_days: stored.windowDays,
+          last_day: stored.lastDay,
+          figures_key: stored.figuresKey,
+          taken_at: stored.takenAt,
+          figures: toJson(stored.clocked),
+        })),
+      );
+    }
+  }
+
+  /** The entity's stored figures of a window of `windowDays`, if the aggregation took them. */
+  async windowFigures(
+    entityRef: string,
+    windowDays: number,
+  ): Promise<StoredWindowFigures | undefined> {
+    const row: FiguresRow | undefined = await this.db<FiguresRow>(FIGURES)
+      .where({ entity_ref: entityRef, window_days: windowDays })
+      .first();
+    return (
+      row && {
+        windowDays: row.window_days,
+        lastDay: row.last_day,
+        figuresKey: row.figures_key,
+        takenAt: requireDate(row.taken_at),
+        clocked: fromJson(row.figures),
+      }
+    );
+  }
+
   /** Forgets entities Pulse no longer tracks. */
   async deleteEntitiesExcept(entityRefs: readonly string[]): Promise<number> {
     const keep = new Set(entityRefs);
@@ -224,6 +286,7 @@ export class MetricsStore {
       const batch = gone.slice(i, i + READ_BATCH);
       await this.db.transaction(async tx => {
         await tx(ITEMS).whereIn('entity_ref', batch).delete();
+        await tx(FIGURES).whereIn('entity_ref', batch).delete();
         await tx(ENTITIES).whereIn('entity_ref', batch).delete();
       });
     }
