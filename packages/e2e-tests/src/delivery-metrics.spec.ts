@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { screenshotPath, signInAsGuest } from './helpers';
+import { screenshotPath, signInAsGuest, cardWith } from './helpers';
 
 test('a service page shows its delivery metrics, and a number opens what it counts', async ({
   page,
@@ -7,10 +7,7 @@ test('a service page shows its delivery metrics, and a number opens what it coun
   await signInAsGuest(page);
   await page.goto('/catalog/default/component/checkout-service');
 
-  const card = page
-    .locator('.MuiCard-root')
-    .filter({ has: page.getByRole('group', { name: 'Window' }) })
-    .first();
+  const card = cardWith(page, page.getByRole('group', { name: 'Window' }));
   // The first sync, then the aggregation it triggers, may still be running when the page opens:
   // the card shows "not computed yet" and fills in when the metrics hint arrives.
   const frequency = card.getByRole('button', {
@@ -49,10 +46,7 @@ test("a team's page shows its services' delivery metrics side by side", async ({
   await signInAsGuest(page);
   await page.goto('/catalog/default/group/storefront');
 
-  const card = page
-    .locator('.MuiCard-root')
-    .filter({ has: page.getByRole('group', { name: 'Window' }) })
-    .first();
+  const card = cardWith(page, page.getByRole('group', { name: 'Window' }));
   const members = card.getByRole('table', {
     name: 'Delivery metrics per member',
   });
@@ -82,11 +76,10 @@ test('a service page shows its deployments per environment, with what production
   await signInAsGuest(page);
   await page.goto('/catalog/default/component/checkout-service');
 
-  const card = page
-    .locator('.MuiCard-root')
-    .filter({ hasText: 'Deployments' })
-    .filter({ has: page.getByRole('table', { name: 'Deployment history' }) })
-    .first();
+  const card = cardWith(
+    page,
+    page.getByRole('table', { name: 'Deployment history' }),
+  );
   const environments = card.getByRole('table', {
     name: 'Latest deployment per environment',
   });

@@ -1,5 +1,10 @@
 import { expect, test } from '@playwright/test';
-import { screenshotPath, signInAsGuest, simulatorUrl } from './helpers';
+import {
+  screenshotPath,
+  signInAsGuest,
+  simulatorUrl,
+  cardWith,
+} from './helpers';
 
 interface SimulatedPull {
   number: number;
@@ -32,10 +37,10 @@ test('a service page shows the pull requests and workflow runs GitHub holds', as
   await signInAsGuest(page);
   await page.goto('/catalog/default/component/checkout-service');
 
-  const prCard = page
-    .locator('.MuiCard-root')
-    .filter({ has: page.getByRole('tablist', { name: 'Pull request state' }) })
-    .first();
+  const prCard = cardWith(
+    page,
+    page.getByRole('tablist', { name: 'Pull request state' }),
+  );
   await expect(prCard).toBeVisible();
   // The first sync may still be running when the page opens; the card fills in as it lands.
   for (const pull of pulls) {
@@ -46,11 +51,10 @@ test('a service page shows the pull requests and workflow runs GitHub holds', as
     });
   }
 
-  const runsCard = page
-    .locator('.MuiCard-root')
-    .filter({ hasText: 'Workflow runs' })
-    .filter({ has: page.getByRole('table', { name: 'Recent workflow runs' }) })
-    .first();
+  const runsCard = cardWith(
+    page,
+    page.getByRole('table', { name: 'Recent workflow runs' }),
+  );
   await expect(runsCard).toBeVisible();
   const workflowNames = [...new Set(runs.workflow_runs.map(r => r.name))];
   await expect(runsCard.getByText(workflowNames[0]).first()).toBeVisible({

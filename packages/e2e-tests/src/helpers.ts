@@ -1,4 +1,4 @@
-import { expect, Page } from '@playwright/test';
+import { expect, Locator, Page } from '@playwright/test';
 import path from 'node:path';
 
 /** Where screenshots go; `scripts/test.sh` collects them with the other results. */
@@ -68,4 +68,9 @@ export async function tokenOf(userName: string) {
 
 export function screenshotPath(name: string) {
   return path.join(screenshotsDir, `${name}.png`);
+}
+
+/** The first card on the page that holds `part` (a Pulse card is found by what it shows). */
+export function cardWith(page: Page, part: Locator) {
+  return page.locator('.MuiCard-root').filter({ has: part }).first();
 }

@@ -5,6 +5,7 @@ import {
   backendUrl,
   screenshotPath,
   signInAsGuest,
+  cardWith,
 } from './helpers';
 
 test('an on-call engineer acknowledges an incident from the service page', async ({
@@ -52,10 +53,10 @@ test('an on-call engineer acknowledges an incident from the service page', async
   await signInAsGuest(page);
   await page.goto('/catalog/default/component/checkout-service');
 
-  const card = page
-    .locator('.MuiCard-root')
-    .filter({ has: page.getByRole('list', { name: 'Open incidents' }) })
-    .first();
+  const card = cardWith(
+    page,
+    page.getByRole('list', { name: 'Open incidents' }),
+  );
   await expect(card.getByText(title)).toBeVisible();
 
   await card.getByRole('button', { name: `Acknowledge ${title}` }).click();

@@ -5,6 +5,7 @@ import {
   screenshotPath,
   signInAs,
   simulatorControlUrl,
+  cardWith,
 } from './helpers';
 
 /*
@@ -105,10 +106,10 @@ test('a pull request merged on GitHub turns merged on the open card, with no rel
 
   await signInAs(page, 'Chloé Martin');
   await page.goto('/catalog/default/component/payments-api');
-  const card = page
-    .locator('.MuiCard-root')
-    .filter({ has: page.getByRole('tablist', { name: 'Pull request state' }) })
-    .first();
+  const card = cardWith(
+    page,
+    page.getByRole('tablist', { name: 'Pull request state' }),
+  );
   await expect(liveState(card)).toHaveAttribute('data-live-state', 'live');
   const pull = card.getByTestId(`pull-request-${number}`);
   // The first sync may still be running when the page opens; the pull request lands with it.
@@ -157,10 +158,7 @@ test("a colleague's acknowledgement shows on the open on-call card, with no relo
   await openIncident('component:default/payments-api', title);
 
   const onCallCard = (page: Page) =>
-    page
-      .locator('.MuiCard-root')
-      .filter({ has: page.getByRole('list', { name: 'Open incidents' }) })
-      .first();
+    cardWith(page, page.getByRole('list', { name: 'Open incidents' }));
   const incidentIn = (card: Locator) =>
     card.getByRole('listitem').filter({ hasText: title });
 

@@ -6,6 +6,7 @@ import {
   screenshotPath,
   signInAs,
   tokenOf,
+  cardWith,
 } from './helpers';
 
 /*
@@ -14,10 +15,7 @@ import {
  */
 
 function onCallCard(page: import('@playwright/test').Page) {
-  return page
-    .locator('.MuiCard-root')
-    .filter({ has: page.getByRole('list', { name: 'Open incidents' }) })
-    .first();
+  return cardWith(page, page.getByRole('list', { name: 'Open incidents' }));
 }
 
 test('an engineer of another team sees the incident but is not offered to acknowledge it; an owner is', async ({

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { screenshotPath, signInAsGuest } from './helpers';
+import { screenshotPath, signInAsGuest, cardWith } from './helpers';
 
 test('the demo portal lists the demo services in its catalog', async ({
   page,
@@ -59,14 +59,14 @@ test("a component's Pulse tab puts pull requests and runs side by side on a wide
     /\/catalog\/default\/component\/checkout-service\/pulse$/,
   );
 
-  const prCard = page
-    .locator('.MuiCard-root')
-    .filter({ has: page.getByRole('tablist', { name: 'Pull request state' }) })
-    .first();
-  const runsCard = page
-    .locator('.MuiCard-root')
-    .filter({ has: page.getByRole('table', { name: 'Recent workflow runs' }) })
-    .first();
+  const prCard = cardWith(
+    page,
+    page.getByRole('tablist', { name: 'Pull request state' }),
+  );
+  const runsCard = cardWith(
+    page,
+    page.getByRole('table', { name: 'Recent workflow runs' }),
+  );
   await expect(prCard).toBeVisible({ timeout: 60_000 });
   await expect(runsCard).toBeVisible({ timeout: 60_000 });
   await expect(

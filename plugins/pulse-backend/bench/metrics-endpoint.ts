@@ -50,7 +50,6 @@
  * `<phase>.cpuprofile`; the profiler adds overhead, so measure without it), PULSE_BENCH_LABEL.
  */
 import { ConfigReader } from '@backstage/config';
-import { Entity } from '@backstage/catalog-model';
 import { execFile } from 'node:child_process';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import fs from 'node:fs';
@@ -77,6 +76,14 @@ import {
   silentLogger,
 } from './metricsSeed';
 import { startPortal } from './readPathPortal';
+import {
+  BENCH_USERS,
+  benchCatalog,
+  loadAverage,
+  sleep,
+  summary,
+  waitForCatalog,
+} from './portalLoad';
 
 const ENTITIES = option('entities', 1000);
 const DAYS = option('days', 90);
@@ -94,69 +101,8 @@ const PROFILE_DIR = process.env.PULSE_BENCH_PROFILE_DIR;
 /** The target: p99 under this many ms at TARGET_RATE requests/s. */
 const TARGET_P99_MS = 50;
 const TARGET_RATE = 300;
-const TEAMS = 20;
-
-const USERS: Record<string, string> = {
-  'user:default/ava.lind': 'group:default/team-1',
-  'user:default/ben.okafor': 'group:default/team-2',
-  'user:default/cleo.silva': 'group:default/team-3',
-  'user:default/dan.weber': 'group:default/team-4',
-  'user:default/eli.sato': 'group:default/team-5',
-  'user:default/fay.moreau': 'group:default/platform',
-};
-
-function catalogEntities(): Entity[] {
-  const components: Entity[] = Array.from({ length: ENTITIES }, (_, i) => ({
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: {
-      name: `svc-${i + 1}`,
-      annotations: { 'github.com/project-slug': `acme/svc-${i + 1}` },
-    },
-    spec: {
-      type: 'service',
-      lifecycle: 'production',
-      owner: `group:default/team-${(i % TEAMS) + 1}`,
-    },
-  }));
-  const groups: Entity[] = [
-    ...Array.from({ length: TEAMS }, (_, i) => `team-${i + 1}`),
-    'platform',
-  ].map(name => ({
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Group',
-    metadata: { name },
-    spec: { type: 'team', children: [] },
-  }));
-  const users: Entity[] = Object.entries(USERS).map(([ref, group]) => ({
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'User',
-    metadata: { name: ref.split('/')[1] },
-    spec: { memberOf: [group] },
-  }));
-  return [...components, ...groups, ...users];
-}
 
 // ----------------------------------------------------------------------------- measurements
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[
-    Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)
-  ];
-}
-
-function summary(values: number[]) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (p: number) => Number(percentile(sorted, p).toFixed(2));
-  return {
-    count: sorted.length,
-    p50: at(50),
-    p95: at(95),
-    p99: at(99),
-    max: Number((sorted[sorted.length - 1] ?? NaN).toFixed(2)),
-  };
-}
 
 function routeOf(url: string): string {
   const [pathname, query = ''] = url.split('?');
@@ -279,8 +225,6 @@ function machineCpu(): { busy: number; steal: number; total: number } {
   const idle = ticks[3] + (ticks[4] ?? 0);
   return { busy: total - idle, steal: ticks[7] ?? 0, total };
 }
-
-const loadAverage = () => os.loadavg().map(l => Number(l.toFixed(2)));
 
 // ----------------------------------------------------------------------------- wrk
 
@@ -440,8 +384,6 @@ function clientReport(result: WrkResult, offered?: number) {
 
 // ----------------------------------------------------------------------------- main
 
-const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
-
 /**
  * Waits until the server thread is mostly idle (event-loop utilisation under 0.2 over half a
  * second; at most 60 s): an overloaded run leaves queued requests behind (whose clients wrk has
@@ -458,26 +400,6 @@ async function drain() {
     ) {
       return;
     }
-  }
-}
-
-async function waitForCatalog(url: string, token: string) {
-  const deadline = Date.now() + 15 * 60_000;
-  for (;;) {
-    const res = await fetch(
-      `${url}/api/catalog/entities/by-query?filter=kind=component&limit=1&fields=metadata.name`,
-      { headers: { authorization: `Bearer ${token}` } },
-    );
-    const body = (await res.json()) as { totalItems?: number };
-    if ((body.totalItems ?? 0) >= ENTITIES) {
-      return;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `The catalog holds ${body.totalItems} of ${ENTITIES} components after 15 minutes`,
-      );
-    }
-    await sleep(2000);
   }
 }
 
@@ -573,14 +495,17 @@ async function main() {
 
     const identity = await BenchIdentityProvider.create(
       Object.fromEntries(
-        Object.entries(USERS).map(([user, group]) => [user, [user, group]]),
+        Object.entries(BENCH_USERS).map(([user, group]) => [
+          user,
+          [user, group],
+        ]),
       ),
     );
     const portalStarted = performance.now();
     backend = await startPortal({
       postgresUrl,
       databasePrefix: prefix,
-      entities: catalogEntities(),
+      entities: benchCatalog(ENTITIES),
       identity,
       pulse: pulseConfig,
       externalAccess: [],
@@ -589,9 +514,11 @@ async function main() {
     const url = `http://127.0.0.1:${port}`;
     const issuer = `http://localhost:${port}/api/auth`;
     const tokens = await Promise.all(
-      Object.keys(USERS).map(user => identity.userToken(user, { issuer })),
+      Object.keys(BENCH_USERS).map(user =>
+        identity.userToken(user, { issuer }),
+      ),
     );
-    await waitForCatalog(url, tokens[0]);
+    await waitForCatalog(url, tokens[0], ENTITIES);
     const catalogSeconds = (performance.now() - portalStarted) / 1000;
     const samples = Object.fromEntries(
       await Promise.all(

@@ -46,7 +46,6 @@
  * PULSE_BENCH_CACHE_SECONDS (`pulse.permissions.cacheSeconds`, default 10),
  * PULSE_BENCH_PROFILE_DIR (write a CPU profile of the server's thread per phase there).
  */
-import { Entity } from '@backstage/catalog-model';
 import { execFile } from 'node:child_process';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import fs from 'node:fs';
@@ -62,6 +61,14 @@ import knexFactory, { Knex } from 'knex';
 import { applyMigrations } from '../src/database/migrations';
 import { BenchIdentityProvider } from './identity';
 import { startPortal } from './readPathPortal';
+import {
+  BENCH_USERS,
+  benchCatalog,
+  loadAverage,
+  sleep,
+  summary,
+  waitForCatalog,
+} from './portalLoad';
 
 const SECONDS = Number(process.env.PULSE_BENCH_SECONDS ?? 30);
 const CONNECTIONS = Number(process.env.PULSE_BENCH_CONNECTIONS ?? 100);
@@ -92,58 +99,16 @@ const PHASES = new Set(
 const PROFILE_DIR = process.env.PULSE_BENCH_PROFILE_DIR;
 /** The paced run must achieve this many requests/s for the target to count as met. */
 const TARGET_RATE = 300;
-const TEAMS = 20;
 const WORKFLOWS = ['CI', 'Deploy', 'Lint', 'Nightly'];
 const INCIDENTS = 100;
 
-const USERS: Record<string, string> = {
-  'user:default/ava.lind': 'group:default/team-1',
-  'user:default/ben.okafor': 'group:default/team-2',
-  'user:default/cleo.silva': 'group:default/team-3',
-  'user:default/dan.weber': 'group:default/team-4',
-  'user:default/eli.sato': 'group:default/team-5',
-  'user:default/fay.moreau': 'group:default/platform',
-};
-
 const INTAKE_TOKEN = 'read-path-bench-intake-token';
-
-function catalogEntities(): Entity[] {
-  const components: Entity[] = Array.from({ length: REPOSITORIES }, (_, i) => ({
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: {
-      name: `svc-${i + 1}`,
-      annotations: { 'github.com/project-slug': `acme/svc-${i + 1}` },
-    },
-    spec: {
-      type: 'service',
-      lifecycle: 'production',
-      owner: `group:default/team-${(i % TEAMS) + 1}`,
-    },
-  }));
-  const groups: Entity[] = [
-    ...Array.from({ length: TEAMS }, (_, i) => `team-${i + 1}`),
-    'platform',
-  ].map(name => ({
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Group',
-    metadata: { name },
-    spec: { type: 'team', children: [] },
-  }));
-  const users: Entity[] = Object.entries(USERS).map(([ref, group]) => ({
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'User',
-    metadata: { name: ref.split('/')[1] },
-    spec: { memberOf: [group] },
-  }));
-  return [...components, ...groups, ...users];
-}
 
 /** On-call: a schedule per first four teams and one for the platform, a policy each. */
 function pulseConfig() {
   const userOf = (team: number) =>
-    Object.keys(USERS).find(
-      ref => USERS[ref] === `group:default/team-${team}`,
+    Object.keys(BENCH_USERS).find(
+      ref => BENCH_USERS[ref] === `group:default/team-${team}`,
     )!;
   const schedules = [1, 2, 3, 4].map(team => ({
     id: `team-${team}-primary`,
@@ -395,26 +360,6 @@ class ServerClock {
       statuses: Object.fromEntries(this.statuses.get(phase) ?? []),
     };
   }
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[
-    Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)
-  ];
-}
-
-function summary(values: number[]) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (p: number) => Number(percentile(sorted, p).toFixed(2));
-  return {
-    count: sorted.length,
-    p50: at(50),
-    p90: at(90),
-    p95: at(95),
-    p99: at(99),
-    max: Number((sorted[sorted.length - 1] ?? NaN).toFixed(2)),
-  };
 }
 
 // ----------------------------------------------------------------------------- clients
@@ -681,28 +626,6 @@ async function runWrk(
 
 // ----------------------------------------------------------------------------- main
 
-const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
-
-async function waitForCatalog(url: string, token: string) {
-  const deadline = Date.now() + 15 * 60_000;
-  for (;;) {
-    const res = await fetch(
-      `${url}/api/catalog/entities/by-query?filter=kind=component&limit=1&fields=metadata.name`,
-      { headers: { authorization: `Bearer ${token}` } },
-    );
-    const body = (await res.json()) as { totalItems?: number };
-    if ((body.totalItems ?? 0) >= REPOSITORIES) {
-      return;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `The catalog holds ${body.totalItems} of ${REPOSITORIES} components after 15 minutes`,
-      );
-    }
-    await sleep(2000);
-  }
-}
-
 async function openIncidents(url: string) {
   for (let i = 1; i <= INCIDENTS; i++) {
     const res = await fetch(`${url}/api/pulse/v1/alerts/json`, {
@@ -791,8 +714,6 @@ function clientReport(result: ClientResult) {
   };
 }
 
-const loadAverage = () => os.loadavg().map(l => Number(l.toFixed(2)));
-
 async function main() {
   // Standard output carries the report alone; what libraries log goes to standard error.
   // eslint-disable-next-line no-console
@@ -823,10 +744,13 @@ async function main() {
 
     const identity = await BenchIdentityProvider.create(
       Object.fromEntries(
-        Object.entries(USERS).map(([user, group]) => [user, [user, group]]),
+        Object.entries(BENCH_USERS).map(([user, group]) => [
+          user,
+          [user, group],
+        ]),
       ),
     );
-    const entities = catalogEntities();
+    const entities = benchCatalog(REPOSITORIES);
     const startedAt = Date.now();
     backend = await startPortal({
       postgresUrl,
@@ -848,9 +772,11 @@ async function main() {
     const url = `http://127.0.0.1:${port}`;
     const issuer = `http://localhost:${port}/api/auth`;
     const tokens = await Promise.all(
-      Object.keys(USERS).map(user => identity.userToken(user, { issuer })),
+      Object.keys(BENCH_USERS).map(user =>
+        identity.userToken(user, { issuer }),
+      ),
     );
-    await waitForCatalog(url, tokens[0]);
+    await waitForCatalog(url, tokens[0], REPOSITORIES);
     const catalogSeconds = (Date.now() - startedAt) / 1000;
     await openIncidents(url);
     const { api, cards } = await cardRequests(url, tokens[0]);

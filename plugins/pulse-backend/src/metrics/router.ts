@@ -163,22 +163,14 @@ export function addMetricsRoutes(options: {
       return empty;
     }
     const repositoryId = state.repositoryId;
-    const [environments, page, items] = await Promise.all([
+    const [environments, page] = await Promise.all([
       deployments.environments(repositoryId),
       deployments.history(repositoryId, {
         environment: query.environment,
         after,
         limit,
       }),
-      store.items(entityRef, new Date(0), ['deployment']),
     ]);
-    const known = new Map(
-      items.flatMap(item =>
-        item.metric === 'deployment' && item.detail.state === 'success'
-          ? [[item.detail.id, item.detail] as const]
-          : [],
-      ),
-    );
     const rows = page.slice(0, limit);
     const shownRows = [
       ...rows,
@@ -188,6 +180,19 @@ export function addMetricsRoutes(options: {
           : [environment.latest],
       ),
     ];
+    // A successful deployment's item is keyed by its id.
+    const items = await store.itemsWithKeys(
+      entityRef,
+      'deployment',
+      shownRows.map(row => row.id),
+    );
+    const known = new Map(
+      items.flatMap(item =>
+        item.metric === 'deployment' && item.detail.state === 'success'
+          ? [[item.detail.id, item.detail] as const]
+          : [],
+      ),
+    );
     const titles = await deployments.pullRequests(
       repositoryId,
       shownRows.flatMap(row => known.get(row.id)?.pullRequests ?? []),

@@ -1,3 +1,4 @@
+export { CardBody } from './CardBody';
 export {
   errorMessage,
   isNotFound,

@@ -308,6 +308,23 @@ export class MetricsStore {
     return (await query).map(fromRow);
   }
 
+  /** An entity's items of one kind with the given keys (those it has). */
+  async itemsWithKeys(
+    entityRef: string,
+    metric: MetricItemKind,
+    keys: readonly string[],
+  ): Promise<MetricItem[]> {
+    const items: MetricItem[] = [];
+    const unique = [...new Set(keys)];
+    for (let i = 0; i < unique.length; i += READ_BATCH) {
+      const rows: ItemRow[] = await this.db<ItemRow>(ITEMS)
+        .where({ entity_ref: entityRef, metric })
+        .whereIn('item_key', unique.slice(i, i + READ_BATCH));
+      items.push(...rows.map(fromRow));
+    }
+    return items;
+  }
+
   /** The items of several entities since `since`, optionally of some kinds only, by entity. */
   async itemsOfEntities(
     entityRefs: readonly string[],

@@ -3,12 +3,7 @@ import {
   getCompoundEntityRef,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
-import {
-  EmptyState,
-  InfoCard,
-  Progress,
-  ResponseErrorPanel,
-} from '@backstage/core-components';
+import { EmptyState, InfoCard } from '@backstage/core-components';
 import { useApi, useApiHolder } from '@backstage/core-plugin-api';
 import { catalogApiRef, useEntity } from '@backstage/plugin-catalog-react';
 import { ActivityPage } from '@pulse-oss/plugin-pulse-common';
@@ -25,7 +20,7 @@ import {
   LiveSubject,
   useLiveData,
 } from '../../live';
-import { errorMessage, isNotFound } from '../../shared/errors';
+import { CardBody, errorMessage } from '../../shared';
 import { ActivityFeed } from './ActivityFeed';
 import { feedRows, FeedState, withNewestPage, withOlderPage } from './feed';
 
@@ -131,36 +126,24 @@ function ActivityCard(props: { entity: Entity; scope: Scope; title: string }) {
     }
   };
 
-  let content;
-  if (newest.error && isNotFound(newest.error)) {
-    content = (
-      <EmptyState
-        missing="info"
-        title="No activity to show"
-        description={newest.error.cause.message}
-      />
-    );
-  } else if (newest.error) {
-    content = <ResponseErrorPanel error={newest.error} />;
-  } else if (!state) {
-    content = <Progress />;
-  } else if (state.items.length === 0) {
-    content = (
-      <EmptyState
-        missing="data"
-        title="No activity yet"
-        description={
-          scope === 'team'
-            ? 'Changes to pull requests, CI, deploys, incidents and on-call of what this team owns show here as they happen.'
-            : 'Changes to its pull requests, CI, deploys, incidents and on-call show here as they happen.'
-        }
-      />
-    );
-  } else {
-    content = (
+  const body = (shown: FeedState) => {
+    if (shown.items.length === 0) {
+      return (
+        <EmptyState
+          missing="data"
+          title="No activity yet"
+          description={
+            scope === 'team'
+              ? 'Changes to pull requests, CI, deploys, incidents and on-call of what this team owns show here as they happen.'
+              : 'Changes to its pull requests, CI, deploys, incidents and on-call show here as they happen.'
+          }
+        />
+      );
+    }
+    return (
       <>
         <ActivityFeed rows={rows} showEntity={scope === 'team'} />
-        {(state.before || olderError) && (
+        {(shown.before || olderError) && (
           <Box className={classes.more}>
             {olderError && <p role="alert">{olderError}</p>}
             <Button
@@ -174,11 +157,17 @@ function ActivityCard(props: { entity: Entity; scope: Scope; title: string }) {
         )}
       </>
     );
-  }
+  };
 
   return (
     <InfoCard title={title} subheader={<LiveStatus live={newest.live} />}>
-      {content}
+      <CardBody
+        value={state}
+        error={newest.error}
+        notFoundTitle="No activity to show"
+      >
+        {body}
+      </CardBody>
     </InfoCard>
   );
 }

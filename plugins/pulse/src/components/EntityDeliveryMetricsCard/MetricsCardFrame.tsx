@@ -1,17 +1,12 @@
 import { Entity } from '@backstage/catalog-model';
-import {
-  EmptyState,
-  InfoCard,
-  Progress,
-  ResponseErrorPanel,
-} from '@backstage/core-components';
+import { InfoCard } from '@backstage/core-components';
 import type {
   EntityDeliveryMetrics,
   MetricItemsKind,
 } from '@pulse-oss/plugin-pulse-common';
 import { ReactNode } from 'react';
 import { LiveData, LiveStatus } from '../../live';
-import { isNotFound } from '../../shared/errors';
+import { CardBody } from '../../shared';
 import { WindowToggle } from './KeyTileGrid';
 import { MetricItemsDialog } from './MetricItemsDialog';
 
@@ -23,7 +18,7 @@ export interface MetricsDrill {
 
 /**
  * What every delivery metrics card shares: its title, live state and window selector, the
- * not-found, error and loading states, and the drill-down dialog. `children` renders the figures.
+ * not-found, error and loading states (`CardBody`), and the drill-down dialog. `children` renders the figures.
  */
 export function MetricsCardFrame(props: {
   entity: Entity;
@@ -36,23 +31,6 @@ export function MetricsCardFrame(props: {
 }) {
   const { entity, data, drill } = props;
   const metrics = data.value;
-
-  let content;
-  if (data.error && isNotFound(data.error)) {
-    content = (
-      <EmptyState
-        missing="info"
-        title="No delivery metrics"
-        description={data.error.message}
-      />
-    );
-  } else if (data.error) {
-    content = <ResponseErrorPanel error={data.error} />;
-  } else if (!metrics) {
-    content = <Progress />;
-  } else {
-    content = props.children(metrics);
-  }
 
   const shownDays = metrics?.window.days ?? props.windowDays;
   return (
@@ -69,7 +47,13 @@ export function MetricsCardFrame(props: {
         )
       }
     >
-      {content}
+      <CardBody
+        value={metrics}
+        error={data.error}
+        notFoundTitle="No delivery metrics"
+      >
+        {props.children}
+      </CardBody>
       {drill && shownDays && (
         <MetricItemsDialog
           entity={entity}

@@ -6,7 +6,6 @@ import {
   EmptyState,
   InfoCard,
   Link,
-  Progress,
   ResponseErrorPanel,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
@@ -34,7 +33,7 @@ import {
   LiveStatus,
   useLiveData,
 } from '../../live';
-import { isNotFound } from '../../shared/errors';
+import { CardBody } from '../../shared';
 import { formatDateTime, formatRelative } from '../../shared/time';
 import { StatusKind, StatusLabel } from '../StatusLabel';
 
@@ -204,29 +203,16 @@ export const EntityDeploymentsCard = () => {
     setMoreError(undefined);
   }, [data.value]);
 
-  const value = data.value;
-  let content;
-  if (data.error && isNotFound(data.error)) {
-    content = (
-      <EmptyState
-        missing="info"
-        title="No deployments"
-        description={data.error.message}
-      />
-    );
-  } else if (data.error) {
-    content = <ResponseErrorPanel error={data.error} />;
-  } else if (!value) {
-    content = <Progress />;
-  } else if (value.environments.length === 0) {
-    content = (
-      <EmptyState
-        missing="data"
-        title="No deployments yet"
-        description="Deployments come from the GitHub deployments of the entity's repository, once it is synced and its delivery metrics are computed."
-      />
-    );
-  } else {
+  const body = (value: EntityDeployments) => {
+    if (value.environments.length === 0) {
+      return (
+        <EmptyState
+          missing="data"
+          title="No deployments yet"
+          description="Deployments come from the GitHub deployments of the entity's repository, once it is synced and its delivery metrics are computed."
+        />
+      );
+    }
     const history = [...value.history, ...(older?.entries ?? [])];
     const cursor = older ? older.cursor : value.nextCursor;
     const loadMore = async () => {
@@ -248,7 +234,7 @@ export const EntityDeploymentsCard = () => {
         setLoadingMore(false);
       }
     };
-    content = (
+    return (
       <>
         <EnvironmentsTable environments={value.environments} />
         <Box mt={3} display="flex" alignItems="center" flexWrap="wrap">
@@ -320,11 +306,17 @@ export const EntityDeploymentsCard = () => {
         )}
       </>
     );
-  }
+  };
 
   return (
     <InfoCard title="Deployments" subheader={<LiveStatus live={data.live} />}>
-      {content}
+      <CardBody
+        value={data.value}
+        error={data.error}
+        notFoundTitle="No deployments"
+      >
+        {body}
+      </CardBody>
     </InfoCard>
   );
 };
