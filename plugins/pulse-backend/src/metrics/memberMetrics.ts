@@ -31,8 +31,17 @@ export interface MemberItems {
   items: readonly MetricItem[];
 }
 
-/** An item counted for a group or system, with the members it belongs to. */
-export type PooledItem = MetricItem & { entityRefs: string[] };
+/**
+ * An item counted for a group or system, with the members it belongs to. `listId` tells it from
+ * another repository's item of the same key (pull request #12 of two repositories) in a list.
+ */
+export type PooledItem = MetricItem & { entityRefs: string[]; listId: string };
+
+function listIdOf(member: MemberItems, item: MetricItem): string {
+  return item.metric === 'incident' || member.repositoryId === null
+    ? item.key
+    : `r${member.repositoryId}:${item.key}`;
+}
 
 function poolKey(member: MemberItems, item: MetricItem): string {
   if (item.metric === 'incident') {
@@ -74,7 +83,11 @@ export function pooledItems(members: readonly MemberItems[]): PooledItem[] {
       const key = poolKey(member, item);
       const known = pooled.get(key);
       if (!known) {
-        pooled.set(key, { ...item, entityRefs: [member.entityRef] });
+        pooled.set(key, {
+          ...item,
+          entityRefs: [member.entityRef],
+          listId: listIdOf(member, item),
+        });
       } else {
         const merged = mergeCauses(known, item);
         merged.entityRefs = known.entityRefs.includes(member.entityRef)

@@ -20,6 +20,7 @@ import { MetricsConfig, metricsConfigKey } from './config';
 import { inWindow, metricsWindow, MetricsWindow } from './days';
 import { figuresAt, windowFigures } from './entityMetrics';
 import { MemberItems, membersFigures, pooledItems } from './memberMetrics';
+import { ListedItem, pageOfItems } from './itemPages';
 import { MetricItem, MetricItemKind } from './metricItems';
 import {
   DeploymentHistoryRow,
@@ -54,13 +55,6 @@ const ITEMS_OF: Record<
   },
   'workflow-runs': { kind: 'workflow-run' },
 };
-
-function newestFirst(a: MetricItem, b: MetricItem) {
-  return (
-    b.occurredAt.getTime() - a.occurredAt.getTime() ||
-    a.key.localeCompare(b.key)
-  );
-}
 
 /**
  * The metrics routes: an entity's figures over one window and the items behind each number,
@@ -358,7 +352,7 @@ export function addMetricsRoutes(options: {
             : window.start;
         let data: {
           version: number;
-          items: Array<MetricItem & { entityRefs?: string[] }>;
+          items: Array<ListedItem & { entityRefs?: string[] }>;
         };
         if (hasMembers(entityRef)) {
           const members = await membersOf(caller, entityRef, since, [kind]);
@@ -386,20 +380,8 @@ export function addMetricsRoutes(options: {
                 item.detail.state === 'open') ||
               inWindow(window, item.occurredAt),
           )
-          .filter(item => !keep || keep(item))
-          .sort(newestFirst);
-        const start = after
-          ? counted.findIndex(
-              item =>
-                newestFirst(item, {
-                  occurredAt: new Date(after.at),
-                  key: after.id,
-                } as MetricItem) > 0,
-            )
-          : 0;
-        const rest = start < 0 ? [] : counted.slice(start);
-        const page = rest.slice(0, limit);
-        const last = page[page.length - 1];
+          .filter(item => !keep || keep(item));
+        const { page, next } = pageOfItems(counted, after, limit);
         const body: MetricItemsPage = {
           items: page.map(
             (item): MetricItemResponse => ({
@@ -411,13 +393,7 @@ export function addMetricsRoutes(options: {
               ...(item.entityRefs ? { entityRefs: item.entityRefs } : {}),
             }),
           ),
-          nextCursor:
-            rest.length > limit && last
-              ? encodeCursor(scope, {
-                  at: last.occurredAt.getTime(),
-                  id: last.key,
-                })
-              : null,
+          nextCursor: next ? encodeCursor(scope, next) : null,
           version: data.version,
         };
         res.json(body);
