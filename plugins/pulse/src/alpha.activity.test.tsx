@@ -68,7 +68,13 @@ function render(entity: Entity, getActivity = jest.fn(async () => feed)) {
     apis: [
       [
         pulseApiRef,
-        { getActivity, getEntityOnCall: () => new Promise<never>(() => {}) },
+        {
+          getActivity,
+          // The page's other Pulse cards stay loading: this test is about the activity cards.
+          getEntityOnCall: () => new Promise<never>(() => {}),
+          getDeliveryMetrics: () => new Promise<never>(() => {}),
+          getDeployments: () => new Promise<never>(() => {}),
+        },
       ],
       mockApis.permission(),
     ],
