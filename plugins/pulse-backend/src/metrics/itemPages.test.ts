@@ -1,3 +1,4 @@
+import type { KeysetPosition } from '../service/cursor';
 import { ListedItem, listIdOf, pageOfItems } from './itemPages';
 
 function pull(key: string, at: number, listId?: string): ListedItem {
@@ -14,7 +15,7 @@ function pull(key: string, at: number, listId?: string): ListedItem {
 
 function allPages(items: ListedItem[], limit: number): string[] {
   const seen: string[] = [];
-  let after;
+  let after: KeysetPosition<string> | undefined;
   for (let pages = 0; pages <= items.length; pages++) {
     const { page, next } = pageOfItems(items, after, limit);
     seen.push(...page.map(listIdOf));
