@@ -11,6 +11,7 @@ import {
 } from '@pulse-oss/plugin-pulse-common';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { DateTime } from 'luxon';
+import { useLocation } from 'react-router-dom';
 import {
   allowAllBut,
   createPermissionApi,
@@ -98,11 +99,18 @@ const mayDelete: PermissionQuestion = {
   resourceRef: 'payments-primary',
 };
 
+/** The page's URL, where a test can read it. */
+function LocationProbe() {
+  const location = useLocation();
+  return <output data-testid="location">{location.search}</output>;
+}
+
 async function renderPage(
   pulseApi: Partial<PulseApi>,
   options: {
     permissions?: ReturnType<typeof createPermissionApi>;
     probes?: PermissionQuestion[];
+    url?: string;
   } = {},
 ) {
   const permissions = options.permissions ?? createPermissionApi();
@@ -115,10 +123,14 @@ async function renderPage(
         ]}
       >
         <OnCallPage />
+        <LocationProbe />
         <PermissionProbes questions={options.probes} />
       </TestApiProvider>
     </FreshPermissionCache>,
-    { mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef } },
+    {
+      mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef },
+      routeEntries: [options.url ?? '/'],
+    },
   );
 }
 
@@ -524,5 +536,116 @@ describe('OnCallPage', () => {
     expect(
       await screen.findByText(/Request failed with 500/),
     ).toBeInTheDocument();
+  });
+
+  describe('in the URL', () => {
+    const secondary: ScheduleSummary = {
+      ...schedule,
+      id: 'search-primary',
+      name: 'Search primary',
+    };
+    const twoSchedules = () =>
+      fakeApi({
+        listSchedules: jest.fn(async () => ({ items: [schedule, secondary] })),
+      });
+    const location = () => screen.getByTestId('location').textContent;
+    const cardTitles = () =>
+      screen
+        .queryAllByText(/primary$/, {
+          selector: '[class*="MuiCardHeader-title"]',
+        })
+        .map(title => title.textContent);
+
+    it('opens one schedule from a given day, as a shared link says', async () => {
+      const api = twoSchedules();
+      await renderPage(api, {
+        url: '/?schedule=payments-primary&from=2026-12-16',
+      });
+
+      expect(
+        await screen.findByText('Two weeks from Dec 16, 2026'),
+      ).toBeInTheDocument();
+      expect(cardTitles()).toEqual(['Payments primary']);
+      expect(api.getScheduleShifts).toHaveBeenCalledWith('payments-primary', {
+        from: '2026-12-16T00:00:00.000Z',
+        to: '2026-12-30T00:00:00.000Z',
+      });
+      expect(api.getScheduleShifts).toHaveBeenCalledTimes(1);
+    });
+
+    it('moves the range two weeks at a time and back to today, keeping each step in the URL', async () => {
+      const api = twoSchedules();
+      await renderPage(api, { url: '/?schedule=search-primary' });
+      expect(await screen.findByText('Next two weeks')).toBeInTheDocument();
+      expect(api.getScheduleShifts).toHaveBeenLastCalledWith('search-primary', {
+        from: '2026-12-02T00:00:00.000Z',
+        to: '2026-12-16T00:00:00.000Z',
+      });
+
+      fireEvent.click(screen.getByRole('button', { name: 'Two weeks later' }));
+      expect(
+        await screen.findByText('Two weeks from Dec 16, 2026'),
+      ).toBeInTheDocument();
+      expect(location()).toBe('?schedule=search-primary&from=2026-12-16');
+      await waitFor(() =>
+        expect(api.getScheduleShifts).toHaveBeenLastCalledWith(
+          'search-primary',
+          { from: '2026-12-16T00:00:00.000Z', to: '2026-12-30T00:00:00.000Z' },
+        ),
+      );
+
+      fireEvent.click(
+        screen.getByRole('button', { name: 'Two weeks earlier' }),
+      );
+      fireEvent.click(
+        await screen.findByRole('button', { name: 'Two weeks earlier' }),
+      );
+      expect(
+        await screen.findByText('Two weeks from Nov 18, 2026'),
+      ).toBeInTheDocument();
+      expect(location()).toBe('?schedule=search-primary&from=2026-11-18');
+
+      fireEvent.click(screen.getByRole('button', { name: 'From today' }));
+      expect(await screen.findByText('Next two weeks')).toBeInTheDocument();
+      expect(location()).toBe('?schedule=search-primary');
+    });
+
+    it('switches between one schedule and all of them', async () => {
+      await renderPage(twoSchedules(), { url: '/?schedule=search-primary' });
+      expect(await screen.findByText('Next two weeks')).toBeInTheDocument();
+      expect(cardTitles()).toEqual(['Search primary']);
+
+      fireEvent.mouseDown(screen.getByLabelText('Schedule'));
+      fireEvent.click(
+        within(await screen.findByRole('listbox')).getByText('All schedules'),
+      );
+      await waitFor(() =>
+        expect(cardTitles()).toEqual(['Payments primary', 'Search primary']),
+      );
+      expect(location()).toBe('');
+    });
+
+    it('says so for a schedule that is not configured, and reads a malformed day as today', async () => {
+      const api = twoSchedules();
+      await renderPage(api, {
+        url: '/?schedule=billing-primary&from=2026-13-40',
+      });
+      expect(
+        await screen.findByText("No schedule 'billing-primary'"),
+      ).toBeInTheDocument();
+      expect(api.getScheduleShifts).not.toHaveBeenCalled();
+
+      fireEvent.mouseDown(screen.getByLabelText('Schedule'));
+      fireEvent.click(
+        within(await screen.findByRole('listbox')).getByText(
+          'Payments primary',
+        ),
+      );
+      expect(await screen.findByText('Next two weeks')).toBeInTheDocument();
+      expect(api.getScheduleShifts).toHaveBeenCalledWith('payments-primary', {
+        from: '2026-12-02T00:00:00.000Z',
+        to: '2026-12-16T00:00:00.000Z',
+      });
+    });
   });
 });

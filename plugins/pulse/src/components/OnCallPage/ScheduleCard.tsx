@@ -31,7 +31,7 @@ import { CreateOverrideDialog, OverrideList } from './Overrides';
 import { ShiftTimeline } from './ShiftTimeline';
 import { timelineStart } from './timeline';
 
-const TIMELINE_DAYS = 14;
+export const TIMELINE_DAYS = 14;
 
 const useStyles = makeStyles(theme => ({
   section: { marginBottom: theme.spacing(3) },
@@ -78,18 +78,28 @@ function Shift(props: {
   );
 }
 
-/** One schedule: who is on call now and next, its next two weeks, and its overrides. */
+/**
+ * One schedule: who is on call now and next, two weeks of its shifts (from today, or from
+ * `fromDay`, a calendar day in the schedule's zone), and its overrides.
+ */
 export function ScheduleCard(props: {
   schedule: ScheduleSummary;
   onChanged: () => void;
+  fromDay?: string;
 }) {
-  const { schedule, onChanged } = props;
+  const { schedule, onChanged, fromDay } = props;
   const classes = useStyles();
   const pulseApi = useApi(pulseApiRef);
   const [creating, setCreating] = useState(false);
   const [notice, setNotice] = useState<string>();
   const zone = schedule.timeZone;
-  const from = useMemo(() => timelineStart(zone), [zone]);
+  const from = useMemo(
+    () =>
+      fromDay
+        ? DateTime.fromISO(fromDay, { zone }).startOf('day')
+        : timelineStart(zone),
+    [zone, fromDay],
+  );
 
   // One request pair per change: the timeline and the overrides both follow the schedule's channel.
   // The list this card belongs to had read the schedule's version: the first fetch includes it.
@@ -168,7 +178,9 @@ export function ScheduleCard(props: {
       </Box>
       <Box className={classes.section}>
         <Typography variant="h6" component="h3" gutterBottom>
-          Next two weeks
+          {fromDay
+            ? `Two weeks from ${from.toLocaleString(DateTime.DATE_MED)}`
+            : 'Next two weeks'}
         </Typography>
         {details.loading && !details.value && <Progress />}
         {details.error && <ResponseErrorPanel error={details.error} />}
