@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Command 1: the demo portal. Installs what is missing (Node 22, dependencies), then starts the
-# GitHub simulator in activity mode, the Backstage backend (SQLite under .data/), the frontend, and a
+# GitHub simulator in activity mode, the Backstage backend (SQLite under .data/, emptied at each start), the frontend, and a
 # small alert generator that pages the demo services now and then.
 #
 # PULSE_DEMO_REPLICAS=2 runs the backend as two replicas on PostgreSQL behind nginx (round robin,
@@ -19,6 +19,9 @@ case "$REPLICAS" in 1|2|3|4) ;; *) die "PULSE_DEMO_REPLICAS must be 1 to 4, not 
 ensure_node
 ensure_dependencies
 require_free_ports 3000 7007 "$SIMULATOR_PORT"
+# The simulator makes its world afresh at every start: the portal's data of the previous one would
+# name pull requests, commits and runs that no longer exist (and their syncs would fail on them).
+rm -rf "$DATA_DIR/sqlite"
 mkdir -p "$DATA_DIR/sqlite"
 if [ "$REPLICAS" -gt 1 ]; then
   ensure_nginx
@@ -26,6 +29,10 @@ if [ "$REPLICAS" -gt 1 ]; then
   replica_ports=()
   for i in $(seq 1 "$REPLICAS"); do replica_ports+=($((7007 + 10 * i))); done
   require_free_ports "${replica_ports[@]}"
+  # As the SQLite files above; a cluster still running (a demo killed hard) is left as it is.
+  if ! pg_isready -q -h 127.0.0.1 -p "$PULSE_DEMO_PG_PORT" 2>/dev/null; then
+    rm -rf "$DATA_DIR/postgres-demo"
+  fi
   demo_postgres="$(start_postgres_cluster "$DATA_DIR/postgres-demo" "$PULSE_DEMO_PG_PORT" demo)" || exit 1
 fi
 
