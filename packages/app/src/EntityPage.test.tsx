@@ -227,8 +227,14 @@ describe('entity page GitHub cards', () => {
       'href',
       'https://github.com/acme/payments-api/actions/runs/5150',
     );
-    expect(screen.getByText('Pull requests')).toBeInTheDocument();
-    expect(screen.getByText('Workflow runs')).toBeInTheDocument();
+    // The cards' titles (the overview card has a "Pull requests" line too).
+    const cardTitle = '[class*="MuiCardHeader-title"]';
+    expect(
+      screen.getByText('Pull requests', { selector: cardTitle }),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText('Workflow runs', { selector: cardTitle }),
+    ).toBeInTheDocument();
     expect(screen.getAllByText(/^synced/).length).toBeGreaterThanOrEqual(2);
     // Both cards offer a refresh: the permission API allows everything.
     expect(

@@ -132,7 +132,10 @@ describe('Pulse on-call in the demo app', () => {
         timeout: 20_000,
       }),
     ).toBeInTheDocument();
-    expect(screen.getByText('On call now')).toBeInTheDocument();
+    // The on-call card's heading (the overview card has an "On call now" line too).
+    expect(
+      screen.getByRole('heading', { name: 'On call now' }),
+    ).toBeInTheDocument();
     expect(
       screen.getByRole('link', { name: 'Checkout latency above SLO' }),
     ).toHaveAttribute('href', '/pulse/incidents/inc-1');

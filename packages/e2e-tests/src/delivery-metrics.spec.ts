@@ -5,7 +5,7 @@ test('a service page shows its delivery metrics, and a number opens what it coun
   page,
 }) => {
   await signInAsGuest(page);
-  await page.goto('/catalog/default/component/checkout-service');
+  await page.goto('/catalog/default/component/checkout-service/pulse');
 
   const card = cardWith(page, page.getByRole('group', { name: 'Window' }));
   // The first sync, then the aggregation it triggers, may still be running when the page opens:
@@ -74,7 +74,7 @@ test('a service page shows its deployments per environment, with what production
   page,
 }) => {
   await signInAsGuest(page);
-  await page.goto('/catalog/default/component/checkout-service');
+  await page.goto('/catalog/default/component/checkout-service/pulse');
 
   const card = cardWith(
     page,

@@ -35,7 +35,7 @@ test('a service page shows the pull requests and workflow runs GitHub holds', as
   expect(runs.workflow_runs.length).toBeGreaterThan(0);
 
   await signInAsGuest(page);
-  await page.goto('/catalog/default/component/checkout-service');
+  await page.goto('/catalog/default/component/checkout-service/pulse');
 
   const prCard = cardWith(
     page,

@@ -51,7 +51,7 @@ test('an on-call engineer acknowledges an incident from the service page', async
   expect(res.status).toBeLessThan(300);
 
   await signInAsGuest(page);
-  await page.goto('/catalog/default/component/checkout-service');
+  await page.goto('/catalog/default/component/checkout-service/pulse');
 
   const card = cardWith(
     page,

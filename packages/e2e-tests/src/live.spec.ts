@@ -105,7 +105,7 @@ test('a pull request merged on GitHub turns merged on the open card, with no rel
   const { number } = (await opened.json()) as { number: number };
 
   await signInAs(page, 'Chloé Martin');
-  await page.goto('/catalog/default/component/payments-api');
+  await page.goto('/catalog/default/component/payments-api/pulse');
   const card = cardWith(
     page,
     page.getByRole('tablist', { name: 'Pull request state' }),
@@ -167,7 +167,7 @@ test("a colleague's acknowledgement shows on the open on-call card, with no relo
   try {
     const watcher = await watcherContext.newPage();
     await signInAs(watcher, 'Dev Patel');
-    await watcher.goto('/catalog/default/component/payments-api');
+    await watcher.goto('/catalog/default/component/payments-api/pulse');
     const watched = onCallCard(watcher);
     await expect(liveState(watched)).toHaveAttribute('data-live-state', 'live');
     await expect(incidentIn(watched)).toContainText('Triggered');
@@ -178,7 +178,7 @@ test("a colleague's acknowledgement shows on the open on-call card, with no relo
 
     const responder = await responderContext.newPage();
     await signInAs(responder, 'Chloé Martin');
-    await responder.goto('/catalog/default/component/payments-api');
+    await responder.goto('/catalog/default/component/payments-api/pulse');
     const responderCard = onCallCard(responder);
     await responderCard
       .getByRole('button', { name: `Acknowledge ${title}` })

@@ -29,7 +29,7 @@ test('an engineer of another team sees the incident but is not offered to acknow
 
   const outsider = await (await browser.newContext()).newPage();
   await signInAs(outsider, 'Farid Haddad');
-  await outsider.goto('/catalog/default/component/payments-api');
+  await outsider.goto('/catalog/default/component/payments-api/pulse');
   const outsiderCard = onCallCard(outsider);
   await expect(outsiderCard.getByText(title)).toBeVisible();
   await expect(
@@ -50,7 +50,7 @@ test('an engineer of another team sees the incident but is not offered to acknow
 
   const owner = await (await browser.newContext()).newPage();
   await signInAs(owner, 'Chloé Martin');
-  await owner.goto('/catalog/default/component/payments-api');
+  await owner.goto('/catalog/default/component/payments-api/pulse');
   const ownerCard = onCallCard(owner);
   await expect(ownerCard.getByText(title)).toBeVisible();
   await expect(

@@ -13,7 +13,7 @@ test('the demo portal lists the demo services in its catalog', async ({
   await page.screenshot({ path: screenshotPath('catalog'), fullPage: true });
 });
 
-test('a component page shows the Pulse card with its linked repository', async ({
+test("a component's Overview shows Pulse at a glance, linking to its Pulse tab with the linked repository", async ({
   page,
 }) => {
   await signInAsGuest(page);
@@ -22,22 +22,35 @@ test('a component page shows the Pulse card with its linked repository', async (
     page.getByRole('heading', { name: 'payments-api' }).first(),
   ).toBeVisible();
 
-  const card = page
-    .locator('article, .MuiCard-root')
-    .filter({ hasText: 'Pulse' })
-    .first();
+  const glance = page.getByLabel('Pulse at a glance');
+  const card = cardWith(page, glance);
   await expect(card).toBeVisible();
+  for (const line of ['Pull requests', 'CI', 'On call now', 'Incidents']) {
+    await expect(glance.getByText(line, { exact: true })).toBeVisible();
+  }
+  // The first sync may still be running: the lines fill in as it lands.
+  await expect(glance.getByText(/open pull requests?|open, /)).toBeVisible({
+    timeout: 150_000,
+  });
+  // The Overview no longer stacks every Pulse card.
   await expect(
-    card.getByRole('link', { name: 'acme/payments-api' }),
-  ).toHaveAttribute('href', 'https://github.com/acme/payments-api');
-  await expect(card).toContainText('github.com');
+    page.getByRole('tablist', { name: 'Pull request state' }),
+  ).toHaveCount(0);
   await page.screenshot({
     path: screenshotPath('payments-api'),
     fullPage: true,
   });
+
+  await card.getByRole('link', { name: /Open the Pulse tab/ }).click();
+  await expect(page).toHaveURL(
+    /\/catalog\/default\/component\/payments-api\/pulse$/,
+  );
+  await expect(
+    page.getByRole('link', { name: 'acme/payments-api' }).first(),
+  ).toHaveAttribute('href', 'https://github.com/acme/payments-api');
 });
 
-test('a component without a repository shows no Pulse card', async ({
+test('a component without a repository shows its on-call at a glance, and no repository', async ({
   page,
 }) => {
   await signInAsGuest(page);
@@ -45,6 +58,11 @@ test('a component without a repository shows no Pulse card', async ({
   await expect(
     page.getByRole('heading', { name: 'status-page' }).first(),
   ).toBeVisible();
+  const glance = page.getByLabel('Pulse at a glance');
+  await expect(glance.getByText('On call now', { exact: true })).toBeVisible();
+  await expect(glance.getByText('Pull requests', { exact: true })).toHaveCount(
+    0,
+  );
   await expect(page.getByText('acme/', { exact: false })).toHaveCount(0);
 });
 

@@ -40,6 +40,23 @@ const entity: Entity = {
 
 const idleSync = syncStatusFixture();
 
+/** App config that turns Pulse's entity cards off, but for `keep`. */
+function entityCardsOff(keep?: string) {
+  return [
+    'overview',
+    'status',
+    'pull-requests',
+    'workflow-runs',
+    'oncall',
+    'activity',
+    'group-activity',
+    'deployments',
+    'delivery-metrics',
+  ]
+    .filter(name => name !== keep)
+    .map(name => ({ [`entity-card:pulse/${name}`]: false }));
+}
+
 const trackedEntity = trackedEntityFixture();
 
 describe('pulse plugin (new frontend system)', () => {
@@ -94,6 +111,62 @@ describe('pulse plugin (new frontend system)', () => {
     expect(getTrackedEntity).not.toHaveBeenCalled();
   });
 
+  describe('the overview card', () => {
+    const onlyTheOverview = {
+      app: {
+        extensions: [
+          ...entityCardsOff('overview'),
+          { 'entity-content:pulse/pulse': false },
+        ],
+      },
+    };
+
+    it('shows on components and linked entities, with a link into the Pulse tab', async () => {
+      renderTestApp({
+        features: [pulsePlugin],
+        extensions: [createTestEntityPage({ entity })],
+        config: onlyTheOverview,
+        apis: [[pulseApiRef, pulseApiFixture()], mockApis.permission()],
+      });
+      expect(
+        await screen.findByText('Pulse at a glance', undefined, {
+          timeout: 10_000,
+        }),
+      ).toBeInTheDocument();
+      expect(
+        await screen.findByText('1 open, 1 waiting for a first review'),
+      ).toBeInTheDocument();
+      expect(
+        screen.getByRole('link', { name: /Open the Pulse tab/ }),
+      ).toBeInTheDocument();
+    });
+
+    it('stays off other entities without a repository', async () => {
+      const getPullRequests = jest.fn();
+      renderTestApp({
+        features: [pulsePlugin],
+        extensions: [
+          createTestEntityPage({
+            entity: {
+              apiVersion: 'backstage.io/v1alpha1',
+              kind: 'API',
+              metadata: { name: 'payments-openapi' },
+              spec: { type: 'openapi', owner: 'team-a' },
+            },
+          }),
+        ],
+        config: onlyTheOverview,
+        apis: [[pulseApiRef, { getPullRequests }], mockApis.permission()],
+      });
+      expect(
+        await screen.findByTestId('empty-entity-page', undefined, {
+          timeout: 10_000,
+        }),
+      ).toBeInTheDocument();
+      expect(getPullRequests).not.toHaveBeenCalled();
+    });
+  });
+
   it('provides the pulse API over discovery and fetch', () => {
     const factory = createExtensionTester(
       pulsePlugin.getExtension('api:pulse'),
@@ -114,15 +187,7 @@ describe('pulse plugin GitHub cards (new frontend system)', () => {
   const pulseApi = pulseApiFixture();
 
   it('lays every card of an annotated component out on its Pulse tab', async () => {
-    const everyCardOff = [
-      'status',
-      'pull-requests',
-      'workflow-runs',
-      'oncall',
-      'activity',
-      'group-activity',
-      'deployments',
-    ].map(name => ({ [`entity-card:pulse/${name}`]: false }));
+    const everyCardOff = entityCardsOff();
     renderTestApp({
       features: [pulsePlugin],
       extensions: [createTestEntityPage({ entity })],

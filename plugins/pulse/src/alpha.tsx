@@ -38,6 +38,21 @@ const pulseEntityStatusCard = EntityCardBlueprint.make({
   },
 });
 
+// For the Overview tab, beside "About": a few lines of each, linking into the Pulse tab.
+const pulseOverviewCard = EntityCardBlueprint.make({
+  name: 'overview',
+  params: {
+    type: 'info',
+    filter: entity =>
+      entity.kind.toLocaleLowerCase('en-US') === 'component' ||
+      isPulseAvailable(entity),
+    loader: () =>
+      import('./components/EntityPulseOverviewCard').then(m => (
+        <m.EntityPulseOverviewCard />
+      )),
+  },
+});
+
 const pulsePullRequestsCard = EntityCardBlueprint.makeWithOverrides({
   name: 'pull-requests',
   configSchema: { staleAfterDays: staleAfterDaysConfigSchema },
@@ -203,6 +218,7 @@ export default createFrontendPlugin({
   },
   extensions: [
     pulseApi,
+    pulseOverviewCard,
     pulseEntityStatusCard,
     pulsePullRequestsCard,
     pulseWorkflowRunsCard,

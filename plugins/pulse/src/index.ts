@@ -50,6 +50,7 @@ export {
   EntityDeploymentsCard,
   EntityGroupActivityCard,
   EntityGroupDeliveryMetricsCard,
+  EntityPulseOverviewCard,
   EntitySystemDeliveryMetricsCard,
 } from './plugin';
 export type { ActivityQuery, ScheduleVersions } from './api';

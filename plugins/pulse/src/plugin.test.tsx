@@ -9,9 +9,8 @@ import {
   renderInTestApp,
   TestApiProvider,
 } from '@backstage/test-utils';
-import { GITHUB_PROJECT_SLUG_ANNOTATION } from '@pulse-oss/plugin-pulse-common';
 import { screen } from '@testing-library/react';
-import { pulseApiFixture } from './__testUtils__/fixtures';
+import { paymentsApiEntity, pulseApiFixture } from './__testUtils__/fixtures';
 import { pulseApiRef } from './api';
 import {
   EntityActivityCard,
@@ -26,16 +25,7 @@ import { incidentsRouteRef, onCallRouteRef } from './routes';
 // The entity page of a legacy-frontend app, as plugins/pulse/README.md tells adopters to write it:
 // each card is the plugin's extension (`pulsePlugin.provide`), rendered inside the catalog's
 // EntityProvider, with the app's own APIs.
-const entity: Entity = {
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'Component',
-  metadata: {
-    name: 'payments-api',
-    namespace: 'default',
-    annotations: { [GITHUB_PROJECT_SLUG_ANNOTATION]: 'acme/payments-api' },
-  },
-  spec: { type: 'service', lifecycle: 'production', owner: 'team-a' },
-};
+const entity = paymentsApiEntity;
 
 const pulseApi = pulseApiFixture();
 

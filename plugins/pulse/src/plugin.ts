@@ -153,6 +153,25 @@ export const EntityDeliveryMetricsCard = pulsePlugin.provide(
 );
 
 /**
+ * A compact card for the Overview tab: open pull requests waiting for review, the default
+ * branch's CI, who is on call now and the open incidents, each one line, live, with a link into
+ * the entity's Pulse tab (at `/pulse` of the entity page).
+ *
+ * @public
+ */
+export const EntityPulseOverviewCard = pulsePlugin.provide(
+  createComponentExtension({
+    name: 'EntityPulseOverviewCard',
+    component: {
+      lazy: () =>
+        import('./components/EntityPulseOverviewCard').then(
+          m => m.EntityPulseOverviewCard,
+        ),
+    },
+  }),
+);
+
+/**
  * Entity card with the entity's deployments: each environment's latest and last successful
  * deployment with the pull requests it shipped, and the history by environment, live.
  *

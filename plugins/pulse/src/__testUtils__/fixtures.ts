@@ -1,3 +1,4 @@
+import { Entity } from '@backstage/catalog-model';
 import {
   DeploymentEntry,
   EntityDeliveryMetrics,
@@ -6,9 +7,22 @@ import {
   PullRequest,
   SyncStatus,
   TrackedEntity,
+  GITHUB_PROJECT_SLUG_ANNOTATION,
   WorkflowRun,
 } from '@pulse-oss/plugin-pulse-common';
 import type { PulseApi } from '../api';
+
+/** The catalog's payments-api: a service annotated with its repository `acme/payments-api`. */
+export const paymentsApiEntity: Entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: {
+    name: 'payments-api',
+    namespace: 'default',
+    annotations: { [GITHUB_PROJECT_SLUG_ANNOTATION]: 'acme/payments-api' },
+  },
+  spec: { type: 'service', lifecycle: 'production', owner: 'team-a' },
+};
 
 const daysAgo = (days: number) =>
   new Date(Date.now() - days * 24 * 60 * 60 * 1000).toISOString();

@@ -1,26 +1,16 @@
-import { Entity } from '@backstage/catalog-model';
 import { ResponseError } from '@backstage/errors';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
-import {
-  GITHUB_PROJECT_SLUG_ANNOTATION,
-  MetricItemsPage,
-} from '@pulse-oss/plugin-pulse-common';
+import { MetricItemsPage } from '@pulse-oss/plugin-pulse-common';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { deliveryMetricsFixture } from '../../__testUtils__/fixtures';
+import {
+  deliveryMetricsFixture,
+  paymentsApiEntity,
+} from '../../__testUtils__/fixtures';
 import { PulseApi, pulseApiRef } from '../../api';
 import { EntityDeliveryMetricsCard } from './EntityDeliveryMetricsCard';
 
-const entity: Entity = {
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'Component',
-  metadata: {
-    name: 'payments-api',
-    namespace: 'default',
-    annotations: { [GITHUB_PROJECT_SLUG_ANNOTATION]: 'acme/payments-api' },
-  },
-  spec: { type: 'service', lifecycle: 'production', owner: 'team-a' },
-};
+const entity = paymentsApiEntity;
 
 const leadTimeItems: MetricItemsPage = {
   version: 4,

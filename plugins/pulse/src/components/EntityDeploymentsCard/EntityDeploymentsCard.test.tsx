@@ -1,25 +1,15 @@
-import { Entity } from '@backstage/catalog-model';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
-import { GITHUB_PROJECT_SLUG_ANNOTATION } from '@pulse-oss/plugin-pulse-common';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import {
   deploymentEntryFixture,
   deploymentsFixture,
+  paymentsApiEntity,
 } from '../../__testUtils__/fixtures';
 import { PulseApi, pulseApiRef } from '../../api';
 import { EntityDeploymentsCard } from './EntityDeploymentsCard';
 
-const entity: Entity = {
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'Component',
-  metadata: {
-    name: 'payments-api',
-    namespace: 'default',
-    annotations: { [GITHUB_PROJECT_SLUG_ANNOTATION]: 'acme/payments-api' },
-  },
-  spec: { type: 'service', lifecycle: 'production', owner: 'team-a' },
-};
+const entity = paymentsApiEntity;
 
 function render(api: Partial<PulseApi>) {
   return renderInTestApp(

@@ -36,18 +36,26 @@ const useStyles = makeStyles(theme =>
       whiteSpace: 'nowrap',
       fontWeight: theme.typography.fontWeightMedium as number,
     },
+    wrapping: { whiteSpace: 'normal' },
   }),
 );
 
 /**
  * Backstage's status icon followed by its label. The label sits outside the status component,
- * which hides everything inside it from screen readers, and never wraps inside a narrow column.
+ * which hides everything inside it from screen readers, and never wraps inside a narrow column,
+ * unless `wrap` says a sentence may (the overview card's lines).
  */
-export function StatusLabel(props: PropsWithChildren<{ kind: StatusKind }>) {
+export function StatusLabel(
+  props: PropsWithChildren<{ kind: StatusKind; wrap?: boolean }>,
+) {
   const classes = useStyles();
   const Icon = ICONS[props.kind];
   return (
-    <span className={classes.root}>
+    <span
+      className={
+        props.wrap ? `${classes.root} ${classes.wrapping}` : classes.root
+      }
+    >
       <Icon />
       {props.children}
     </span>

@@ -1,0 +1,1 @@
+export { EntityPulseOverviewCard } from './EntityPulseOverviewCard';
