@@ -968,11 +968,18 @@ async function checkBrowser(app) {
       if (await enter.isVisible()) await enter.click();
       await ready.waitFor({ timeout: 60_000 }).catch(() => undefined);
     };
+    // A card by its title: other cards may hold the same words ("Pulse at a glance" has a "Pull
+    // requests" line). A production build numbers Material UI's class names (MuiCard-root-935).
     const card = title =>
       page
-        // A production build numbers Material UI's class names (MuiCard-root-935).
         .locator('[class*="MuiCard-root"]')
-        .filter({ has: page.getByText(title, { exact: true }) })
+        .filter({
+          has: page.locator('[class*="MuiCardHeader-title"]').filter({
+            hasText: new RegExp(
+              `^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`,
+            ),
+          }),
+        })
         .first();
     const shoot = async name => {
       const file = path.join(RESULTS_DIR, `${app.flavor}-app-${name}.png`);
